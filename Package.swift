@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: aepg (CLI) -> AEPG (pipelines) -> {Learn, PGClient} -> system libraries.
+let package = Package(
+    name: "aepg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "aepg", targets: ["aepg"]),
+        .library(name: "Learn", targets: ["Learn"]),
+        .library(name: "PGClient", targets: ["PGClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Learn", dependencies: ["CBLAS"]),
+        .target(name: "PGClient", dependencies: ["CLibPQ"]),
+        .target(name: "AEPG", dependencies: [
+            "Learn", "PGClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "aepg", dependencies: [
+            "AEPG",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LearnTests", dependencies: ["Learn"]),
+        .testTarget(name: "PGClientTests", dependencies: ["PGClient"]),
+        .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,113 @@
+import Learn
+import PGClient
+
+/// A trained version ready to be written: catalog rows, layers and per-row results, published
+/// in one transaction that also switches the model's active version.
+struct Publication {
+    var model: ModelName
+    var keyColumn: String
+    var features: [String]
+    var options: ResolvedOptions
+    var scaler: StandardScaler
+    var network: Network
+    var clusters: KMeansResult
+    var threshold: Double
+    var history: TrainingHistory
+    var metrics: BinaryMetrics?
+    var trainingRows: Int
+
+    /// Name of the model's results table.
+    static func resultsTable(_ model: ModelName) -> String { "aepg." + quoteIdentifier(model.value + "_results") }
+
+    /// Writes everything and activates the new version; returns it and the version it replaced.
+    func write(on connection: PGConnection, keys: KeyColumn, latents: Matrix, scores: [Double], tops: [Int32],
+               topCount: Int, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
+        do {
+            return try connection.transaction {
+                let previous = try connection.execute(
+                    "SELECT active_version FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value]).int(0, 0)
+                let version = try connection.execute(
+                    "SELECT coalesce(max(version), 0) + 1 FROM aepg.versions WHERE model = $1", [model.value]).int(0, 0)!
+                try insertVersion(version, on: connection, rows: keys.count, stages: stages, seconds: seconds)
+                try insertLayers(version, on: connection)
+                try connection.execute("SELECT aepg.prepare_results($1)", [model.value])
+                try copyResults(version, on: connection, keys: keys, latents: latents, scores: scores, tops: tops, topCount: topCount)
+                try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
+                                       [model.value, String(version)])
+                // Keep the results of the new and the previous version (an instant roll-back); drop older ones.
+                try connection.execute(
+                    "DELETE FROM \(Self.resultsTable(model)) WHERE version <> $1 AND version IS DISTINCT FROM $2::int",
+                    [String(version), previous.map(String.init)])
+                try connection.execute("SELECT aepg.refresh_views($1)", [model.value])
+                return (version, previous)
+            }
+        } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
+            throw AEPGError(.badData, "key column \"\(keyColumn)\" has duplicate values; the key must identify each row uniquely")
+        } catch let error as PGError {
+            throw AEPGError.database(error, while: "publishing the new version of \(model)")
+        }
+    }
+
+    private func insertVersion(_ version: Int, on connection: PGConnection, rows: Int, stages: [String: Double], seconds: Double) throws {
+        let losses = history.epochs.map {
+            LossRecord(epoch: $0.epoch, training: $0.trainingLoss, validation: $0.validationLoss, seconds: $0.seconds)
+        }
+        var metricValues: [String: Double] = ["inertia": clusters.inertia, "best_epoch": Double(history.bestEpoch)]
+        if let m = metrics {
+            metricValues.merge(["roc_auc": m.rocAUC, "pr_auc": m.prAUC, "precision": m.precision, "recall": m.recall,
+                                "f1": m.f1]) { $1 }
+        }
+        let finiteMetrics = metricValues.filter { $0.value.isFinite }
+        try connection.execute("""
+            INSERT INTO aepg.versions (model, version, options, features, preprocessing, threshold, threshold_rule,
+                                       centroids, inertia, loss_history, metrics, training_rows, scored_rows,
+                                       seconds, stage_seconds)
+            VALUES ($1, $2, $3::jsonb, $4::text[], $5::jsonb, $6, $7, $8::real[], $9, $10::jsonb, $11::jsonb,
+                    $12, $13, $14, $15::jsonb)
+            """, [model.value, String(version), try JSON.encode(options), PostgresArray.literal(features),
+                  try JSON.encode(PreprocessingRecord(method: "standard", mean: scaler.mean, scale: scaler.scale)),
+                  String(threshold), options.thresholdRuleText, centroidsLiteral, String(clusters.inertia),
+                  try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows),
+                  String(seconds), try JSON.encode(stages)])
+    }
+
+    /// `{{c11,c12},{c21,c22}}`: the centroids as a clusters x latent array.
+    private var centroidsLiteral: String {
+        let c = clusters.centroids
+        return "{" + (0..<c.rows).map { PostgresArray.literal(c.row($0)) }.joined(separator: ",") + "}"
+    }
+
+    private func insertLayers(_ version: Int, on connection: PGConnection) throws {
+        for (index, layer) in network.layers.enumerated() {
+            try connection.execute("""
+                INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::real[], $9::real[])
+                """, [model.value, String(version), String(index), index < network.encoderDepth ? "encoder" : "decoder",
+                      String(layer.inputs), String(layer.outputs), layer.activation.rawValue,
+                      PostgresArray.literal(network.weights(ofLayer: index)), PostgresArray.literal(network.bias(ofLayer: index))])
+        }
+    }
+
+    private func copyResults(_ version: Int, on connection: PGConnection, keys: KeyColumn, latents: Matrix,
+                             scores: [Double], tops: [Int32], topCount: Int) throws {
+        let writer = ResultWriter(table: Self.resultsTable(model), keyColumn: keyColumn, version: version, features: features)
+        let width = latents.columns
+        try connection.copyIn(writer.copySQL) { copy in
+            writer.header(&copy.pending)
+            try latents.storage.withUnsafeBufferPointer { latent in
+                try tops.withUnsafeBufferPointer { top in
+                    for row in 0..<keys.count {
+                        keys.withKey(row) { key in
+                            writer.append(key: key, latent: latent.baseAddress! + row * width, latentWidth: width,
+                                          cluster: clusters.labels[row], distance: clusters.distances[row], score: scores[row],
+                                          topFeatures: top.baseAddress! + row * topCount, topCount: topCount,
+                                          into: &copy.pending)
+                        }
+                        try copy.flushIfNeeded()
+                    }
+                }
+            }
+            writer.trailer(&copy.pending)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import PGClient
+
+/// Encodes rows of a model's results table for binary `COPY FROM STDIN`.
+struct ResultWriter {
+    let table: String
+    let keyColumn: String
+    let version: Int32
+    /// Feature names as UTF-8, encoded once, indexed by feature position.
+    let featureNames: [[UInt8]]
+    private let encoder = BinaryCopyEncoder()
+
+    init(table: String, keyColumn: String, version: Int, features: [String]) {
+        self.table = table
+        self.keyColumn = keyColumn
+        self.version = Int32(version)
+        featureNames = features.map { Array($0.utf8) }
+    }
+
+    var copySQL: String {
+        "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, score, top_features) FROM STDIN (FORMAT binary)"
+    }
+
+    func header(_ out: inout [UInt8]) { encoder.header(into: &out) }
+    func trailer(_ out: inout [UInt8]) { encoder.trailer(into: &out) }
+
+    /// Appends one result row.
+    func append(key: UnsafeRawBufferPointer, latent: UnsafePointer<Float>, latentWidth: Int,
+                cluster: Int32, distance: Float, score: Double,
+                topFeatures: UnsafePointer<Int32>, topCount: Int, into out: inout [UInt8]) {
+        encoder.beginRow(fields: 7, into: &out)
+        encoder.raw(key, into: &out)
+        encoder.int4(version, into: &out)
+        encoder.float4Array(latent, count: latentWidth, into: &out)
+        encoder.int4(cluster, into: &out)
+        encoder.float4(distance, into: &out)
+        encoder.float8(score, into: &out)
+        encoder.textArray(indices: topFeatures, count: topCount, vocabulary: featureNames, into: &out)
+    }
+}

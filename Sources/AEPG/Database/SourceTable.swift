@@ -1,0 +1,90 @@
+import PGClient
+
+/// A column of a source table, as the catalog describes it.
+public struct SourceColumn: Equatable, Sendable {
+    public var name: String
+    /// The type as PostgreSQL prints it, e.g. `double precision`, `numeric(10,2)`.
+    public var typeName: String
+    public var typeOID: UInt32
+
+    /// Whether aepg can read the column as a number.
+    public var isNumeric: Bool { SourceColumn.numericTypes.contains(typeOID) }
+
+    /// SQL that reads the column as float8 from alias `s`.
+    public var asDouble: String {
+        typeOID == 16 ? "s.\(quoteIdentifier(name))::int::double precision"
+                      : "s.\(quoteIdentifier(name))::double precision"
+    }
+
+    // bool, int8, int2, int4, float4, float8, numeric
+    static let numericTypes: Set<UInt32> = [16, 20, 21, 23, 700, 701, 1700]
+}
+
+/// A source table resolved in the database: its canonical name and columns.
+public struct SourceTable: Equatable, Sendable {
+    /// The name as a regclass prints it: schema-qualified where needed, quoted where needed.
+    public var name: String
+    public var columns: [SourceColumn]
+
+    /// Looks `reference` up the way SQL would (`schema.table`, quoted parts allowed); a name
+    /// that does not parse as SQL is tried as one literal identifier (`My Table`).
+    public static func resolve(_ reference: String, on connection: PGConnection) throws -> SourceTable {
+        let found: String?
+        do {
+            found = try connection.execute(
+                "SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::text",
+                [reference]).string(0, 0)
+        } catch let error as PGError where error.sqlState != nil {
+            found = try connection.execute("SELECT to_regclass(quote_ident($1))::text", [reference]).string(0, 0)
+        }
+        guard let name = found else {
+            throw AEPGError(.unknownTable,
+                "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
+        }
+        let rows = try connection.execute("""
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8
+              FROM pg_attribute a
+             WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum
+            """, [name])
+        let columns = (0..<rows.rowCount).map {
+            SourceColumn(name: rows.string($0, 0)!, typeName: rows.string($0, 1)!, typeOID: UInt32(rows.int($0, 2)!))
+        }
+        return SourceTable(name: name, columns: columns)
+    }
+
+    /// The column called exactly `name`, or an error listing the columns there are.
+    public func column(_ name: String, role: String) throws -> SourceColumn {
+        guard let column = columns.first(where: { $0.name == name }) else {
+            let list = columns.map(\.name).prefix(40).joined(separator: ", ")
+            throw AEPGError(.unknownColumn, "table \(self.name) has no \(role) column \"\(name)\" (columns: \(list))")
+        }
+        return column
+    }
+
+    /// The feature columns of a model: the explicit list, or every numeric column but the key,
+    /// the label and the excluded ones. Each must exist and be numeric.
+    public func featureColumns(of model: ModelDefinition) throws -> [SourceColumn] {
+        _ = try column(model.keyColumn, role: "key")
+        if let label = model.labelColumn { _ = try column(label, role: "label") }
+        for name in model.exclude { _ = try column(name, role: "excluded") }
+        let chosen: [SourceColumn]
+        if let explicit = model.features {
+            chosen = try explicit.map { try column($0, role: "feature") }
+            for column in chosen where !column.isNumeric {
+                throw AEPGError(.unsupportedType,
+                    "feature column \"\(column.name)\" of \(name) has type \(column.typeName); features must be numeric (smallint, integer, bigint, real, double precision, numeric or boolean)")
+            }
+            if chosen.contains(where: { $0.name == model.keyColumn }) {
+                throw AEPGError(.invalidOption, "the key column \"\(model.keyColumn)\" cannot also be a feature")
+            }
+        } else {
+            let skip = Set([model.keyColumn] + model.exclude + (model.labelColumn.map { [$0] } ?? []))
+            chosen = columns.filter { $0.isNumeric && !skip.contains($0.name) }
+        }
+        guard !chosen.isEmpty else {
+            throw AEPGError(.unsupportedType, "table \(name) has no numeric feature columns besides the key and label")
+        }
+        return chosen
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A private PostgreSQL cluster under a local folder, for `aepg demo`: created with initdb on
+/// first use, reached over a unix socket only (no TCP port), reused on later runs.
+///
+/// When run as root, the server runs as the `postgres` system user (PostgreSQL refuses root).
+public struct EmbeddedPostgres {
+    /// The folder that holds the cluster (`pgdata/`), its log and, when the path is short, its socket.
+    public let home: URL
+    public let port = 5432
+
+    public init(home: URL) { self.home = home }
+
+    var dataDirectory: URL { home.appendingPathComponent("pgdata") }
+    var logFile: URL { home.appendingPathComponent("postgres.log") }
+
+    /// Unix sockets have a ~107-byte path limit; long homes put the socket under /tmp.
+    var socketDirectory: URL {
+        let local = home.appendingPathComponent("run")
+        if local.path.utf8.count < 80 { return local }
+        return URL(fileURLWithPath: "/tmp/aepg-\(UInt32(truncatingIfNeeded: local.path.hashValue))")
+    }
+
+    /// libpq connection string for the cluster.
+    public var conninfo: String {
+        "host=\(socketDirectory.path) port=\(port) user=postgres dbname=postgres"
+    }
+
+    private static var isRoot: Bool { getuid() == 0 }
+
+    /// Starts the cluster (creating it if needed) and returns its connection string.
+    public func start() throws -> String {
+        let bin = try Self.serverBinaries()
+        let fm = FileManager.default
+        try fm.createDirectory(at: home, withIntermediateDirectories: true)
+        try fm.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        if Self.isRoot {
+            for url in [home, socketDirectory] { try run("/bin/chown", ["-R", "postgres:postgres", url.path], asServerUser: false) }
+            guard (try? run("/usr/bin/test", ["-w", home.path])) != nil else {
+                throw AEPGError(.environment,
+                    "the postgres user cannot write to \(home.path) (a parent folder is not accessible); set AEPG_HOME to a folder such as /tmp/aepg")
+            }
+        }
+        if !fm.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+            try run(bin.appendingPathComponent("initdb").path,
+                    ["-D", dataDirectory.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
+        }
+        if !isRunning(bin) {
+            let options = "-c listen_addresses='' -p \(port) -k \(socketDirectory.path) -c fsync=off -c synchronous_commit=off"
+            try run(bin.appendingPathComponent("pg_ctl").path,
+                    ["-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", options, "start"])
+        }
+        return conninfo
+    }
+
+    /// Stops the cluster if it runs; its data stays for the next start.
+    public func stop() throws {
+        let bin = try Self.serverBinaries()
+        guard isRunning(bin) else { return }
+        try run(bin.appendingPathComponent("pg_ctl").path, ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"])
+    }
+
+    private func isRunning(_ bin: URL) -> Bool {
+        guard FileManager.default.fileExists(atPath: dataDirectory.path) else { return false }
+        return (try? run(bin.appendingPathComponent("pg_ctl").path, ["-D", dataDirectory.path, "status"])) != nil
+    }
+
+    /// The folder with initdb and pg_ctl: `$AEPG_PG_BIN`, or the newest /usr/lib/postgresql/N/bin.
+    static func serverBinaries() throws -> URL {
+        if let bin = ProcessInfo.processInfo.environment["AEPG_PG_BIN"], !bin.isEmpty { return URL(fileURLWithPath: bin) }
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .compactMap(Int.init).sorted()
+        for version in versions.reversed() {
+            let bin = URL(fileURLWithPath: "\(root)/\(version)/bin")
+            if FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) { return bin }
+        }
+        throw AEPGError(.environment,
+            "no PostgreSQL server found under /usr/lib/postgresql; install it (apt-get install -y postgresql) or set AEPG_PG_BIN")
+    }
+
+    /// Runs a program (as the postgres user when we are root); throws with its output on failure.
+    @discardableResult
+    private func run(_ program: String, _ arguments: [String], asServerUser: Bool = true) throws -> String {
+        let process = Process()
+        if Self.isRoot && asServerUser {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", "postgres", "--", program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        // Output goes to a file, not a pipe: the server started by pg_ctl inherits the
+        // descriptors and would keep a pipe open forever.
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: capture.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: capture) }
+        let handle = try FileHandle(forWritingTo: capture)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try? handle.close()
+        let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
+        guard process.terminationStatus == 0 else {
+            throw AEPGError(.environment, "\((program as NSString).lastPathComponent) failed: \(output.suffix(600))")
+        }
+        return output
+    }
+}

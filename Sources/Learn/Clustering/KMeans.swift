@@ -1,0 +1,157 @@
+/// The outcome of k-means.
+public struct KMeansResult: Equatable, Sendable {
+    /// `k x dimensions`, row-major.
+    public var centroids: Matrix
+    /// Cluster of each point.
+    public var labels: [Int32]
+    /// Euclidean distance of each point to its centroid.
+    public var distances: [Float]
+    /// Sum of squared distances to the assigned centroids.
+    public var inertia: Double
+    /// Lloyd iterations of the best restart.
+    public var iterations: Int
+}
+
+/// Errors for inputs k-means cannot cluster.
+public enum KMeansError: Error, Equatable, CustomStringConvertible {
+    case tooFewPoints(points: Int, clusters: Int)
+
+    public var description: String {
+        switch self {
+        case .tooFewPoints(let points, let clusters):
+            return "cannot form \(clusters) clusters from \(points) rows; lower --clusters to at most \(points)"
+        }
+    }
+}
+
+/// Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii, 2007) and restarts;
+/// the restart with the lowest inertia wins.
+public struct KMeans: Sendable {
+    public var clusters: Int
+    public var restarts: Int
+    public var maxIterations: Int
+    /// Stop when no centroid moves more than this (squared distance).
+    public var tolerance: Double
+    public var seed: UInt64
+
+    public init(clusters: Int, restarts: Int = 4, maxIterations: Int = 100, tolerance: Double = 1e-8, seed: UInt64 = 0) {
+        self.clusters = clusters
+        self.restarts = restarts
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.seed = seed
+    }
+
+    /// Clusters the rows of `points`.
+    /// - Complexity: O(restarts · iterations · n · k · d).
+    public func fit(_ points: Matrix) throws -> KMeansResult {
+        guard points.rows >= clusters, clusters >= 1 else {
+            throw KMeansError.tooFewPoints(points: points.rows, clusters: clusters)
+        }
+        var random = SeededRandom(seed: seed)
+        var best: KMeansResult?
+        for _ in 0..<max(restarts, 1) {
+            let result = lloyd(points, initial: seedCentroids(points, random: &random))
+            if best == nil || result.inertia < best!.inertia { best = result }
+        }
+        return best!
+    }
+
+    /// Index of the nearest centroid and the Euclidean distance to it.
+    public static func nearest(_ point: UnsafePointer<Float>, centroids: UnsafePointer<Float>, k: Int, dimensions d: Int) -> (Int32, Float) {
+        var bestIndex = 0
+        var bestDistance = Float.infinity
+        for c in 0..<k {
+            let center = centroids + c * d
+            var sum: Float = 0
+            for j in 0..<d {
+                let diff = point[j] - center[j]
+                sum += diff * diff
+            }
+            if sum < bestDistance {
+                bestDistance = sum
+                bestIndex = c
+            }
+        }
+        return (Int32(bestIndex), bestDistance.squareRoot())
+    }
+
+    private func seedCentroids(_ points: Matrix, random: inout SeededRandom) -> Matrix {
+        let n = points.rows, d = points.columns
+        var centroids = Matrix(rows: clusters, columns: d)
+        var minDistance = [Double](repeating: .infinity, count: n)
+        var chosen = random.nextIndex(below: n)
+        for c in 0..<clusters {
+            for j in 0..<d { centroids[c, j] = points[chosen, j] }
+            var total = 0.0
+            for i in 0..<n {
+                var sum = 0.0
+                for j in 0..<d {
+                    let diff = Double(points[i, j] - centroids[c, j])
+                    sum += diff * diff
+                }
+                minDistance[i] = min(minDistance[i], sum)
+                total += minDistance[i]
+            }
+            guard c + 1 < clusters else { break }
+            if total <= 0 {
+                chosen = random.nextIndex(below: n)  // every point coincides with a centroid
+                continue
+            }
+            var target = random.nextUnit() * total
+            chosen = n - 1
+            for i in 0..<n {
+                target -= minDistance[i]
+                if target <= 0 { chosen = i; break }
+            }
+        }
+        return centroids
+    }
+
+    private func lloyd(_ points: Matrix, initial: Matrix) -> KMeansResult {
+        let n = points.rows, d = points.columns, k = clusters
+        var centroids = initial
+        var labels = [Int32](repeating: 0, count: n)
+        var distances = [Float](repeating: 0, count: n)
+        var iterations = 0
+        var sums = [Double](repeating: 0, count: k * d)
+        var counts = [Int](repeating: 0, count: k)
+        while iterations < maxIterations {
+            iterations += 1
+            assign(points, centroids: centroids, labels: &labels, distances: &distances)
+            for i in 0..<(k * d) { sums[i] = 0 }
+            for c in 0..<k { counts[c] = 0 }
+            for i in 0..<n {
+                let c = Int(labels[i])
+                counts[c] += 1
+                for j in 0..<d { sums[c * d + j] += Double(points[i, j]) }
+            }
+            var shift = 0.0
+            for c in 0..<k where counts[c] > 0 {
+                for j in 0..<d {
+                    let updated = Float(sums[c * d + j] / Double(counts[c]))
+                    let diff = Double(updated - centroids[c, j])
+                    shift = max(shift, diff * diff)
+                    centroids[c, j] = updated
+                }
+            }
+            if shift <= tolerance { break }
+        }
+        assign(points, centroids: centroids, labels: &labels, distances: &distances)
+        let inertia = distances.reduce(0.0) { $0 + Double($1) * Double($1) }
+        return KMeansResult(centroids: centroids, labels: labels, distances: distances, inertia: inertia, iterations: iterations)
+    }
+
+    private func assign(_ points: Matrix, centroids: Matrix, labels: inout [Int32], distances: inout [Float]) {
+        let d = points.columns, k = clusters
+        points.storage.withUnsafeBufferPointer { p in
+            centroids.storage.withUnsafeBufferPointer { c in
+                for i in 0..<points.rows {
+                    let (label, distance) = Self.nearest(p.baseAddress! + i * d, centroids: c.baseAddress!, k: k, dimensions: d)
+                    labels[i] = label
+                    distances[i] = distance
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// How to fit a network: epochs, batches, optimizer, validation and early stopping.
+public struct TrainingSettings: Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerSettings
+    public var loss: Loss
+    /// Share of the rows held out to measure validation loss (0 uses every row for training).
+    public var validationFraction: Double
+    /// Epochs without improvement before stopping; 0 turns early stopping off.
+    public var patience: Int
+    public var seed: UInt64
+
+    public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, loss: Loss,
+                validationFraction: Double, patience: Int, seed: UInt64) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.loss = loss
+        self.validationFraction = validationFraction
+        self.patience = patience
+        self.seed = seed
+    }
+}
+
+/// What happened in one epoch.
+public struct EpochReport: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainingLoss: Double
+    public var validationLoss: Double?
+    public var seconds: Double
+    public var samplesPerSecond: Double
+}
+
+/// What a training run did.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    public var epochs: [EpochReport]
+    /// The epoch whose weights were kept (1-based).
+    public var bestEpoch: Int
+    public var stoppedEarly: Bool
+    public var trainingRows: Int
+    public var validationRows: Int
+}
+
+/// Errors raised before any training starts.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case noRows
+    case nonFinite(epoch: Int)
+
+    public var description: String {
+        switch self {
+        case .noRows: return "there are no rows to train on"
+        case .nonFinite(let epoch):
+            return "the loss became NaN or infinite in epoch \(epoch); lower --learning-rate or check the data for extreme values"
+        }
+    }
+}
+
+/// Mini-batch training of an autoencoder to reconstruct its input.
+public enum Trainer {
+    /// Fits `network` to reproduce the rows `rows` of `data` (all rows when nil).
+    ///
+    /// The rows are split once (seeded) into training and validation parts; each epoch
+    /// shuffles the training part. With `patience > 0` training stops when the monitored loss
+    /// (validation, or training when there is no validation part) has not improved for
+    /// `patience` epochs, and the best weights are restored.
+    ///
+    /// - Complexity: O(epochs · rows · parameters).
+    @discardableResult
+    public static func fit(_ network: Network, data: Matrix, rows: [Int]? = nil, settings: TrainingSettings,
+                           progress: (EpochReport) -> Void = { _ in }) throws -> TrainingHistory {
+        var random = SeededRandom(seed: settings.seed)
+        var order = rows ?? Array(0..<data.rows)
+        guard !order.isEmpty else { throw TrainingError.noRows }
+        order.shuffle(using: &random)
+        var validationCount = Int((Double(order.count) * settings.validationFraction).rounded())
+        if validationCount >= order.count { validationCount = 0 }
+        let validation = Array(order[0..<validationCount])
+        var training = Array(order[validationCount...])
+
+        let width = data.columns
+        let batchSize = max(1, min(settings.batchSize, training.count))
+        let workspace = Workspace(network: network, capacity: batchSize)
+        let input = FloatBuffer(count: batchSize * width)
+        let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
+        let best = FloatBuffer(count: network.parameters.count)
+        best.copy(from: network.parameters)
+        var bestLoss = Double.infinity, bestEpoch = 0, stale = 0
+        var history: [EpochReport] = []
+        var stoppedEarly = false
+
+        for epoch in 1...max(settings.epochs, 1) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            training.shuffle(using: &random)
+            var lossSum = 0.0
+            var start = 0
+            while start < training.count {
+                let count = min(batchSize, training.count - start)
+                gather(data, rows: training[start..<(start + count)], into: input.pointer)
+                network.forward(input.pointer, batch: count, workspace: workspace)
+                let loss = settings.loss.evaluate(prediction: workspace.output, target: input.pointer,
+                                                  count: count * width, gradient: workspace.outputGradient)
+                network.backward(input.pointer, batch: count, workspace: workspace)
+                optimizer.update(parameters: network.parameters, gradients: workspace.gradients)
+                lossSum += loss * Double(count)
+                start += count
+            }
+            let trainingLoss = lossSum / Double(training.count)
+            let validationLoss = validation.isEmpty ? nil
+                : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: workspace, buffer: input)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
+                                     seconds: seconds, samplesPerSecond: Double(training.count) / max(seconds, 1e-9))
+            history.append(report)
+            progress(report)
+            let monitored = validationLoss ?? trainingLoss
+            guard monitored.isFinite else { throw TrainingError.nonFinite(epoch: epoch) }
+            if monitored < bestLoss {
+                bestLoss = monitored
+                bestEpoch = epoch
+                stale = 0
+                best.copy(from: network.parameters)
+            } else {
+                stale += 1
+                if settings.patience > 0 && stale >= settings.patience {
+                    stoppedEarly = epoch < settings.epochs
+                    break
+                }
+            }
+        }
+        network.parameters.copy(from: best)
+        return TrainingHistory(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
+                               trainingRows: training.count, validationRows: validation.count)
+    }
+
+    /// Mean reconstruction loss of `network` on the given rows.
+    public static func meanLoss(_ network: Network, data: Matrix, rows: [Int], loss: Loss,
+                                workspace: Workspace, buffer: FloatBuffer) -> Double {
+        let width = data.columns
+        var total = 0.0
+        var start = 0
+        while start < rows.count {
+            let count = min(workspace.capacity, rows.count - start)
+            gather(data, rows: rows[start..<(start + count)], into: buffer.pointer)
+            network.forward(buffer.pointer, batch: count, workspace: workspace)
+            total += loss.value(prediction: workspace.output, target: buffer.pointer, count: count * width) * Double(count)
+            start += count
+        }
+        return total / Double(rows.count)
+    }
+
+    /// Copies the selected rows of `data` into consecutive rows at `destination`.
+    static func gather(_ data: Matrix, rows: ArraySlice<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let width = data.columns
+        data.storage.withUnsafeBufferPointer { source in
+            var out = destination
+            for r in rows {
+                out.update(from: source.baseAddress! + r * width, count: width)
+                out += width
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import CLibPQ
+
+extension PGConnection {
+    /// Runs a `COPY ... TO STDOUT` statement and hands every data message to `body` as it
+    /// arrives (streamed: memory does not grow with the table).
+    ///
+    /// If `body` throws, the server is asked to cancel the COPY, the rest is drained, and the
+    /// error is rethrown; the connection stays usable.
+    public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try check(PQexec(handle, sql), expecting: [PGRES_COPY_OUT])
+        var failure: Error?
+        var buffer: UnsafeMutablePointer<CChar>?
+        while true {
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if length > 0, let data = buffer {
+                if failure == nil {
+                    do { try body(UnsafeRawBufferPointer(start: data, count: Int(length))) } catch {
+                        failure = error
+                        cancelRunningQuery()
+                    }
+                }
+                PQfreemem(data)
+            } else if length == -1 {
+                break
+            } else {
+                throw lastError(kind: .copyFailed)
+            }
+        }
+        let outcome = Result { try drainResults() }
+        if let failure { throw failure }
+        try outcome.get()
+    }
+
+    /// Runs a `COPY ... FROM STDIN` statement; `body` writes the data through the writer.
+    ///
+    /// If `body` throws, the COPY is aborted on the server (nothing it sent is kept) and the
+    /// error is rethrown.
+    public func copyIn(_ sql: String, _ body: (CopyInWriter) throws -> Void) throws {
+        try check(PQexec(handle, sql), expecting: [PGRES_COPY_IN])
+        let writer = CopyInWriter(connection: self)
+        do {
+            try body(writer)
+            try writer.flush()
+        } catch {
+            PQputCopyEnd(handle, "aborted by aepg")
+            _ = try? drainResults()
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw lastError(kind: .copyFailed) }
+        try drainResults()
+    }
+
+    /// Sends raw COPY data to the server.
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        let sent = bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+        guard sent == 1 else { throw lastError(kind: .copyFailed) }
+    }
+
+    /// Asks the server to cancel the statement this connection is running.
+    public func cancelRunningQuery() {
+        guard let cancel = PQgetCancel(handle) else { return }
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
+        PQfreeCancel(cancel)
+    }
+
+    /// Reads results until libpq has none left; throws the first error.
+    private func drainResults() throws {
+        var firstError: PGError?
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            if status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && firstError == nil {
+                firstError = errorFrom(result)
+            }
+            PQclear(result)
+        }
+        if let firstError { throw firstError }
+        if PQstatus(handle) == CONNECTION_BAD { throw lastError(kind: .connectionLost) }
+    }
+}
+
+/// Buffers COPY FROM STDIN data and sends it in large messages.
+public final class CopyInWriter {
+    private unowned let connection: PGConnection
+    /// Bytes waiting to be sent; encoders append to it.
+    public var pending: [UInt8] = []
+    private let flushThreshold = 1 << 20
+
+    init(connection: PGConnection) {
+        self.connection = connection
+        pending.reserveCapacity(flushThreshold + 4096)
+    }
+
+    /// Sends the buffer if it has grown past the threshold (1 MiB).
+    public func flushIfNeeded() throws {
+        if pending.count >= flushThreshold { try flush() }
+    }
+
+    /// Sends whatever is buffered.
+    public func flush() throws {
+        try pending.withUnsafeBytes { try connection.putCopyData($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+}

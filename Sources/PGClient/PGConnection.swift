@@ -1,0 +1,100 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Not thread-safe: use it from one thread at a time.
+///
+/// Statements take their values as text parameters (`$1`, `$2`, ...); SQL text is only ever
+/// built from constants and `quoteIdentifier`.
+public final class PGConnection {
+    let handle: OpaquePointer
+
+    /// Connects with a libpq connection string or URI (`postgresql://...`); an empty string
+    /// uses the `PG*` environment variables.
+    public init(_ conninfo: String) throws {
+        guard let conn = PQconnectdb(conninfo) else {
+            throw PGError(kind: .connectionFailed, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(conn)
+            throw PGError(kind: .connectionFailed, message: "could not connect to PostgreSQL: \(message)")
+        }
+        handle = conn
+        // Notices (e.g. "relation already exists, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Server version as an integer, e.g. 150018.
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    /// Process id of the server backend serving this connection.
+    public var backendPID: Int { Int(PQbackendPID(handle)) }
+    /// Whether the connection is still usable.
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs one statement with text parameters (nil is NULL) and returns its rows.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws -> PGResult {
+        let result = withCStrings(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+    }
+
+    /// Runs a script of several statements without parameters (e.g. the schema install).
+    public func executeScript(_ sql: String) throws {
+        try check(PQexec(handle, sql), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
+    }
+
+    /// Runs `body` inside BEGIN/COMMIT; rolls back and rethrows if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Turns a libpq result into a `PGResult`, or throws the server's error.
+    @discardableResult
+    func check(_ result: OpaquePointer?, expecting statuses: [ExecStatusType]) throws -> PGResult {
+        guard let result else { throw lastError(kind: .queryFailed) }
+        let status = PQresultStatus(result)
+        guard statuses.contains(status) else {
+            let error = errorFrom(result)
+            PQclear(result)
+            throw error
+        }
+        return PGResult(handle: result)
+    }
+
+    func errorFrom(_ result: OpaquePointer) -> PGError {
+        func field(_ code: UInt8) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code)) else { return nil }
+            return String(cString: value)
+        }
+        let primary = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
+        let kind: PGError.Kind = PQstatus(handle) == CONNECTION_BAD ? .connectionLost : .queryFailed
+        return PGError(kind: kind, sqlState: field(UInt8(ascii: "C")),
+                       message: primary.trimmingCharacters(in: .whitespacesAndNewlines),
+                       detail: field(UInt8(ascii: "D")), hint: field(UInt8(ascii: "H")))
+    }
+
+    func lastError(kind: PGError.Kind) -> PGError {
+        let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let resolved: PGError.Kind = PQstatus(handle) == CONNECTION_BAD ? .connectionLost : kind
+        return PGError(kind: resolved, message: message.isEmpty ? "unknown libpq error" : message)
+    }
+}
+
+/// Calls `body` with a C array of C strings (NULL entries for nil), valid only during the call.
+func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let duplicates = strings.map { $0.map { strdup($0)! } }
+    defer { duplicates.forEach { $0.map { free($0) } } }
+    return body(duplicates.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,28 @@
+import AEPG
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `aepg demo`: the whole product on a private PostgreSQL and the bundled credit-card sample.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a private PostgreSQL, load a credit-card sample, train and show the flagged rows.")
+
+    @Option(help: "Folder for the private PostgreSQL (default: $AEPG_HOME or ./.aepg).")
+    var home: String?
+    @Flag(help: "Stop the private PostgreSQL and exit.")
+    var stop = false
+    @OptionGroup var flags: TrainFlags
+
+    func run() throws {
+        let folder = home ?? ProcessInfo.processInfo.environment["AEPG_HOME"] ?? ".aepg"
+        let url = URL(fileURLWithPath: folder).standardizedFileURL
+        let demo = AEPG.Demo(home: url, overrides: flags.options, logger: Logger(label: "aepg"))
+        if stop {
+            try demo.postgres.stop()
+            print("stopped the PostgreSQL under \(url.path)")
+        } else {
+            try demo.run()
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import AEPG
+import Foundation
+
+/// The lines `aepg train` prints when a version is published.
+struct TrainReport {
+    let summary: TrainSummary
+
+    var text: String {
+        let s = summary
+        var lines = ["trained \(s.model) version \(s.version) on \(s.history.trainingRows + s.history.validationRows) of \(s.rows) rows"
+                     + " (\(s.features.count) features, best epoch \(s.history.bestEpoch) of \(s.history.epochs.count))"]
+        lines.append("threshold \(String(format: "%.6g", s.threshold)) (\(s.options.thresholdRuleText)): \(s.flaggedRows) rows flagged")
+        lines.append("clusters: " + s.clusterSizes.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
+        if let m = s.metrics {
+            lines.append(String(format: "against the label: ROC-AUC %.4f  PR-AUC %.4f  precision %.4f  recall %.4f",
+                                m.rocAUC, m.prAUC, m.precision, m.recall))
+        }
+        let stages = s.stages.map { String(format: "%@ %.2f s", $0.name, $0.seconds) }.joined(separator: ", ")
+        lines.append(String(format: "%.2f s in all: ", s.seconds) + stages)
+        if let previous = s.previousVersion {
+            lines.append("version \(s.version) is active (was \(previous)); roll back with SELECT aepg.activate('\(s.model)', \(previous));")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
