@@ -27,9 +27,11 @@ let package = Package(
             "AEPG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Helpers shared by the test targets: the throwaway database, CSV loading, running the CLI.
+        .target(name: "TestSupport", dependencies: ["PGClient"], path: "Tests/TestSupport"),
         .testTarget(name: "LearnTests", dependencies: ["Learn"]),
-        .testTarget(name: "PGClientTests", dependencies: ["PGClient"]),
-        .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient"]),
+        .testTarget(name: "PGClientTests", dependencies: ["PGClient", "TestSupport"]),
+        .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

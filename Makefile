@@ -1,0 +1,34 @@
+# aepg: the two commands a new user needs, and a few more.
+.PHONY: demo demo-stop test build release install clean bench
+
+PREFIX ?= /usr/local
+
+## Install what is missing, build in release mode, run the demo on a private PostgreSQL.
+demo:
+	scripts/install-deps.sh
+	swift build -c release
+	.build/release/aepg demo
+
+## Stop the demo's private PostgreSQL.
+demo-stop:
+	.build/release/aepg demo --stop
+
+## Install what is missing, start a throwaway PostgreSQL, run every test, stop it.
+test:
+	scripts/test.sh
+
+build:
+	swift build
+
+release:
+	swift build -c release
+
+## Install the binary and its sql/ and data/ under PREFIX (bin/aepg, share/aepg/).
+install: release
+	install -D -m 755 .build/release/aepg $(PREFIX)/bin/aepg
+	install -d $(PREFIX)/share/aepg/sql $(PREFIX)/share/aepg/data
+	install -m 644 sql/* $(PREFIX)/share/aepg/sql/
+	install -m 644 data/* $(PREFIX)/share/aepg/data/
+
+clean:
+	rm -rf .build

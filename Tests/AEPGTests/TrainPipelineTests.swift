@@ -1,0 +1,128 @@
+import AEPG
+import Learn
+import PGClient
+import XCTest
+
+/// What `aepg train` and `aepg score` leave in the database.
+final class TrainPipelineTests: DatabaseTestCase {
+    func testTrainingWritesCatalogResultsAndViews() throws {
+        let summary = try train()
+        XCTAssertEqual(summary.version, 1)
+        XCTAssertEqual(summary.rows, 400)
+        XCTAssertEqual(summary.features, ["a", "b", "c", "d"], "label and key are not features")
+        XCTAssertEqual(try count("SELECT active_version FROM aepg.models WHERE name = 'pts'"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.layers WHERE model = 'pts' AND version = 1"), 4)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 400)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 400)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_clusters"), 400)
+        XCTAssertEqual(try count("SELECT sum(rows) FROM aepg.pts_cluster_profile"), 400)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_cluster_profile"), 3)
+
+        let v = try connection.execute("""
+            SELECT jsonb_array_length(loss_history), training_rows, threshold_rule, array_length(centroids, 1),
+                   array_length(centroids, 2), options->>'latent', preprocessing->>'method',
+                   stage_seconds ? 'read' AND stage_seconds ? 'train' AND stage_seconds ? 'cluster'
+              FROM aepg.versions WHERE model = 'pts'
+            """)
+        XCTAssertGreaterThan(v.int(0, 0)!, 0)
+        XCTAssertEqual(v.int(0, 1), 400)
+        XCTAssertEqual(v.string(0, 2), "sigma:3.0")
+        XCTAssertEqual(v.int(0, 3), 3)
+        XCTAssertEqual(v.int(0, 4), 2)
+        XCTAssertEqual(v.string(0, 5), "2")
+        XCTAssertEqual(v.string(0, 6), "standard")
+        XCTAssertEqual(v.bool(0, 7), true)
+
+        // The flags view has every source column plus score, flagged and cluster.
+        let columns = try connection.execute("SELECT * FROM aepg.pts_flags LIMIT 1").columnNames
+        XCTAssertEqual(columns, ["id", "a", "b", "c", "d", "label", "score", "flagged", "cluster"])
+        let r = try connection.execute("SELECT array_length(latent, 1), array_length(top_features, 1) FROM aepg.pts_results LIMIT 1")
+        XCTAssertEqual(r.int(0, 0), 2)
+        XCTAssertEqual(r.int(0, 1), 3)
+
+        // The outliers (every 40th row) are what the model flags first.
+        XCTAssertGreaterThan(summary.metrics!.rocAUC, 0.9)
+        let flagged = try count("SELECT count(*) FROM aepg.pts_flags WHERE flagged AND label = 1")
+        XCTAssertGreaterThan(flagged, 5)
+    }
+
+    func testIncrementalScoringScoresOnlyNewRowsAndAgreesWithTraining() throws {
+        try train()
+        let before = try connection.execute("SELECT id, score FROM aepg.pts_results WHERE id IN (7, 80) ORDER BY id")
+        try insertPoints("public.points", from: 401, to: 450)
+        let scored = try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo)
+        XCTAssertEqual(scored, 50)
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 0,
+                       "a second run finds nothing new")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 450)
+
+        // Rescoring everything gives every row the score it got at training time.
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), all: true, logger: quiet).run(on: connection, conninfo: conninfo), 450)
+        let after = try connection.execute("SELECT id, score FROM aepg.pts_results WHERE id IN (7, 80) ORDER BY id")
+        for i in 0..<2 {
+            let a = before.double(i, 1)!, b = after.double(i, 1)!
+            XCTAssertEqual(a, b, accuracy: 1e-5 * max(abs(a), 1e-3), "row \(before.string(i, 0)!)")
+        }
+        // Rows 401... follow the same curve, so they score like their training-time neighbours.
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE score IS NULL OR cluster IS NULL"), 0)
+    }
+
+    func testRetrainingKeepsDefinitionAppliesOverridesAndSwitchesAtomically() throws {
+        try train()
+        var overrides = TrainOptions()
+        overrides.clusters = 2
+        overrides.contamination = 0.05
+        let second = try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection)
+        XCTAssertEqual(second.version, 2)
+        XCTAssertEqual(second.previousVersion, 1)
+        XCTAssertEqual(second.options.clusters, 2)
+        XCTAssertEqual(second.options.hidden, [8], "stored options stay unless overridden")
+        XCTAssertEqual(second.flaggedRows, 20, "contamination 0.05 flags 5 % of 400 rows")
+        XCTAssertEqual(try connection.execute("SELECT options->>'clusters' FROM aepg.models").string(0, 0), "3",
+                       "overrides are recorded in the version, not in the stored definition")
+        XCTAssertEqual(try connection.execute("SELECT threshold_rule FROM aepg.versions WHERE version = 2").string(0, 0),
+                       "contamination:0.05")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_cluster_profile"), 2)
+        XCTAssertEqual(try count("SELECT count(DISTINCT version) FROM aepg.pts_results"), 2, "previous results kept for a roll-back")
+
+        try connection.execute("SELECT aepg.activate('pts', 1)")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_cluster_profile"), 3, "views follow the active version")
+
+        try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
+        XCTAssertEqual(try count("SELECT count(DISTINCT version) FROM aepg.pts_results"), 2, "older results are dropped")
+    }
+
+    func testSameSeedSameScores() throws {
+        let a = try train()
+        let first = try connection.execute("SELECT score FROM aepg.pts_results WHERE version = 1 ORDER BY id").string(5, 0)
+        let b = try train()
+        let second = try connection.execute("SELECT score FROM aepg.pts_results WHERE version = 2 ORDER BY id").string(5, 0)
+        XCTAssertEqual(a.threshold, b.threshold)
+        XCTAssertEqual(first, second)
+    }
+
+    func testTrainOnNormalFitsLabelZeroRowsButScoresAll() throws {
+        var options = Self.fast
+        options.trainOn = .normal
+        let summary = try train(options: options)
+        XCTAssertEqual(summary.history.trainingRows + summary.history.validationRows, 390)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 400)
+        XCTAssertEqual(try count("SELECT training_rows FROM aepg.versions"), 390)
+    }
+
+    func testDroppingAModelRemovesItsObjects() throws {
+        try train()
+        try Catalog(connection: connection).drop(ModelName("pts"))
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 0)
+        XCTAssertNil(try connection.execute("SELECT to_regclass('aepg.pts_results')").string(0, 0))
+        XCTAssertNil(try connection.execute("SELECT to_regclass('aepg.pts_flags')").string(0, 0))
+    }
+
+    func testInitIsIdempotent() throws {
+        try train()
+        try SchemaInstaller.install(on: connection)
+        try SchemaInstaller.install(on: connection)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 400, "reinstalling keeps the data")
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command (`make test`): installs what is missing, starts a throwaway PostgreSQL,
+# runs the whole test suite against it, stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+source scripts/pg-throwaway.sh
+
+dir=$(mktemp -d /tmp/aepg-test.XXXXXX)
+cleanup() { pg_throwaway_stop "$dir"; rm -rf "$dir"; }
+trap cleanup EXIT
+pg_throwaway_start "$dir"
+echo "throwaway PostgreSQL on $dir (port 54329)"
+
+swift build --build-tests
+swift test --skip-build --disable-swift-testing "$@"
