@@ -1,5 +1,5 @@
 # aepg: the two commands a new user needs, and a few more.
-.PHONY: demo demo-stop test build release install clean bench
+.PHONY: demo demo-stop test build release install install-extension clean
 
 PREFIX ?= /usr/local
 
@@ -32,3 +32,7 @@ install: release
 
 clean:
 	rm -rf .build
+
+## Install sql/ as a PostgreSQL extension on this machine (CREATE EXTENSION aepg); needs write access to the server's sharedir.
+install-extension:
+	install -m 644 sql/aepg.control sql/aepg--*.sql "$$(pg_config --sharedir)/extension/"

@@ -68,6 +68,18 @@ CREATE TABLE IF NOT EXISTS aepg.meta (
 INSERT INTO aepg.meta VALUES ('schema_version', '0.1.0')
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
 
+-- Installed as an extension, the catalog's rows are user data: pg_dump must keep them.
+-- (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
+DO $$
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
+EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
+    NULL;
+END
+$$;
+
 -- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
 CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

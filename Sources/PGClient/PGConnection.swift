@@ -9,9 +9,15 @@ public final class PGConnection {
     let handle: OpaquePointer
 
     /// Connects with a libpq connection string or URI (`postgresql://...`); an empty string
-    /// uses the `PG*` environment variables.
-    public init(_ conninfo: String) throws {
-        guard let conn = PQconnectdb(conninfo) else {
+    /// uses the `PG*` environment variables. Unless the string sets `application_name`, the
+    /// session shows up in `pg_stat_activity` as `applicationName`.
+    public init(_ conninfo: String, applicationName: String = "aepg") throws {
+        // expand_dbname = 1: the "dbname" value may itself be a full connection string or URI.
+        let keywords = ["dbname", "fallback_application_name"], values = [conninfo, applicationName]
+        let connection = withCStrings(keywords) { k in
+            withCStrings(values) { v in PQconnectdbParams(k + [nil], v + [nil], 1) }
+        }
+        guard let conn = connection else {
             throw PGError(kind: .connectionFailed, message: "libpq could not allocate a connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {

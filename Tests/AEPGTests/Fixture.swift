@@ -29,14 +29,14 @@ class DatabaseTestCase: XCTestCase {
     /// Creates a `points`-shaped table with `rows` rows (ids 1...rows).
     func makePoints(_ table: String, rows: Int, key: String = "id") throws {
         try connection.execute("""
-            CREATE TABLE \(table) (\(key) bigint PRIMARY KEY, a float8, b float8, c float8, d float8, label int)
+            CREATE TABLE \(table) (\(quoteIdentifier(key)) bigint PRIMARY KEY, a float8, b float8, c float8, d float8, label int)
             """)
         try insertPoints(table, from: 1, to: rows, key: key)
     }
 
     func insertPoints(_ table: String, from: Int, to: Int, key: String = "id") throws {
         try connection.execute("""
-            INSERT INTO \(table) (\(key), a, b, c, d, label)
+            INSERT INTO \(table) (\(quoteIdentifier(key)), a, b, c, d, label)
             SELECT i, sin(i / 10.0), cos(i / 10.0), sin(i / 10.0) + cos(i / 10.0),
                    CASE WHEN i % 40 = 0 THEN 4 ELSE sin(i / 5.0) END,
                    (i % 40 = 0)::int

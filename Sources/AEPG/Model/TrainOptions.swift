@@ -89,7 +89,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
 
     /// The defaults, chosen from measurements on the datasets in `shared/data` (see README).
     public static let defaults = ResolvedOptions(
-        hidden: [32, 16], latent: 4, activation: .elu, optimizer: .adam, learningRate: 0.001,
+        hidden: [16, 8], latent: 3, activation: .sigmoid, optimizer: .adam, learningRate: 0.001,
         batchSize: 256, epochs: 50, validation: 0.1, patience: 5, seed: 42, clusters: 4,
         thresholdSigma: 3, contamination: nil, trainOn: .all)
 

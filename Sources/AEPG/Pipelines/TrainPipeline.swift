@@ -89,6 +89,8 @@ public struct TrainPipeline {
         do {
             history = try clock.measure("train") {
                 try Trainer.fit(network, data: data, rows: fitRows, settings: options.trainingSettings) { report in
+                    // The first epochs, every tenth and the last: enough to follow, short enough to read.
+                    guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
                     let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
                     logger.info("epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
                 }

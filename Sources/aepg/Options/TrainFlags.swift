@@ -9,11 +9,11 @@ extension TrainOn: ExpressibleByArgument {}
 
 /// The training options shared by `aepg train` and `aepg demo`; unset flags keep stored values or defaults.
 struct TrainFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("Encoder layer widths; the decoder mirrors them (default 32,16).", valueName: "w1,w2,..."))
+    @Option(help: ArgumentHelp("Encoder layer widths; the decoder mirrors them (default 16,8).", valueName: "w1,w2,..."))
     var hidden: String?
-    @Option(help: "Width of the latent layer (default 4).")
+    @Option(help: "Width of the latent layer (default 3).")
     var latent: Int?
-    @Option(help: "Hidden-layer activation: relu, relu6, elu, selu, sigmoid, tanh, linear (default elu).")
+    @Option(help: "Hidden-layer activation: relu, relu6, elu, selu, sigmoid, tanh, linear (default sigmoid).")
     var activation: Activation?
     @Option(help: "adam, rmsprop, sgd (with momentum 0.9), adagrad (default adam).")
     var optimizer: OptimizerKind?

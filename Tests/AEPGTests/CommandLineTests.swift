@@ -1,0 +1,116 @@
+import Foundation
+import PGClient
+import TestSupport
+import XCTest
+
+/// The built `aepg` binary, run the way users and cron run it.
+final class CommandLineTests: DatabaseTestCase {
+    private func aepg(_ arguments: String..., environment: [String: String] = [:]) throws -> CommandLineRunner.Outcome {
+        try CommandLineRunner.run(arguments, environment: environment)
+    }
+
+    /// The floor is set below ROC-AUCs measured with the default options on cardio (see README);
+    /// it catches a broken model, not noise.
+    func testEndToEndOnCardioWithIncrementalScoring() throws {
+        guard let csv = TestDatabase.dataset("cardio.csv") else { throw XCTSkip("cardio.csv is not available") }
+        try TestDatabase.loadCSV(csv, into: "public.cardio", label: "label", on: connection)
+
+        XCTAssertEqual(try aepg("init", "--db", conninfo).status, 0)
+        let trained = try aepg("train", "--db", conninfo, "--table", "public.cardio", "--key", "id", "--label", "label", "--name", "cardio")
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("epoch 1/"), "progress goes to stderr")
+        XCTAssertTrue(trained.stdout.contains("trained cardio version 1 on 1831 of 1831 rows"), trained.stdout)
+        let auc = try connection.execute("SELECT (metrics->>'roc_auc')::float8 FROM aepg.versions WHERE model = 'cardio'").double(0, 0)!
+        XCTAssertGreaterThan(auc, 0.85, "ROC-AUC on cardio fell below the measured floor (0.93 with the defaults)")
+
+        try connection.execute("INSERT INTO public.cardio SELECT id + 100000, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, label FROM public.cardio WHERE id <= 25")
+        let scored = try aepg("score", "cardio", environment: ["DATABASE_URL": conninfo])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertEqual(scored.stdout, "scored 25 rows\n")
+        // A copied row gets exactly the score its original got at training time.
+        let pair = try connection.execute("SELECT score FROM aepg.cardio_results WHERE id IN (3, 100003) ORDER BY id")
+        XCTAssertEqual(pair.double(0, 0)!, pair.double(1, 0)!, accuracy: 1e-6 * pair.double(0, 0)!)
+
+        let retrained = try aepg("train", "cardio", "--db", conninfo, "--epochs", "3", "--contamination", "0.1")
+        XCTAssertEqual(retrained.status, 0, retrained.stderr)
+        XCTAssertTrue(retrained.stdout.contains("version 2 is active (was 1)"), retrained.stdout)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.cardio_flags WHERE flagged"),
+                       try count("SELECT count(*) FROM aepg.cardio_results r JOIN aepg.versions v ON v.model = 'cardio' AND v.version = 2 AND r.version = 2 WHERE r.score > v.threshold"))
+
+        let list = try aepg("list", "--db", conninfo)
+        XCTAssertTrue(list.stdout.contains("cardio\tcardio\tversion 2"), list.stdout)
+        let show = try aepg("show", "cardio", "--db", conninfo)
+        XCTAssertTrue(show.stdout.contains("label     label"), show.stdout)
+    }
+
+    func testUsageErrorsAndHostileNamesExitWithClearMessages() throws {
+        let badName = try aepg("train", "--db", conninfo, "--table", "points", "--key", "id", "--name", "x; DROP TABLE points")
+        XCTAssertEqual(badName.status, 64)
+        XCTAssertTrue(badName.stderr.contains("error: model name \"x; DROP TABLE points\" is not allowed"), badName.stderr)
+        let missing = try aepg("train", "--db", conninfo, "--table", "points\"; DROP TABLE points; --", "--key", "id", "--name", "m")
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM points"), 400, "nothing was dropped")
+        let both = try aepg("train", "m", "--db", conninfo, "--threshold-sigma", "2", "--contamination", "0.1")
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("either --threshold-sigma or --contamination"), both.stderr)
+        let unknown = try aepg("score", "nosuchmodel", "--db", conninfo)
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("model \"nosuchmodel\" does not exist"), unknown.stderr)
+        let noServer = try aepg("list", "--db", "host=/nonexistent port=1 password=hunter2-secret")
+        XCTAssertEqual(noServer.status, 69)
+        XCTAssertFalse(noServer.stderr.contains("hunter2-secret"))
+    }
+
+    func testHelpListsEveryTrainingFlag() throws {
+        let help = try aepg("train", "--help")
+        for flag in ["--table", "--key", "--features", "--exclude", "--name", "--label", "--hidden", "--latent", "--activation",
+                     "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--validation", "--patience", "--seed",
+                     "--clusters", "--threshold-sigma", "--contamination", "--train-on", "--db"] {
+            XCTAssertTrue(help.stdout.contains(flag), "aepg train --help lacks \(flag)")
+        }
+    }
+
+    /// Starts a long training and waits until it has finished `epochs` epochs.
+    private func startLongTraining(_ model: String, until epochs: Int) throws -> (Process, URL) {
+        let (process, _, err) = try CommandLineRunner.start(
+            ["train", model, "--db", conninfo, "--epochs", "100000", "--patience", "0"],
+            directory: FileManager.default.temporaryDirectory)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            if text.contains("epoch \(epochs)/") { return (process, err) }
+            XCTAssertTrue(process.isRunning, "training ended early: \(text)")
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw XCTSkip("training did not reach epoch \(epochs) in time")
+    }
+
+    func testSigkillMidTrainingLeavesThePreviousVersionActiveAndWhole() throws {
+        try train()
+        let before = try connection.execute("SELECT string_agg(score::text, ',' ORDER BY id) FROM aepg.pts_flags").string(0, 0)
+        let (process, _) = try startLongTraining("pts", until: 3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(try count("SELECT active_version FROM aepg.models WHERE name = 'pts'"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.layers"), 4)
+        XCTAssertEqual(try connection.execute("SELECT string_agg(score::text, ',' ORDER BY id) FROM aepg.pts_flags").string(0, 0), before)
+        // The killed process's lock went with its connection: the next training runs.
+        let next = try aepg("train", "pts", "--db", conninfo, "--epochs", "2")
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertEqual(try count("SELECT active_version FROM aepg.models WHERE name = 'pts'"), 2)
+    }
+
+    func testASecondTrainingOfTheSameModelFailsFastWhileTheFirstRuns() throws {
+        try train()
+        let (first, _) = try startLongTraining("pts", until: 1)
+        defer { first.terminate(); first.waitUntilExit() }
+        let second = try aepg("train", "pts", "--db", conninfo, "--epochs", "1")
+        XCTAssertEqual(second.status, 75, "EX_TEMPFAIL tells cron to try later")
+        XCTAssertTrue(second.stderr.contains("model \"pts\" is already being trained by another aepg (server process"), second.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 1)
+    }
+}
