@@ -16,7 +16,8 @@ struct TrainReport {
                                 m.rocAUC, m.prAUC, m.precision, m.recall))
         }
         let stages = s.stages.map { String(format: "%@ %.2f s", $0.name, $0.seconds) }.joined(separator: ", ")
-        lines.append(String(format: "%.2f s in all: ", s.seconds) + stages)
+        let memory = ProcessStats.peakResidentBytes.map { String(format: "; peak memory %.0f MiB", Double($0) / 1_048_576) } ?? ""
+        lines.append(String(format: "%.2f s in all: ", s.seconds) + stages + memory)
         if let previous = s.previousVersion {
             lines.append("version \(s.version) is active (was \(previous)); roll back with SELECT aepg.activate('\(s.model)', \(previous));")
         }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `aepg train` and `aepg score --all` on a 284,807-row, 30-feature table (the size of the full
+# credit-card dataset), made by tiling the bundled 5,099-row sample with ±0.5 % multiplicative
+# noise, on a throwaway PostgreSQL. Prints wall time, the stage breakdown and peak memory, and
+# the database's own floor for the same I/O (binary COPY out of the table into /dev/null).
+#   benchmarks/large.sh [extra aepg train flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/pg-throwaway.sh
+swift build -c release >/dev/null
+aepg=$PWD/.build/release/aepg
+
+dir=$(mktemp -d /tmp/aepg-large.XXXXXX)
+trap 'pg_throwaway_stop "$dir"; rm -rf "$dir"' EXIT
+pg_throwaway_start "$dir"
+db="$AEPG_TEST_DB"
+export PGOPTIONS="-c client_min_messages=warning"
+
+psql "$db" -q -f data/creditcard_sample.sql
+psql "$db" -qc "\\copy public.creditcard FROM 'data/creditcard_sample.csv' (FORMAT csv, HEADER)"
+features=$(psql "$db" -Atc "SELECT string_agg(format('%I * (1 + 0.01 * (random() - 0.5)) AS %I', attname, attname), ', ' ORDER BY attnum)
+                             FROM pg_attribute WHERE attrelid = 'public.creditcard'::regclass AND attnum > 1 AND attname <> 'Class'")
+psql "$db" -q -o /dev/null <<SQL
+SELECT setseed(0.42);
+CREATE TABLE public.big AS
+SELECT row_number() OVER (ORDER BY t, c.id)::bigint AS id, $features, c."Class"
+  FROM generate_series(0, 55) AS t CROSS JOIN public.creditcard c
+ LIMIT 284807;
+ALTER TABLE public.big ADD PRIMARY KEY (id);
+VACUUM ANALYZE public.big;
+SQL
+echo "table public.big: $(psql "$db" -Atc 'SELECT count(*) FROM public.big') rows, 30 features"
+$aepg init --db "$db" >/dev/null
+
+cols=$(psql "$db" -Atc "SELECT string_agg(format('%I::float8', attname), ', ' ORDER BY attnum) FROM pg_attribute
+                         WHERE attrelid = 'public.big'::regclass AND attnum > 1 AND attname <> 'Class' AND NOT attisdropped")
+start=$(date +%s.%N)
+psql "$db" -qc "\\copy (SELECT id, $cols FROM public.big) TO '/dev/null' (FORMAT binary)"
+floor=$(echo "$(date +%s.%N) - $start" | bc)
+echo "database floor: binary COPY of key + 30 float8 to /dev/null: $floor s"
+
+echo; echo "== aepg train --table public.big --key id --label Class --name big $*"
+start=$(date +%s.%N)
+$aepg train --db "$db" --table public.big --key id --label Class --name big "$@" 2>/dev/null
+echo "wall: $(echo "$(date +%s.%N) - $start" | bc) s"
+
+echo; echo "== aepg score big --all"
+start=$(date +%s.%N)
+$aepg score big --all --db "$db" 2>/dev/null
+echo "wall: $(echo "$(date +%s.%N) - $start" | bc) s"
