@@ -82,28 +82,10 @@ public struct EmbeddedPostgres {
     /// Runs a program (as the postgres user when we are root); throws with its output on failure.
     @discardableResult
     private func run(_ program: String, _ arguments: [String], asServerUser: Bool = true) throws -> String {
-        let process = Process()
-        if Self.isRoot && asServerUser {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        // Output goes to a file, not a pipe: the server started by pg_ctl inherits the
-        // descriptors and would keep a pipe open forever.
-        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: capture.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: capture) }
-        let handle = try FileHandle(forWritingTo: capture)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try? handle.close()
-        let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
+        let (status, output) = Self.isRoot && asServerUser
+            ? try Subprocess.run("/usr/sbin/runuser", ["-u", "postgres", "--", program] + arguments)
+            : try Subprocess.run(program, arguments)
+        guard status == 0 else {
             throw AEPGError(.environment, "\((program as NSString).lastPathComponent) failed: \(output.suffix(600))")
         }
         return output
