@@ -29,6 +29,8 @@ let package = Package(
         ]),
         // Helpers shared by the test targets: the throwaway database, CSV loading, running the CLI.
         .target(name: "TestSupport", dependencies: ["PGClient"], path: "Tests/TestSupport"),
+        // In-memory training and scoring throughput (benchmarks/compare.sh runs it beside PyTorch).
+        .executableTarget(name: "aepg-bench", dependencies: ["Learn"]),
         .testTarget(name: "LearnTests", dependencies: ["Learn"]),
         .testTarget(name: "PGClientTests", dependencies: ["PGClient", "TestSupport"]),
         .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient", "TestSupport"]),

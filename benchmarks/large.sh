@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-throwaway.sh
+source benchmarks/lib/big-table.sh
 swift build -c release >/dev/null
 aepg=$PWD/.build/release/aepg
 
@@ -16,24 +17,11 @@ pg_throwaway_start "$dir"
 db="$AEPG_TEST_DB"
 export PGOPTIONS="-c client_min_messages=warning"
 
-psql "$db" -q -f data/creditcard_sample.sql
-psql "$db" -qc "\\copy public.creditcard FROM 'data/creditcard_sample.csv' (FORMAT csv, HEADER)"
-features=$(psql "$db" -Atc "SELECT string_agg(format('%I * (1 + 0.01 * (random() - 0.5)) AS %I', attname, attname), ', ' ORDER BY attnum)
-                             FROM pg_attribute WHERE attrelid = 'public.creditcard'::regclass AND attnum > 1 AND attname <> 'Class'")
-psql "$db" -q -o /dev/null <<SQL
-SELECT setseed(0.42);
-CREATE TABLE public.big AS
-SELECT row_number() OVER (ORDER BY t, c.id)::bigint AS id, $features, c."Class"
-  FROM generate_series(0, 55) AS t CROSS JOIN public.creditcard c
- LIMIT 284807;
-ALTER TABLE public.big ADD PRIMARY KEY (id);
-VACUUM ANALYZE public.big;
-SQL
+make_big_table "$db" 284807
 echo "table public.big: $(psql "$db" -Atc 'SELECT count(*) FROM public.big') rows, 30 features"
 $aepg init --db "$db" >/dev/null
 
-cols=$(psql "$db" -Atc "SELECT string_agg(format('%I::float8', attname), ', ' ORDER BY attnum) FROM pg_attribute
-                         WHERE attrelid = 'public.big'::regclass AND attnum > 1 AND attname <> 'Class' AND NOT attisdropped")
+cols=$(big_feature_list "$db")
 start=$(date +%s.%N)
 psql "$db" -qc "\\copy (SELECT id, $cols FROM public.big) TO '/dev/null' (FORMAT binary)"
 floor=$(echo "$(date +%s.%N) - $start" | bc)
