@@ -13,7 +13,7 @@ def med(bench, impl=None, field="value"):
 
 
 print(f"\naepg vs PyTorch {records and ''}(same machine, same run, {threads} threads; medians)\n")
-print(f"{"measure":66} {'aepg':>12} {'PyTorch':>12} {'ratio':>8}  target")
+print(f"{'measure':66} {'aepg':>12} {'PyTorch':>12} {'ratio':>8}  target")
 targets = {
     "fraud_sigmoid_rmsprop_b32": ("fraud net 29-64-32-3-32-29, sigmoid, RMSprop, batch 32 (samples/s)", 10),
     "fraud_relu_adam_b256": ("same widths, ReLU, Adam, batch 256 (samples/s)", 3),

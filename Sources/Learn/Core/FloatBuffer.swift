@@ -1,18 +1,23 @@
 /// A fixed-size, heap-allocated block of `Float`s with reference semantics.
 ///
 /// Hot loops work on raw pointers: no copy-on-write checks, no exclusivity checks, no
-/// allocation per batch. Buffers are allocated once per training run and reused.
+/// allocation per batch. Buffers are allocated once per training run and reused. Storage is
+/// padded to a multiple of 8 elements (`paddedCount`, padding initialised like the rest), so
+/// 8-lane loops can run to the end without a scalar tail.
 public final class FloatBuffer {
     /// Number of elements.
     public let count: Int
+    /// Allocated elements: `count` rounded up to a multiple of 8.
+    public let paddedCount: Int
     /// Start of the storage; valid for the buffer's lifetime.
     public let pointer: UnsafeMutablePointer<Float>
 
     /// Allocates `count` elements set to `value`.
     public init(count: Int, repeating value: Float = 0) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: value, count: max(count, 1))
+        paddedCount = max((count + 7) & ~7, 8)
+        pointer = .allocate(capacity: paddedCount)
+        pointer.initialize(repeating: value, count: paddedCount)
     }
 
     /// Allocates a copy of `values`.

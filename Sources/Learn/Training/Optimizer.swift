@@ -44,41 +44,64 @@ public final class Optimizer {
         second = FloatBuffer(count: parameterCount, repeating: settings.kind == .adagrad ? 0.1 : 0)
     }
 
-    /// Updates `parameters` in place from `gradients`.
+    /// Updates `parameters` in place from `gradients`, eight parameters per step (the buffers'
+    /// padding holds zeros, which these rules leave at zero).
     /// - Complexity: O(n) in the number of parameters.
     public func update(parameters: FloatBuffer, gradients: FloatBuffer) {
         step += 1
-        let p = parameters.pointer, g = gradients.pointer, m = first.pointer, s = second.pointer
-        let n = parameters.count, lr = settings.learningRate, eps = settings.epsilon
+        let p = Lanes(parameters.pointer), g = Lanes(gradients.pointer), m = Lanes(first.pointer), s = Lanes(second.pointer)
+        let vectors = parameters.paddedCount / 8
+        let lr = SIMD8(repeating: settings.learningRate), eps = SIMD8(repeating: settings.epsilon)
         switch settings.kind {
         case .sgd:
-            let mu = settings.momentum
-            for i in 0..<n {
-                m[i] = mu * m[i] - lr * g[i]
-                p[i] += m[i]
+            let mu = SIMD8(repeating: settings.momentum)
+            for v in 0..<vectors {
+                let velocity = mu * m[v] - lr * g[v]
+                m[v] = velocity
+                p[v] += velocity
             }
         case .adam:
             let b1 = settings.beta1, b2 = settings.beta2
             let correction1 = 1 - Float(pow(Double(b1), Double(step)))
             let correction2 = 1 - Float(pow(Double(b2), Double(step)))
-            let stepSize = lr * correction2.squareRoot() / correction1
-            let epsHat = eps * correction2.squareRoot()
-            for i in 0..<n {
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i]
-                p[i] -= stepSize * m[i] / (s[i].squareRoot() + epsHat)
+            let stepSize = SIMD8(repeating: settings.learningRate * correction2.squareRoot() / correction1)
+            let epsHat = SIMD8(repeating: settings.epsilon * correction2.squareRoot())
+            let beta1 = SIMD8(repeating: b1), beta2 = SIMD8(repeating: b2)
+            let keep1 = SIMD8(repeating: 1 - b1), keep2 = SIMD8(repeating: 1 - b2)
+            for v in 0..<vectors {
+                let gv = g[v]
+                let mv = beta1 * m[v] + keep1 * gv
+                let sv = beta2 * s[v] + keep2 * gv * gv
+                m[v] = mv
+                s[v] = sv
+                p[v] -= stepSize * mv / (sv.squareRoot() + epsHat)
             }
         case .rmsprop:
-            let rho = settings.rho
-            for i in 0..<n {
-                s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
-                p[i] -= lr * g[i] / (s[i].squareRoot() + eps)
+            let rho = SIMD8(repeating: settings.rho), keep = SIMD8(repeating: 1 - settings.rho)
+            for v in 0..<vectors {
+                let gv = g[v]
+                let sv = rho * s[v] + keep * gv * gv
+                s[v] = sv
+                p[v] -= lr * gv / (sv.squareRoot() + eps)
             }
         case .adagrad:
-            for i in 0..<n {
-                s[i] += g[i] * g[i]
-                p[i] -= lr * g[i] / (s[i].squareRoot() + eps)
+            for v in 0..<vectors {
+                let gv = g[v]
+                let sv = s[v] + gv * gv
+                s[v] = sv
+                p[v] -= lr * gv / (sv.squareRoot() + eps)
             }
         }
+    }
+}
+
+/// A float pointer read and written eight lanes at a time (unaligned loads and stores).
+struct Lanes {
+    let base: UnsafeMutableRawPointer
+    init(_ pointer: UnsafeMutablePointer<Float>) { base = UnsafeMutableRawPointer(pointer) }
+
+    subscript(vector: Int) -> SIMD8<Float> {
+        @inline(__always) get { base.loadUnaligned(fromByteOffset: vector * 32, as: SIMD8<Float>.self) }
+        @inline(__always) nonmutating set { base.storeBytes(of: newValue, toByteOffset: vector * 32, as: SIMD8<Float>.self) }
     }
 }

@@ -11,6 +11,7 @@ public final class ReconstructionScorer {
     private let network: Network
     private let loss: Loss
     private let workspace: Workspace
+    private let blasThreads: Int
 
     /// Per-row score (mean element loss) of the last chunk.
     public let scores: UnsafeMutablePointer<Double>
@@ -24,6 +25,7 @@ public final class ReconstructionScorer {
         self.chunkSize = chunkSize
         self.topFeatureCount = min(topFeatureCount, 3, network.inputWidth)
         workspace = Workspace(network: network, capacity: chunkSize)
+        blasThreads = BLASThreads.suited(to: network, batch: chunkSize)
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(self.topFeatureCount, 1))
     }
@@ -42,7 +44,7 @@ public final class ReconstructionScorer {
     /// are in `scores`, `topFeatures` and `latent` until the next call.
     public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
         precondition(count <= chunkSize)
-        network.forward(input, batch: count, workspace: workspace)
+        BLASThreads.with(blasThreads) { network.forward(input, batch: count, workspace: workspace) }
         let width = network.inputWidth
         let output = workspace.output
         let k = topFeatureCount

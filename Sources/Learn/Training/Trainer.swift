@@ -90,48 +90,55 @@ public enum Trainer {
         var history: [EpochReport] = []
         var stoppedEarly = false
 
-        for epoch in 1...max(settings.epochs, 1) {
-            let started = DispatchTime.now().uptimeNanoseconds
-            training.shuffle(using: &random)
-            var lossSum = 0.0
-            var start = 0
-            while start < training.count {
-                let count = min(batchSize, training.count - start)
-                gather(data, rows: training[start..<(start + count)], into: input.pointer)
-                network.forward(input.pointer, batch: count, workspace: workspace)
-                let loss = settings.loss.evaluate(prediction: workspace.output, target: input.pointer,
-                                                  count: count * width, gradient: workspace.outputGradient)
-                network.backward(input.pointer, batch: count, workspace: workspace)
-                optimizer.update(parameters: network.parameters, gradients: workspace.gradients)
-                lossSum += loss * Double(count)
-                start += count
-            }
-            let trainingLoss = lossSum / Double(training.count)
-            let validationLoss = validation.isEmpty ? nil
-                : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: workspace, buffer: input)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
-                                     seconds: seconds, samplesPerSecond: Double(training.count) / max(seconds, 1e-9))
-            history.append(report)
-            progress(report)
-            let monitored = validationLoss ?? trainingLoss
-            guard monitored.isFinite else { throw TrainingError.nonFinite(epoch: epoch) }
-            if monitored < bestLoss {
-                bestLoss = monitored
-                bestEpoch = epoch
-                stale = 0
-                best.copy(from: network.parameters)
-            } else {
-                stale += 1
-                if settings.patience > 0 && stale >= settings.patience {
-                    stoppedEarly = epoch < settings.epochs
-                    break
+        // Small networks train faster with single-threaded BLAS (see BLASThreads).
+        return try BLASThreads.with(BLASThreads.suited(to: network, batch: batchSize)) {
+            try runEpochs()
+        }
+
+        func runEpochs() throws -> TrainingHistory {
+            for epoch in 1...max(settings.epochs, 1) {
+                let started = DispatchTime.now().uptimeNanoseconds
+                training.shuffle(using: &random)
+                var lossSum = 0.0
+                var start = 0
+                while start < training.count {
+                    let count = min(batchSize, training.count - start)
+                    gather(data, rows: training[start..<(start + count)], into: input.pointer)
+                    network.forward(input.pointer, batch: count, workspace: workspace)
+                    let loss = settings.loss.evaluate(prediction: workspace.output, target: input.pointer,
+                                                      count: count * width, gradient: workspace.outputGradient)
+                    network.backward(input.pointer, batch: count, workspace: workspace)
+                    optimizer.update(parameters: network.parameters, gradients: workspace.gradients)
+                    lossSum += loss * Double(count)
+                    start += count
+                }
+                let trainingLoss = lossSum / Double(training.count)
+                let validationLoss = validation.isEmpty ? nil
+                    : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: workspace, buffer: input)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
+                                         seconds: seconds, samplesPerSecond: Double(training.count) / max(seconds, 1e-9))
+                history.append(report)
+                progress(report)
+                let monitored = validationLoss ?? trainingLoss
+                guard monitored.isFinite else { throw TrainingError.nonFinite(epoch: epoch) }
+                if monitored < bestLoss {
+                    bestLoss = monitored
+                    bestEpoch = epoch
+                    stale = 0
+                    best.copy(from: network.parameters)
+                } else {
+                    stale += 1
+                    if settings.patience > 0 && stale >= settings.patience {
+                        stoppedEarly = epoch < settings.epochs
+                        break
+                    }
                 }
             }
+            network.parameters.copy(from: best)
+            return TrainingHistory(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
+                                   trainingRows: training.count, validationRows: validation.count)
         }
-        network.parameters.copy(from: best)
-        return TrainingHistory(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
-                               trainingRows: training.count, validationRows: validation.count)
     }
 
     /// Mean reconstruction loss of `network` on the given rows.
