@@ -3,7 +3,7 @@ import XCTest
 
 final class KMeansTests: XCTestCase {
     /// Three well-separated blobs in 2-D, 50 points each.
-    private func blobs(seed: UInt64) -> (Matrix, [Int]) {
+    func blobs(seed: UInt64) -> (Matrix, [Int]) {
         var random = SeededRandom(seed: seed)
         let centers: [(Float, Float)] = [(0, 0), (10, 10), (-10, 8)]
         var values: [Float] = [], truth: [Int] = []
@@ -51,5 +51,19 @@ final class KMeansTests: XCTestCase {
         let points = Matrix(rows: 5, columns: 2, values: Array(repeating: 3, count: 10))
         let result = try KMeans(clusters: 2).fit(points)
         XCTAssertEqual(result.inertia, 0, accuracy: 1e-9)
+    }
+}
+
+extension KMeansTests {
+    /// Past `sampleSize` the centroids come from a sample, but every point is still assigned.
+    func testLargeInputsFitOnASampleAndAssignEveryPoint() throws {
+        let (points, truth) = blobs(seed: 6)
+        let result = try KMeans(clusters: 3, sampleSize: 40, seed: 1).fit(points)
+        XCTAssertEqual(result.labels.count, 150)
+        var mapping: [Int: Int32] = [:]
+        for (i, t) in truth.enumerated() {
+            if let m = mapping[t] { XCTAssertEqual(result.labels[i], m) } else { mapping[t] = result.labels[i] }
+        }
+        XCTAssertEqual(Set(mapping.values).count, 3)
     }
 }

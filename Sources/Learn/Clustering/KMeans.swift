@@ -25,36 +25,70 @@ public enum KMeansError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Lloyd's k-means with k-means++ seeding (Arthur & Vassilvitskii, 2007) and restarts;
-/// the restart with the lowest inertia wins.
+/// the restart with the lowest inertia wins. Convergence follows scikit-learn: stop when the
+/// centroids' total squared shift falls below `tolerance` times the mean feature variance.
 public struct KMeans: Sendable {
     public var clusters: Int
     public var restarts: Int
     public var maxIterations: Int
-    /// Stop when no centroid moves more than this (squared distance).
+    /// Relative convergence tolerance (scikit-learn's `tol`).
     public var tolerance: Double
+    /// Larger inputs fit the centroids on a seeded sample of this many points, then assign every point.
+    public var sampleSize: Int
     public var seed: UInt64
 
-    public init(clusters: Int, restarts: Int = 4, maxIterations: Int = 100, tolerance: Double = 1e-8, seed: UInt64 = 0) {
+    public init(clusters: Int, restarts: Int = 4, maxIterations: Int = 100, tolerance: Double = 1e-4,
+                sampleSize: Int = 100_000, seed: UInt64 = 0) {
         self.clusters = clusters
         self.restarts = restarts
         self.maxIterations = maxIterations
         self.tolerance = tolerance
+        self.sampleSize = sampleSize
         self.seed = seed
     }
 
     /// Clusters the rows of `points`.
-    /// - Complexity: O(restarts · iterations · n · k · d).
+    /// - Complexity: O(restarts · iterations · min(n, sampleSize) · k · d + n · k · d).
     public func fit(_ points: Matrix) throws -> KMeansResult {
         guard points.rows >= clusters, clusters >= 1 else {
             throw KMeansError.tooFewPoints(points: points.rows, clusters: clusters)
         }
         var random = SeededRandom(seed: seed)
+        var sample = points
+        if points.rows > sampleSize {
+            var indices = Array(0..<points.rows)
+            indices.shuffle(using: &random)
+            sample = points.gatherRows(Array(indices.prefix(sampleSize)))
+        }
+        let threshold = tolerance * Self.meanVariance(sample)
         var best: KMeansResult?
         for _ in 0..<max(restarts, 1) {
-            let result = lloyd(points, initial: seedCentroids(points, random: &random))
+            let result = lloyd(sample, initial: seedCentroids(sample, random: &random), threshold: threshold)
             if best == nil || result.inertia < best!.inertia { best = result }
         }
-        return best!
+        guard var result = best, points.rows > sample.rows else { return best! }
+        var labels = [Int32](repeating: 0, count: points.rows), distances = [Float](repeating: 0, count: points.rows)
+        assign(points, centroids: result.centroids, labels: &labels, distances: &distances)
+        result.labels = labels
+        result.distances = distances
+        result.inertia = distances.reduce(0.0) { $0 + Double($1) * Double($1) }
+        return result
+    }
+
+    /// Mean over columns of each column's variance.
+    static func meanVariance(_ points: Matrix) -> Double {
+        let n = Double(points.rows), d = points.columns
+        var total = 0.0
+        for j in 0..<d {
+            var sum = 0.0, squares = 0.0
+            for i in 0..<points.rows {
+                let v = Double(points[i, j])
+                sum += v
+                squares += v * v
+            }
+            total += max(squares / n - (sum / n) * (sum / n), 0)
+        }
+        return total / Double(max(d, 1))
     }
 
     /// Index of the nearest centroid and the Euclidean distance to it.
@@ -108,7 +142,7 @@ public struct KMeans: Sendable {
         return centroids
     }
 
-    private func lloyd(_ points: Matrix, initial: Matrix) -> KMeansResult {
+    private func lloyd(_ points: Matrix, initial: Matrix, threshold: Double) -> KMeansResult {
         let n = points.rows, d = points.columns, k = clusters
         var centroids = initial
         var labels = [Int32](repeating: 0, count: n)
@@ -131,11 +165,11 @@ public struct KMeans: Sendable {
                 for j in 0..<d {
                     let updated = Float(sums[c * d + j] / Double(counts[c]))
                     let diff = Double(updated - centroids[c, j])
-                    shift = max(shift, diff * diff)
+                    shift += diff * diff
                     centroids[c, j] = updated
                 }
             }
-            if shift <= tolerance { break }
+            if shift <= threshold { break }
         }
         assign(points, centroids: centroids, labels: &labels, distances: &distances)
         let inertia = distances.reduce(0.0) { $0 + Double($1) * Double($1) }
