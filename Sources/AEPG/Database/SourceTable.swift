@@ -53,6 +53,12 @@ public struct SourceTable: Equatable, Sendable {
         return SourceTable(name: name, columns: columns)
     }
 
+    /// The planner's row estimate (`pg_class.reltuples`; 0 for never-analysed tables and views).
+    public func estimatedRows(on connection: PGConnection) throws -> Int {
+        let estimate = try connection.execute("SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = $1::regclass", [name])
+        return min(estimate.int(0, 0) ?? 0, 1 << 30)
+    }
+
     /// The column called exactly `name`, or an error listing the columns there are.
     public func column(_ name: String, role: String) throws -> SourceColumn {
         guard let column = columns.first(where: { $0.name == name }) else {

@@ -51,7 +51,9 @@ public struct TrainPipeline {
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
         let featureNames = query.features.map(\.name)
         logger.info("reading \(source.name): key \(query.key.name), \(featureNames.count) features\(stored.labelColumn.map { ", label \($0)" } ?? "")")
-        var data = Matrix(columns: featureNames.count, reservingRows: 1024)
+        // Sized from the planner's estimate, so the matrix is not reallocated (and briefly held twice) while it grows.
+        let expectedRows = try source.estimatedRows(on: connection)
+        var data = Matrix(columns: featureNames.count, reservingRows: expectedRows + expectedRows / 20 + 1024)
         var keys = KeyColumn()
         var labels: [Double] = []
         let reader = FeatureReader(query: query)
