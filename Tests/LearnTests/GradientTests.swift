@@ -93,3 +93,21 @@ final class GradientTests: XCTestCase {
         }
     }
 }
+
+extension GradientTests {
+    /// A batch split across threads gives the gradient of the whole batch (up to rounding).
+    func testSplitBatchGradientEqualsTheSingleThreadOne() {
+        let network = Network.autoencoder(inputs: 10, hidden: [24, 12], latent: 4, activation: .elu, seed: 4)
+        var random = SeededRandom(seed: 8)
+        let batch = 37  // odd, so the workers get unequal shares
+        let input = FloatBuffer((0..<(batch * 10)).map { _ in Float(random.nextGaussian()) })
+        let single = GradientStep(network: network, loss: .mse, batchCapacity: batch, threads: 1)
+        let split = GradientStep(network: network, loss: .mse, batchCapacity: batch, threads: 2)
+        let loss1 = single.compute(input.pointer, count: batch)
+        let loss2 = split.compute(input.pointer, count: batch)
+        XCTAssertEqual(loss1, loss2, accuracy: 1e-6 * loss1)
+        let a = single.gradients.array, b = split.gradients.array
+        let scale = a.map { abs($0) }.max()!
+        for i in 0..<a.count { XCTAssertEqual(a[i], b[i], accuracy: 1e-5 * scale, "parameter \(i)") }
+    }
+}

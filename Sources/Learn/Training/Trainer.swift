@@ -81,7 +81,9 @@ public enum Trainer {
 
         let width = data.columns
         let batchSize = max(1, min(settings.batchSize, training.count))
-        let workspace = Workspace(network: network, capacity: batchSize)
+        let threads = GradientStep.threads(for: network, batch: batchSize)
+        let step = GradientStep(network: network, loss: settings.loss, batchCapacity: batchSize, threads: threads)
+        let workspace = Workspace(network: network, capacity: batchSize)  // validation
         let input = FloatBuffer(count: batchSize * width)
         let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
         let best = FloatBuffer(count: network.parameters.count)
@@ -90,8 +92,10 @@ public enum Trainer {
         var history: [EpochReport] = []
         var stoppedEarly = false
 
-        // Small networks train faster with single-threaded BLAS (see BLASThreads).
-        return try BLASThreads.with(BLASThreads.suited(to: network, batch: batchSize)) {
+        // Narrow networks train faster with single-threaded BLAS (see BLASThreads); wide ones
+        // split each batch across threads, each with single-threaded BLAS (see GradientStep).
+        let blasThreads = threads > 1 ? 1 : BLASThreads.suited(to: network, batch: batchSize)
+        return try BLASThreads.with(blasThreads) {
             try runEpochs()
         }
 
@@ -104,11 +108,8 @@ public enum Trainer {
                 while start < training.count {
                     let count = min(batchSize, training.count - start)
                     gather(data, rows: training[start..<(start + count)], into: input.pointer)
-                    network.forward(input.pointer, batch: count, workspace: workspace)
-                    let loss = settings.loss.evaluate(prediction: workspace.output, target: input.pointer,
-                                                      count: count * width, gradient: workspace.outputGradient)
-                    network.backward(input.pointer, batch: count, workspace: workspace)
-                    optimizer.update(parameters: network.parameters, gradients: workspace.gradients)
+                    let loss = step.compute(input.pointer, count: count)
+                    optimizer.update(parameters: network.parameters, gradients: step.gradients)
                     lossSum += loss * Double(count)
                     start += count
                 }
