@@ -112,3 +112,19 @@ final class BadInputTests: DatabaseTestCase {
         assertFails(.invalidOption, containing: "needs --label") { try train(label: nil, options: options) }
     }
 }
+
+extension BadInputTests {
+    /// Reading and writing run on two threads while scoring; a bad value found by the reader
+    /// must still abort the whole run and write nothing.
+    func testBadValuesAtScoringTimeFailCleanlyAndWriteNothing() throws {
+        try train()
+        try insertPoints("public.points", from: 401, to: 9000)
+        try connection.execute("UPDATE points SET b = 'Infinity' WHERE id = 8999")
+        XCTAssertThrowsError(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo)) {
+            XCTAssertTrue("\($0)".contains("column \"b\" has 1 infinite"), "\($0)")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 400, "no partial results")
+        try connection.execute("UPDATE points SET b = 0 WHERE id = 8999")
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 8600)
+    }
+}

@@ -37,26 +37,47 @@ public struct ScorePipeline {
                                  features: features, label: nil)
         let results = Publication.resultsTable(model)
         let writer = ResultWriter(table: results, keyColumn: definition.keyColumn, version: trained.version, features: trained.features)
-        let chunk = ScoringChunk(model: trained)
-        let reader = FeatureReader(query: query)
+        let scorer = ChunkScorer(model: trained)
+        let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: features.count) })
         let output = try PGConnection(conninfo)
         var written = 0
         do {
             try connection.execute("SELECT set_config('aepg.version', $1, false)", [String(trained.version)])
-            try output.transaction {
-                if all { try output.execute("DELETE FROM \(results) WHERE version = $1", [String(trained.version)]) }
-                try output.copyIn(writer.copySQL) { copy in
-                    writer.header(&copy.pending)
+            // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap.
+            let reading = Thread { [handoff] in
+                let reader = FeatureReader(query: query)
+                do {
+                    var chunk = try handoff.takeFree()
                     try reader.read(connection, sql: query.copySQL(skipScoredIn: all ? nil : results)) { key, row, _ in
-                        chunk.add(key: key, features: row)
+                        chunk.add(key: key, features: row, scaler: trained.scaler)
                         if chunk.isFull {
-                            written += chunk.flush(writer, into: &copy.pending)
-                            try copy.flushIfNeeded()
+                            handoff.publish(chunk)
+                            chunk = try handoff.takeFree()
                         }
                     }
-                    written += chunk.flush(writer, into: &copy.pending)
-                    writer.trailer(&copy.pending)
+                    handoff.publish(chunk)
+                    handoff.finish(nil)
+                } catch {
+                    handoff.finish(error)
                 }
+            }
+            reading.start()
+            do {
+                try output.transaction {
+                    if all { try output.execute("DELETE FROM \(results) WHERE version = $1", [String(trained.version)]) }
+                    try output.copyIn(writer.copySQL) { copy in
+                        writer.header(&copy.pending)
+                        while let chunk = try handoff.takeFull() {
+                            written += scorer.encode(chunk, with: writer, into: &copy.pending)
+                            handoff.recycle(chunk)
+                            try copy.flushIfNeeded()
+                        }
+                        writer.trailer(&copy.pending)
+                    }
+                }
+            } catch {
+                handoff.cancelAndWait()
+                throw error
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
             throw AEPGError(.badData, "key column \"\(definition.keyColumn)\" has duplicate values; the key must identify each row uniquely")
@@ -68,50 +89,37 @@ public struct ScorePipeline {
     }
 }
 
-/// A chunk of rows waiting to be scored: raw keys and standardized features, reused across chunks.
-final class ScoringChunk {
+/// Scores chunks of rows and encodes their results: reconstruction score, latent vector,
+/// nearest centroid and top features, with one reused workspace.
+final class ChunkScorer {
     private let model: TrainedModel
     private let scorer: ReconstructionScorer
-    private let features: FloatBuffer
-    private var keys = KeyColumn()
-    private let width: Int
 
     init(model: TrainedModel) {
         self.model = model
         scorer = ReconstructionScorer(network: model.network, loss: .mse)
-        width = model.features.count
-        features = FloatBuffer(count: scorer.chunkSize * width)
     }
 
-    var isFull: Bool { keys.count == scorer.chunkSize }
+    var chunkSize: Int { scorer.chunkSize }
 
-    /// Adds one row (raw feature values; NULL as NaN).
-    func add(key: UnsafeRawBufferPointer, features row: UnsafeMutablePointer<Float>) {
-        let destination = features.pointer + keys.count * width
-        destination.update(from: row, count: width)
-        model.scaler.transform(row: destination)
-        keys.append(key)
-    }
-
-    /// Scores the pending rows, encodes their results, empties the chunk; returns the row count.
-    func flush(_ writer: ResultWriter, into out: inout [UInt8]) -> Int {
-        let count = keys.count
+    /// Scores the chunk's rows and appends their result rows; returns the row count.
+    func encode(_ chunk: RowChunk, with writer: ResultWriter, into out: inout [UInt8]) -> Int {
+        let count = chunk.count
         guard count > 0 else { return 0 }
-        scorer.scoreChunk(features.pointer, count: count)
+        scorer.scoreChunk(chunk.features.pointer, count: count)
         let latentWidth = scorer.latentWidth, topCount = scorer.topFeatureCount
         let k = model.centroids.rows
         model.centroids.storage.withUnsafeBufferPointer { centroids in
             for r in 0..<count {
                 let latent = scorer.latent + r * latentWidth
                 let (cluster, distance) = KMeans.nearest(latent, centroids: centroids.baseAddress!, k: k, dimensions: latentWidth)
-                keys.withKey(r) { key in
+                chunk.keys.withKey(r) { key in
                     writer.append(key: key, latent: latent, latentWidth: latentWidth, cluster: cluster, distance: distance,
                                   score: scorer.scores[r], topFeatures: scorer.topFeatures + r * topCount,
                                   topCount: topCount, into: &out)
                 }
             }
         }
-        keys.removeAll()
         return count
     }
 }
