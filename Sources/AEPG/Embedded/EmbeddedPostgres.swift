@@ -14,11 +14,17 @@ public struct EmbeddedPostgres {
     var dataDirectory: URL { home.appendingPathComponent("pgdata") }
     var logFile: URL { home.appendingPathComponent("postgres.log") }
 
-    /// Unix sockets have a ~107-byte path limit; long homes put the socket under /tmp.
-    var socketDirectory: URL {
+    /// Where the server's unix socket lives. Socket paths are limited to ~107 bytes, so a long
+    /// home puts it under /tmp, in a folder named after a stable hash of the home.
+    public var socketDirectory: URL {
         let local = home.appendingPathComponent("run")
         if local.path.utf8.count < 80 { return local }
-        return URL(fileURLWithPath: "/tmp/aepg-\(UInt32(truncatingIfNeeded: local.path.hashValue))")
+        return URL(fileURLWithPath: "/tmp/aepg-" + String(Self.stableHash(local.path), radix: 16))
+    }
+
+    /// FNV-1a of the path: the same folder on every run (`hashValue` is seeded per process).
+    private static func stableHash(_ text: String) -> UInt32 {
+        text.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
     }
 
     /// libpq connection string for the cluster.
