@@ -1,42 +1,52 @@
+import Foundation
+
 /// Per-row results of running an autoencoder over data: anomaly score, latent vector and
 /// the features that contributed most to the score.
 ///
-/// Scoring walks the rows in fixed-size chunks through one reused workspace, so memory stays
+/// Scoring walks the rows in fixed-size chunks through reused workspaces, so memory stays
 /// constant and a row gets the same score whether it is scored with the training data or alone.
+/// A chunk is split across `threads` workers (each with single-threaded BLAS): rows are
+/// independent, so this is the cheapest parallelism there is.
 public final class ReconstructionScorer {
-    /// Rows processed per forward pass.
+    /// Rows processed per call of `scoreChunk`.
     public let chunkSize: Int
     /// How many top contributing features to report per row (at most 3).
     public let topFeatureCount: Int
     private let network: Network
     private let loss: Loss
-    private let workspace: Workspace
-    private let blasThreads: Int
+    private let workers: [Workspace]
+    private let share: Int
 
     /// Per-row score (mean element loss) of the last chunk.
     public let scores: UnsafeMutablePointer<Double>
     /// Feature indices, `topFeatureCount` per row, of the last chunk (largest error first).
     public let topFeatures: UnsafeMutablePointer<Int32>
+    /// Latent vectors of the last chunk (`rows x latentWidth`).
+    public let latent: UnsafeMutablePointer<Float>
 
-    /// A scorer for `network` using `loss` as the per-row score.
-    public init(network: Network, loss: Loss, chunkSize: Int = 4096, topFeatureCount: Int = 3) {
+    /// A scorer for `network` using `loss` as the per-row score, on `threads` threads
+    /// (default: as many as OpenBLAS would use).
+    public init(network: Network, loss: Loss, chunkSize: Int = 4096, topFeatureCount: Int = 3,
+                threads: Int = BLASThreads.available) {
         self.network = network
         self.loss = loss
         self.chunkSize = chunkSize
         self.topFeatureCount = min(topFeatureCount, 3, network.inputWidth)
-        workspace = Workspace(network: network, capacity: chunkSize)
-        blasThreads = BLASThreads.suited(to: network, batch: chunkSize)
+        let parts = max(1, min(threads, chunkSize / 256))
+        let rowsPerWorker = (chunkSize + parts - 1) / parts
+        share = rowsPerWorker
+        workers = (0..<parts).map { _ in Workspace(network: network, capacity: rowsPerWorker) }
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(self.topFeatureCount, 1))
+        latent = .allocate(capacity: chunkSize * network.latentWidth)
     }
 
     deinit {
         scores.deallocate()
         topFeatures.deallocate()
+        latent.deallocate()
     }
 
-    /// Latent vectors of the last chunk (`rows x latentWidth`).
-    public var latent: UnsafeMutablePointer<Float> { workspace.latent(of: network) }
     /// Width of a latent vector.
     public var latentWidth: Int { network.latentWidth }
 
@@ -44,13 +54,30 @@ public final class ReconstructionScorer {
     /// are in `scores`, `topFeatures` and `latent` until the next call.
     public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
         precondition(count <= chunkSize)
-        BLASThreads.with(blasThreads) { network.forward(input, batch: count, workspace: workspace) }
-        let width = network.inputWidth
+        let parts = min(workers.count, (count + share - 1) / share)
+        guard parts > 1 else {
+            BLASThreads.with(BLASThreads.suited(to: network, batch: count)) { scoreRows(input, first: 0, count: count, workspace: workers[0]) }
+            return
+        }
+        BLASThreads.with(1) {
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let first = part * share
+                scoreRows(input, first: first, count: min(share, count - first), workspace: workers[part])
+            }
+        }
+    }
+
+    /// Scores rows `first ..< first + count` of the chunk with one workspace.
+    private func scoreRows(_ input: UnsafePointer<Float>, first: Int, count: Int, workspace: Workspace) {
+        let width = network.inputWidth, latentWidth = network.latentWidth
+        let x0 = input + first * width
+        network.forward(x0, batch: count, workspace: workspace)
+        (latent + first * latentWidth).update(from: workspace.latent(of: network), count: count * latentWidth)
         let output = workspace.output
         let k = topFeatureCount
         for r in 0..<count {
-            let x = input + r * width, y = output + r * width
-            let top = topFeatures + r * k
+            let x = x0 + r * width, y = output + r * width
+            let top = topFeatures + (first + r) * k
             var topErrors = (Float(-1), Float(-1), Float(-1))
             var total: Double = 0
             for j in 0..<width {
@@ -58,7 +85,7 @@ public final class ReconstructionScorer {
                 total += Double(e)
                 insertTop(error: e, feature: Int32(j), errors: &topErrors, features: top, k: k)
             }
-            scores[r] = total / Double(width)
+            scores[first + r] = total / Double(width)
         }
     }
 
@@ -75,10 +102,13 @@ public final class ReconstructionScorer {
         }
     }
 
-    /// Keeps the `k <= 3` largest errors seen so far, in descending order.
+    /// Keeps the `k <= 3` largest errors seen so far, in descending order. Most errors are
+    /// smaller than the third kept one, so that comparison comes first.
     @inline(__always)
     private func insertTop(error: Float, feature: Int32, errors: inout (Float, Float, Float),
                            features: UnsafeMutablePointer<Int32>, k: Int) {
+        let smallestKept = k == 3 ? errors.2 : (k == 2 ? errors.1 : errors.0)
+        guard error > smallestKept else { return }
         if k >= 1 && error > errors.0 {
             if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
             if k >= 2 { errors.1 = errors.0; features[1] = features[0] }
@@ -86,7 +116,7 @@ public final class ReconstructionScorer {
         } else if k >= 2 && error > errors.1 {
             if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
             errors.1 = error; features[1] = feature
-        } else if k >= 3 && error > errors.2 {
+        } else if k >= 3 {
             errors.2 = error; features[2] = feature
         }
     }
