@@ -220,3 +220,174 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aepg.drop_model_objects(text) IS 'drops the results table and views of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- Managing and scoring models from SQL (no worker needed to score).
+
+-- An activation function applied to one value, as the worker applies it (Sources/Learn/Network/Activation.swift).
+CREATE OR REPLACE FUNCTION aepg.activate_value(p_activation text, x double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_activation
+        WHEN 'linear'  THEN x
+        WHEN 'relu'    THEN greatest(x, 0)
+        WHEN 'relu6'   THEN least(greatest(x, 0), 6)
+        WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
+        WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
+        WHEN 'sigmoid' THEN 1 / (1 + exp(least(-x, 700)))
+        WHEN 'tanh'    THEN tanh(x)
+    END
+$$;
+COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
+
+-- Scores one feature vector with the active version of a model: the same preprocessing, network,
+-- threshold and centroids as the worker, computed in double precision in PL/pgSQL.
+CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
+                                      OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                      OUT latent real[], OUT top_features text[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v         aepg.versions;
+    n         integer;
+    x         double precision[];
+    input     double precision[];
+    y         double precision[];
+    w         real[];
+    b         real[];
+    acc       double precision;
+    errors    double precision[];
+    layer     record;
+    best      double precision;
+    d         double precision;
+BEGIN
+    SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    n := array_length(v.features, 1);
+    IF coalesce(array_length(p_features, 1), 0) <> n THEN
+        RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
+              coalesce(array_length(p_features, 1), 0) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Standardize; NULL becomes the training mean (0 after scaling), as in the worker.
+    FOR i IN 1..n LOOP
+        IF p_features[i] = 'NaN'::float8 OR p_features[i] IN ('Infinity'::float8, '-Infinity'::float8) THEN
+            RAISE EXCEPTION 'feature "%" is %', v.features[i], p_features[i] USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        x[i] := coalesce((p_features[i] - (v.preprocessing->'mean'->>(i - 1))::float8)
+                         / (v.preprocessing->'scale'->>(i - 1))::float8, 0);
+    END LOOP;
+    input := x;
+    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version ORDER BY layer LOOP
+        w := layer.weights;
+        b := layer.bias;
+        y := array_fill(0::float8, ARRAY[layer.outputs]);
+        FOR j IN 1..layer.outputs LOOP
+            acc := b[j];
+            FOR i IN 1..layer.inputs LOOP
+                acc := acc + x[i] * w[(i - 1) * layer.outputs + j];
+            END LOOP;
+            y[j] := aepg.activate_value(layer.activation, acc);
+        END LOOP;
+        x := y;
+        IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
+    END LOOP;
+    SELECT array_agg((x[i] - input[i]) ^ 2 ORDER BY i) INTO errors FROM generate_series(1, n) AS i;
+    SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    flagged := score > v.threshold;
+    SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
+      FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
+    -- Nearest centroid (centroids is clusters x latent).
+    FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
+        d := 0;
+        FOR k IN 1..array_length(latent, 1) LOOP
+            d := d + (latent[k]::float8 - v.centroids[c][k]) ^ 2;
+        END LOOP;
+        IF best IS NULL OR d < best THEN best := d; cluster := c - 1; END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
+    'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features';
+
+-- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by name.
+CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
+                                          OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                          OUT latent real[], OUT top_features text[])
+LANGUAGE sql STABLE AS $$
+    SELECT s.*
+      FROM aepg.models m
+      JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
+      CROSS JOIN LATERAL aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(v.features) WITH ORDINALITY AS t(f, o) ORDER BY o)) AS s
+     WHERE m.name = p_model
+$$;
+COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
+
+-- Defines (or redefines) a model from SQL; a worker or `aepg train NAME` trains it.
+CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
+                                             exclude text[] DEFAULT NULL, label text DEFAULT NULL,
+                                             options jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    col    text;
+    kind   text;
+BEGIN
+    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
+        RAISE EXCEPTION 'model name "%" is not allowed', name
+              USING ERRCODE = 'invalid_name',
+                    HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
+        CONTINUE WHEN col IS NULL;
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF kind IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY coalesce(features, '{}') LOOP
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.atttypid NOT IN (16, 20, 21, 23, 700, 701, 1700);
+        IF kind IS NOT NULL THEN
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+                  USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END LOOP;
+    INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
+    VALUES (create_model.name, source, key, features, coalesce(exclude, '{}'), label, coalesce(options, '{}'))
+    ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
+       SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
+           exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
+           updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb) IS
+    'defines or redefines an aepg model; train it with aepg train NAME';
+
+-- Drops a model with its versions, layers, results and views.
+CREATE OR REPLACE FUNCTION aepg.drop_model(name text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = drop_model.name) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', name USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM aepg.drop_model_objects(name);
+    DELETE FROM aepg.models m WHERE m.name = drop_model.name;
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_model(text) IS 'drops an aepg model with its versions, results and views';
+
+-- Models with their active version's quality, and every version.
+CREATE OR REPLACE VIEW aepg.model_list AS
+SELECT m.name, m.source, m.key_column, m.label_column, m.active_version, v.trained_at, v.training_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc
+  FROM aepg.models m
+  LEFT JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version;
+COMMENT ON VIEW aepg.model_list IS 'aepg models with their active version and its quality';
+
+CREATE OR REPLACE VIEW aepg.version_list AS
+SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at, v.training_rows, v.scored_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc,
+       v.seconds, jsonb_array_length(v.loss_history) AS epochs
+  FROM aepg.versions v JOIN aepg.models m ON m.name = v.model;
+COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model';
