@@ -243,7 +243,7 @@ COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg acti
 -- threshold and centroids as the worker, computed in double precision in PL/pgSQL.
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
-                                      OUT latent real[], OUT top_features text[])
+                                      OUT latent real[], OUT top_features text[], OUT distance real)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v         aepg.versions;
@@ -305,15 +305,16 @@ BEGIN
         END LOOP;
         IF best IS NULL OR d < best THEN best := d; cluster := c - 1; END IF;
     END LOOP;
+    distance := sqrt(best);
 END
 $$;
 COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
-    'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features';
+    'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features, distance';
 
 -- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by name.
 CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
                                           OUT score double precision, OUT flagged boolean, OUT cluster integer,
-                                          OUT latent real[], OUT top_features text[])
+                                          OUT latent real[], OUT top_features text[], OUT distance real)
 LANGUAGE sql STABLE AS $$
     SELECT s.*
       FROM aepg.models m
@@ -391,3 +392,59 @@ SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at,
        v.seconds, jsonb_array_length(v.loss_history) AS epochs
   FROM aepg.versions v JOIN aepg.models m ON m.name = v.model;
 COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model';
+
+-- Realtime scoring: a trigger on the source table scores every inserted or updated row into the
+-- model's results table at once (active version), using aepg.score_row.
+CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
+RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    m        aepg.models;
+    results  text;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+    IF NOT FOUND OR m.active_version IS NULL THEN
+        RETURN NULL;  -- nothing trained yet: the row is scored by the next aepg score
+    END IF;
+    results := aepg.object_name(m.name, 'results');
+    EXECUTE format(
+        'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
+         SELECT ($1).%I, $2, s.latent, s.cluster, s.distance, s.score, s.top_features FROM aepg.score_row($3, to_jsonb($1)) s
+         ON CONFLICT (version, %I) DO UPDATE
+            SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+                score = EXCLUDED.score, top_features = EXCLUDED.top_features',
+        results, m.key_column, m.key_column, m.key_column)
+    USING NEW, m.active_version, m.name;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION aepg.realtime_trigger() IS 'trigger function behind aepg.enable_realtime';
+
+CREATE OR REPLACE FUNCTION aepg.enable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
+                   'aepg_realtime_' || p_model, m.source, p_model);
+END
+$$;
+COMMENT ON FUNCTION aepg.enable_realtime(text) IS 'scores every inserted or updated source row of an aepg model at once (a trigger)';
+
+CREATE OR REPLACE FUNCTION aepg.disable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
+END
+$$;
+COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';

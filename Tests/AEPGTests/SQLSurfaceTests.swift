@@ -76,3 +76,25 @@ final class SQLSurfaceTests: DatabaseTestCase {
         XCTAssertNil(try connection.execute("SELECT to_regclass('aepg.from_sql_flags')").string(0, 0))
     }
 }
+
+extension SQLSurfaceTests {
+    func testRealtimeScoringFlagsAnInsertedRowAtOnce() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        try connection.execute("INSERT INTO points VALUES (1001, 0.5, 0.8, 1.3, 25, 1)")  // d far off the curve
+        let row = try connection.execute("SELECT flagged, score > 0 FROM aepg.pts_flags WHERE id = 1001")
+        XCTAssertEqual(row.rowCount, 1, "scored by the trigger, no worker run")
+        XCTAssertEqual(row.bool(0, 0), true)
+        // The trigger's score equals what the worker gives the same row.
+        let viaTrigger = try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 1001").double(0, 0)!
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), all: true, logger: quiet).run(on: connection, conninfo: conninfo), 401)
+        let viaWorker = try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 1001").double(0, 0)!
+        XCTAssertEqual(viaTrigger, viaWorker, accuracy: 1e-4 * viaWorker)
+        // Updates rescore; disabling stops it.
+        try connection.execute("UPDATE points SET d = sin(1001 / 5.0) WHERE id = 1001")
+        XCTAssertEqual(try connection.execute("SELECT flagged FROM aepg.pts_flags WHERE id = 1001").bool(0, 0), false)
+        try connection.execute("SELECT aepg.disable_realtime('pts')")
+        try connection.execute("INSERT INTO points VALUES (1002, 0, 0, 0, 0, 0)")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE id = 1002"), 0)
+    }
+}
