@@ -448,3 +448,79 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- The job queue: aepg.enqueue() adds a job and wakes the workers (NOTIFY aepg_jobs); `aepg worker`
+-- takes jobs with FOR UPDATE SKIP LOCKED, so any number of workers on any number of machines share it.
+
+CREATE TABLE IF NOT EXISTS aepg.jobs (
+    id            bigserial PRIMARY KEY,
+    kind          text NOT NULL CHECK (kind IN ('train', 'score', 'evaluate')),
+    model         text NOT NULL,
+    args          jsonb NOT NULL DEFAULT '{}',
+    status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    attempts      integer NOT NULL DEFAULT 0,
+    max_attempts  integer NOT NULL DEFAULT 3,
+    run_after     timestamptz NOT NULL DEFAULT now(),
+    worker        text,                -- host and process of the worker that ran it last
+    backend_pid   integer,             -- its server process, to reclaim jobs of workers that died
+    enqueued_at   timestamptz NOT NULL DEFAULT now(),
+    started_at    timestamptz,
+    finished_at   timestamptz,
+    result        jsonb,
+    error         text
+);
+CREATE INDEX IF NOT EXISTS jobs_queued ON aepg.jobs (run_after, id) WHERE status IN ('queued', 'running');
+COMMENT ON TABLE aepg.jobs IS 'aepg job queue: train, score and evaluate requests run by aepg worker';
+
+CREATE OR REPLACE FUNCTION aepg.enqueue(kind text, model text, args jsonb DEFAULT '{}')
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = enqueue.model) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', model USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO aepg.jobs (kind, model, args) VALUES (enqueue.kind, enqueue.model, coalesce(enqueue.args, '{}'))
+    RETURNING id INTO job;
+    PERFORM pg_notify('aepg_jobs', job::text);
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION aepg.enqueue(text, text, jsonb) IS 'queues a train, score or evaluate job for aepg worker; returns its id';
+
+-- Takes the next runnable job for a worker: queued and due, or running under a worker whose
+-- server process is gone (it crashed). Returns no row when there is nothing to do.
+CREATE OR REPLACE FUNCTION aepg.claim_job(p_worker text)
+RETURNS SETOF aepg.jobs LANGUAGE sql AS $$
+    UPDATE aepg.jobs j
+       SET status = 'running', attempts = j.attempts + 1, worker = p_worker, backend_pid = pg_backend_pid(),
+           started_at = now(), finished_at = NULL, error = NULL
+     WHERE j.id = (SELECT c.id FROM aepg.jobs c
+                    WHERE c.run_after <= now()
+                      AND (c.status = 'queued'
+                           OR (c.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.backend_pid)))
+                    ORDER BY c.run_after, c.id
+                    FOR UPDATE SKIP LOCKED
+                    LIMIT 1)
+    RETURNING j.*
+$$;
+COMMENT ON FUNCTION aepg.claim_job(text) IS 'used by aepg worker: takes the next runnable job (FOR UPDATE SKIP LOCKED)';
+
+-- Records how a job ended: done; retried later (backoff) while attempts remain; failed. A
+-- retry_after (the model was busy) does not count as an attempt; a permanent error is not retried.
+CREATE OR REPLACE FUNCTION aepg.finish_job(p_id bigint, p_error text, p_result jsonb DEFAULT NULL,
+                                           p_retry_after interval DEFAULT NULL, p_permanent boolean DEFAULT false)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE aepg.jobs
+       SET status = CASE WHEN p_error IS NULL THEN 'done'
+                         WHEN p_permanent THEN 'failed'
+                         WHEN p_retry_after IS NOT NULL OR attempts < max_attempts THEN 'queued'
+                         ELSE 'failed' END,
+           attempts = CASE WHEN p_retry_after IS NOT NULL AND p_error IS NOT NULL THEN attempts - 1 ELSE attempts END,
+           run_after = now() + coalesce(p_retry_after, make_interval(secs => 5 * attempts)),
+           finished_at = now(), result = p_result, error = p_error, backend_pid = NULL
+     WHERE id = p_id
+$$;
+COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
+    'used by aepg worker: marks a job done, queued again (backoff) or failed';

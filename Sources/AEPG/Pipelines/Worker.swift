@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import PGClient
+
+/// A flag that asks long-running loops to stop (set from a signal handler).
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init() {}
+
+    public var isSet: Bool { lock.withLock { stopped } }
+    public func set() { lock.withLock { stopped = true } }
+}
+
+/// `aepg worker`: takes jobs from `aepg.jobs` and runs them.
+///
+/// Each of `concurrency` threads has its own connection, claims jobs with `aepg.claim_job`
+/// (`FOR UPDATE SKIP LOCKED`), sleeps on `LISTEN aepg_jobs` between jobs (waking at least every
+/// `pollSeconds`), and on stop finishes the job it is running before it exits. Trainings of one
+/// model never overlap (the pipelines' advisory locks); a job that finds its model busy goes back
+/// to the queue without using up an attempt.
+public struct Worker {
+    public var conninfo: String
+    public var concurrency: Int
+    public var pollSeconds: Double
+    /// Exit once no job is queued (for tests and one-shot runs).
+    public var exitWhenIdle: Bool
+    public var logger: Logger
+
+    public init(conninfo: String, concurrency: Int = 1, pollSeconds: Double = 5, exitWhenIdle: Bool = false, logger: Logger) {
+        self.conninfo = conninfo
+        self.concurrency = concurrency
+        self.pollSeconds = pollSeconds
+        self.exitWhenIdle = exitWhenIdle
+        self.logger = logger
+    }
+
+    /// Runs until `stop` is set (or, with `exitWhenIdle`, the queue is empty); returns the jobs run.
+    public func run(until stop: StopFlag) throws -> Int {
+        let setup = try PGConnection(conninfo)
+        try SchemaInstaller.ensureInstalled(on: setup)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: concurrency)
+        counts.initialize(repeating: 0, count: concurrency)
+        defer { counts.deallocate() }
+        let failures = UnsafeMutablePointer<Error?>.allocate(capacity: concurrency)
+        failures.initialize(repeating: nil, count: concurrency)
+        defer { failures.deinitialize(count: concurrency); failures.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: concurrency) { slot in
+            do { counts[slot] = try loop(slot: slot, stop: stop) } catch { failures[slot] = error }
+        }
+        if let failure = (0..<concurrency).compactMap({ failures[$0] }).first { throw failure }
+        return (0..<concurrency).reduce(0) { $0 + counts[$1] }
+    }
+
+    private func loop(slot: Int, stop: StopFlag) throws -> Int {
+        let connection = try PGConnection(conninfo, applicationName: "aepg worker")
+        try connection.listen("aepg_jobs")
+        let name = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(slot)"
+        var ran = 0
+        while !stop.isSet {
+            let job = try connection.execute("SELECT id, kind, model, args::text FROM aepg.claim_job($1)", [name])
+            if job.rowCount == 1 {
+                try runJob(id: job.int(0, 0)!, kind: job.string(0, 1)!, model: job.string(0, 2)!, args: job.string(0, 3)!,
+                           on: connection)
+                ran += 1
+                continue
+            }
+            if exitWhenIdle, try connection.execute("SELECT count(*) FROM aepg.jobs WHERE status = 'queued'").int(0, 0) == 0 {
+                break
+            }
+            _ = try connection.waitForNotification(timeout: pollSeconds)
+        }
+        return ran
+    }
+
+    /// Runs one claimed job and records how it ended.
+    private func runJob(id: Int, kind: String, model: String, args: String, on connection: PGConnection) throws {
+        logger.info("job \(id): \(kind) \(model)")
+        var result: String?
+        var failure: AEPGError?
+        do {
+            let name = try ModelName(model)
+            switch kind {
+            case "train":
+                let overrides = try JSON.decode(TrainOptions.self, args)
+                let summary = try TrainPipeline(model: name, overrides: overrides, logger: logger).run(on: connection)
+                result = try JSON.encode(["version": summary.version, "rows": summary.rows])
+            case "score":
+                let options = try JSON.decode(ScoreJobArguments.self, args)
+                let rows = try ScorePipeline(model: name, all: options.all ?? false, logger: logger).run(on: connection, conninfo: conninfo)
+                result = try JSON.encode(["rows": rows])
+            default:
+                throw AEPGError(.invalidOption, "\(kind) jobs are not supported by this worker yet")
+            }
+        } catch let error as AEPGError {
+            failure = error
+        } catch {
+            failure = AEPGError(.database, "\(error)")
+        }
+        guard let failure else {
+            try connection.execute("SELECT aepg.finish_job($1, NULL, $2::jsonb)", [String(id), result])
+            return
+        }
+        logger.warning("job \(id) (\(kind) \(model)): \(failure.message)")
+        let busy = failure.code == .busy
+        let permanent = [.invalidName, .invalidOption, .unknownTable, .unknownColumn, .unsupportedType, .unknownModel,
+                         .noActiveVersion, .badData, .notEnoughRows].contains(failure.code)
+        try connection.execute("SELECT aepg.finish_job($1, $2, NULL, $3::interval, $4)",
+                               [String(id), failure.message, busy ? "2 seconds" : nil, permanent ? "true" : "false"])
+    }
+}
+
+/// Arguments of a `score` job.
+struct ScoreJobArguments: Codable {
+    var all: Bool?
+}

@@ -1,0 +1,65 @@
+import AEPG
+import Foundation
+import PGClient
+import TestSupport
+import XCTest
+
+/// The job queue and `aepg worker`, with real worker processes.
+final class WorkerTests: DatabaseTestCase {
+    private func startWorkers(_ count: Int, extra: [String] = ["--exit-when-idle"]) throws -> [Process] {
+        try (0..<count).map { _ in
+            try CommandLineRunner.start(["worker", "--db", conninfo, "--poll-seconds", "0.5"] + extra,
+                                        directory: FileManager.default.temporaryDirectory).0
+        }
+    }
+
+    func testThreeWorkersRunTwentyJobsEachExactlyOnce() throws {
+        var options = Self.fast
+        options.epochs = 2
+        for m in 1...4 { try train("m\(m)", options: options) }
+        for m in 1...4 {
+            try connection.execute("SELECT aepg.enqueue('train', $1, '{\"epochs\": 2}')", ["m\(m)"])
+            for _ in 1...4 { try connection.execute("SELECT aepg.enqueue('score', $1, '{\"all\": true}')", ["m\(m)"]) }
+        }
+        let workers = try startWorkers(3)
+        for worker in workers { worker.waitUntilExit() }
+        for worker in workers { XCTAssertEqual(worker.terminationStatus, 0) }
+
+        let jobs = try connection.execute("SELECT status, attempts, result IS NOT NULL, error FROM aepg.jobs ORDER BY id")
+        XCTAssertEqual(jobs.rowCount, 20)
+        for i in 0..<jobs.rowCount {
+            XCTAssertEqual(jobs.string(i, 0), "done", jobs.string(i, 3) ?? "")
+            XCTAssertEqual(jobs.int(i, 1), 1, "job \(i) ran more than once")
+            XCTAssertEqual(jobs.bool(i, 2), true)
+        }
+        // Each model was trained exactly once more (version 2) and scored.
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE active_version = 2"), 4)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 8)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.m1_flags"), 400)
+    }
+
+    func testAJobThatCannotSucceedFailsOnceWithItsReasonAndNoSecrets() throws {
+        try train()
+        try connection.execute("UPDATE points SET a = 'NaN' WHERE id = 3")
+        try connection.execute("SELECT aepg.enqueue('train', 'pts')")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.enqueue('train', 'no_such_model')"))
+        let worker = try startWorkers(1)[0]
+        worker.waitUntilExit()
+        let job = try connection.execute("SELECT status, attempts, error FROM aepg.jobs")
+        XCTAssertEqual(job.string(0, 0), "failed")
+        XCTAssertEqual(job.int(0, 1), 1, "bad data is not retried")
+        XCTAssertTrue(job.string(0, 2)!.contains("column \"a\" has 1 NaN"), job.string(0, 2)!)
+        XCTAssertFalse(job.string(0, 2)!.contains(conninfo), "no connection string in aepg.jobs")
+        XCTAssertEqual(try count("SELECT active_version FROM aepg.models"), 1)
+    }
+
+    func testSigtermStopsAnIdleWorkerCleanly() throws {
+        let worker = try startWorkers(1, extra: [])[0]
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(worker.isRunning, "a worker without --exit-when-idle waits for jobs")
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        XCTAssertEqual(worker.terminationReason, .exit)
+        XCTAssertEqual(worker.terminationStatus, 0)
+    }
+}
