@@ -63,3 +63,43 @@ final class WorkerTests: DatabaseTestCase {
         XCTAssertEqual(worker.terminationStatus, 0)
     }
 }
+
+extension WorkerTests {
+    func testShardedScoringOverThreeWorkersEqualsAnUnshardedRun() throws {
+        try train()
+        try insertPoints("public.points", from: 401, to: 3000)
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 2600)
+        let unsharded = try connection.execute("SELECT id, score, cluster FROM aepg.pts_results WHERE version = 1 ORDER BY id")
+
+        try connection.execute("DELETE FROM aepg.pts_results")
+        let enqueued = try CommandLineRunner.run(["score", "pts", "--shards", "4", "--db", conninfo])
+        XCTAssertEqual(enqueued.status, 0, enqueued.stderr)
+        XCTAssertTrue(enqueued.stdout.hasPrefix("enqueued 4 score job(s)"), enqueued.stdout)
+        let workers = try startWorkers(3)
+        for worker in workers { worker.waitUntilExit() }
+
+        let jobs = try connection.execute("SELECT status, attempts, (result->>'rows')::int FROM aepg.jobs ORDER BY id")
+        XCTAssertEqual(jobs.rowCount, 4)
+        var total = 0
+        for i in 0..<jobs.rowCount {
+            XCTAssertEqual(jobs.string(i, 0), "done")
+            XCTAssertEqual(jobs.int(i, 1), 1)
+            total += jobs.int(i, 2)!
+            XCTAssertGreaterThan(jobs.int(i, 2)!, 500, "shards hold about equal shares")
+        }
+        XCTAssertEqual(total, 3000, "every row in exactly one shard")
+        let sharded = try connection.execute("SELECT id, score, cluster FROM aepg.pts_results WHERE version = 1 ORDER BY id")
+        XCTAssertEqual(sharded.rowCount, unsharded.rowCount)
+        for i in 0..<sharded.rowCount {
+            XCTAssertEqual(sharded.string(i, 0), unsharded.string(i, 0))
+            XCTAssertEqual(sharded.double(i, 1)!, unsharded.double(i, 1)!, accuracy: 1e-6 * unsharded.double(i, 1)!)
+            XCTAssertEqual(sharded.int(i, 2), unsharded.int(i, 2))
+        }
+
+        // A score job asking for shards splits itself into shard jobs.
+        try connection.execute("SELECT aepg.enqueue('score', 'pts', '{\"shards\": 2, \"all\": true}')")
+        for worker in try startWorkers(2) { worker.waitUntilExit() }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 7)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE version = 1"), 3000)
+    }
+}

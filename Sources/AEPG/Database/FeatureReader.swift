@@ -39,15 +39,19 @@ struct FeatureQuery {
     var label: SourceColumn?
 
     /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)`; with `skipScoredIn`, only rows that have
-    /// no result yet for the version in the session setting `aepg.version`.
-    func copySQL(skipScoredIn results: String? = nil) -> String {
-        let columns = ["s.\(quoteIdentifier(key.name))"] + features.map(\.asDouble) + (label.map { [$0.asDouble] } ?? [])
-        var sql = "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.name) s"
+    /// no result yet for the version in the session setting `aepg.version`; with `range`, only
+    /// keys in that range (its bounds set on the session with `KeyRange.apply`).
+    func copySQL(skipScoredIn results: String? = nil, range: KeyRange? = nil) -> String {
+        let keyColumn = "s.\(quoteIdentifier(key.name))"
+        let columns = [keyColumn] + features.map(\.asDouble) + (label.map { [$0.asDouble] } ?? [])
+        var conditions: [String] = []
         if let results {
-            sql += " WHERE NOT EXISTS (SELECT 1 FROM \(results) r WHERE r.version = current_setting('aepg.version')::int"
-                + " AND r.\(quoteIdentifier(key.name)) = s.\(quoteIdentifier(key.name)))"
+            conditions.append("NOT EXISTS (SELECT 1 FROM \(results) r WHERE r.version = current_setting('aepg.version')::int"
+                + " AND r.\(quoteIdentifier(key.name)) = \(keyColumn))")
         }
-        return sql + ") TO STDOUT (FORMAT binary)"
+        if let range { conditions.append(range.condition(on: keyColumn, typeName: key.typeName)) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.name) s\(filter)) TO STDOUT (FORMAT binary)"
     }
 }
 

@@ -11,11 +11,17 @@ public struct ScorePipeline {
     public var model: ModelName
     /// Rescore every row instead of only the unscored ones.
     public var all: Bool
+    /// Score only the keys in this range (a shard); nil scores the whole table.
+    public var range: KeyRange?
+    /// Which shard this is, for the lock that keeps two runs of one shard apart.
+    public var shard: Int?
     public var logger: Logger
 
-    public init(model: ModelName, all: Bool = false, logger: Logger) {
+    public init(model: ModelName, all: Bool = false, range: KeyRange? = nil, shard: Int? = nil, logger: Logger) {
         self.model = model
         self.all = all
+        self.range = range
+        self.shard = shard
         self.logger = logger
     }
 
@@ -23,7 +29,7 @@ public struct ScorePipeline {
     /// - Parameter conninfo: opens the second (writing) connection.
     public func run(on connection: PGConnection, conninfo: String) throws -> Int {
         try SchemaInstaller.ensureInstalled(on: connection)
-        let lock = try ModelLock.acquire("score", model: model, on: connection)
+        let lock = try ModelLock.acquire(shard.map { "score.\($0)" } ?? "score", model: model, on: connection)
         defer { lock.release() }
         let catalog = Catalog(connection: connection)
         let definition = try catalog.model(model)
@@ -43,12 +49,14 @@ public struct ScorePipeline {
         var written = 0
         do {
             try connection.execute("SELECT set_config('aepg.version', $1, false)", [String(trained.version)])
+            try range?.apply(to: connection)
+            try range?.apply(to: output)
             // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap.
             let reading = Thread { [handoff] in
                 let reader = FeatureReader(query: query)
                 do {
                     var chunk = try handoff.takeFree()
-                    try reader.read(connection, sql: query.copySQL(skipScoredIn: all ? nil : results)) { key, row, _ in
+                    try reader.read(connection, sql: query.copySQL(skipScoredIn: all ? nil : results, range: range)) { key, row, _ in
                         chunk.add(key: key, features: row, scaler: trained.scaler)
                         if chunk.isFull {
                             handoff.publish(chunk)
@@ -64,7 +72,10 @@ public struct ScorePipeline {
             reading.start()
             do {
                 try output.transaction {
-                    if all { try output.execute("DELETE FROM \(results) WHERE version = $1", [String(trained.version)]) }
+                    if all {
+                        let inRange = range?.condition(on: "\(results).\(quoteIdentifier(query.key.name))", typeName: query.key.typeName) ?? "TRUE"
+                        try output.execute("DELETE FROM \(results) WHERE version = $1 AND \(inRange)", [String(trained.version)])
+                    }
                     try output.copyIn(writer.copySQL) { copy in
                         writer.header(&copy.pending)
                         while let chunk = try handoff.takeFull() {

@@ -88,8 +88,14 @@ public struct Worker {
                 result = try JSON.encode(["version": summary.version, "rows": summary.rows])
             case "score":
                 let options = try JSON.decode(ScoreJobArguments.self, args)
-                let rows = try ScorePipeline(model: name, all: options.all ?? false, logger: logger).run(on: connection, conninfo: conninfo)
-                result = try JSON.encode(["rows": rows])
+                if let shards = options.shards {
+                    let jobs = try ShardedScoring.enqueue(model: name, shards: shards, all: options.all ?? false, on: connection)
+                    result = try JSON.encode(["shard_jobs": jobs])
+                } else {
+                    let rows = try ScorePipeline(model: name, all: options.all ?? false, range: options.range, shard: options.shard,
+                                                 logger: logger).run(on: connection, conninfo: conninfo)
+                    result = try JSON.encode(["rows": rows])
+                }
             default:
                 throw AEPGError(.invalidOption, "\(kind) jobs are not supported by this worker yet")
             }
@@ -109,9 +115,4 @@ public struct Worker {
         try connection.execute("SELECT aepg.finish_job($1, $2, NULL, $3::interval, $4)",
                                [String(id), failure.message, busy ? "2 seconds" : nil, permanent ? "true" : "false"])
     }
-}
-
-/// Arguments of a `score` job.
-struct ScoreJobArguments: Codable {
-    var all: Bool?
 }
