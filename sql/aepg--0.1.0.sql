@@ -87,6 +87,21 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION aepg.object_name(text, text) IS 'qualified, quoted name of a per-model object';
 
+-- The catalog row of a model, or the error every aepg function gives for an unknown one.
+CREATE OR REPLACE FUNCTION aepg.model_row(p_model text)
+RETURNS aepg.models LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN m;
+END
+$$;
+COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
+
 -- Creates (or, when the source key changed type, recreates) aepg.<model>_results:
 -- one row per (version, key) with the latent vector, cluster, distance, score and top features.
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
@@ -97,10 +112,7 @@ DECLARE
     existing  text;
     results   text := aepg.object_name(p_model, 'results');
 BEGIN
-    SELECT * INTO m FROM aepg.models WHERE name = p_model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
-    END IF;
+    m := aepg.model_row(p_model);
     SELECT format_type(a.atttypid, a.atttypmod) INTO key_type
       FROM pg_attribute a
      WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
@@ -140,10 +152,7 @@ DECLARE
     active     text;
     means      text;
 BEGIN
-    SELECT * INTO m FROM aepg.models WHERE name = p_model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
-    END IF;
+    m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
      WHERE v.model = p_model AND v.version = m.active_version;
 
@@ -424,11 +433,8 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     m aepg.models;
 BEGIN
-    SELECT * INTO m FROM aepg.models WHERE name = p_model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
-    END IF;
-    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
+    m := aepg.model_row(p_model);
+    PERFORM aepg.disable_realtime(p_model);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
                    'aepg_realtime_' || p_model, m.source, p_model);
 END
@@ -440,10 +446,7 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     m aepg.models;
 BEGIN
-    SELECT * INTO m FROM aepg.models WHERE name = p_model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
-    END IF;
+    m := aepg.model_row(p_model);
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
 END
 $$;
