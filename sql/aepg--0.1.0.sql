@@ -102,10 +102,14 @@ END
 $$;
 COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
 
+-- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
+-- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
+-- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
+
 -- Creates (or, when the source key changed type, recreates) aepg.<model>_results:
 -- one row per (version, key) with the latent vector, cluster, distance, score and top features.
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
-RETURNS regclass LANGUAGE plpgsql AS $$
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m         aepg.models;
     key_type  text;
@@ -144,7 +148,7 @@ COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of 
 -- (Re)creates the views of a model. They always show the active version, so switching
 -- aepg.models.active_version switches every view at once.
 CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m          aepg.models;
     features   text[];
@@ -220,7 +224,7 @@ COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of 
 
 -- Drops the views and results table of a model (its catalog rows are the caller's).
 CREATE OR REPLACE FUNCTION aepg.drop_model_objects(p_model text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
                    aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
@@ -342,6 +346,10 @@ DECLARE
     col    text;
     kind   text;
 BEGIN
+    IF NOT has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
         RAISE EXCEPTION 'model name "%" is not allowed', name
               USING ERRCODE = 'invalid_name',
@@ -405,7 +413,7 @@ COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model'
 -- Realtime scoring: a trigger on the source table scores every inserted or updated row into the
 -- model's results table at once (active version), using aepg.score_row.
 CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m        aepg.models;
     results  text;
@@ -477,7 +485,7 @@ CREATE INDEX IF NOT EXISTS jobs_queued ON aepg.jobs (run_after, id) WHERE status
 COMMENT ON TABLE aepg.jobs IS 'aepg job queue: train, score and evaluate requests run by aepg worker';
 
 CREATE OR REPLACE FUNCTION aepg.enqueue(kind text, model text, args jsonb DEFAULT '{}')
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
 BEGIN

@@ -25,6 +25,20 @@ public enum SchemaInstaller {
         }
     }
 
+    /// Creates or updates the roles aepg_reader, aepg_operator and aepg_worker and their grants
+    /// (`sql/aepg-roles.sql`); run by `aepg init --roles` as the schema's owner.
+    public static func installRoles(on connection: PGConnection) throws {
+        let script = try ResourceLocator.text("sql/aepg-roles.sql")
+        do {
+            try connection.transaction {
+                try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init'))")
+                try connection.executeScript(script)
+            }
+        } catch let error as PGError {
+            throw AEPGError.database(error, while: "creating the aepg roles")
+        }
+    }
+
     /// Whether the catalog tables exist.
     public static func isInstalled(on connection: PGConnection) throws -> Bool {
         try connection.execute("SELECT to_regclass('aepg.models') IS NOT NULL").bool(0, 0) ?? false

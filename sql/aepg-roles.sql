@@ -1,0 +1,49 @@
+-- aepg roles, installed by `aepg init --roles` (roles belong to the whole cluster, so they are
+-- not part of the extension script). Run as the role that owns the aepg schema. Safe to rerun.
+--   aepg_reader    reads the views, results and catalog; scores rows with aepg.score / aepg.score_row
+--   aepg_operator  also defines, drops and activates models, queues jobs, switches realtime scoring
+--   aepg_worker    what `aepg worker` / `aepg train` / `aepg score` need; grant it SELECT on the sources
+-- Grant them to login roles: GRANT aepg_reader TO alice;
+
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['aepg_reader', 'aepg_operator', 'aepg_worker'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$$;
+GRANT aepg_reader TO aepg_operator;
+
+-- Nobody calls aepg's functions by default; each role gets what it needs.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aepg FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA aepg REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- Readers: the schema, every table and view in it (also those created later, by the owner or
+-- by a worker), and in-database scoring.
+GRANT USAGE ON SCHEMA aepg TO aepg_reader, aepg_worker;
+GRANT SELECT ON ALL TABLES IN SCHEMA aepg TO aepg_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE aepg_worker IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
+GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
+                          aepg.activate_value(text, double precision), aepg.object_name(text, text),
+                          aepg.model_row(text) TO aepg_reader, aepg_worker;
+
+-- Operators: manage models and queue jobs. create_model runs with the caller's rights and checks
+-- that the caller can read the source; enqueue is SECURITY DEFINER (search_path pinned).
+GRANT INSERT, UPDATE, DELETE ON aepg.models TO aepg_operator;
+GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb),
+                          aepg.drop_model(text), aepg.drop_model_objects(text), aepg.activate(text, integer),
+                          aepg.refresh_views(text), aepg.enqueue(text, text, jsonb),
+                          aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger()
+      TO aepg_operator;
+
+-- Workers: read and write the catalog, results and jobs; create per-model tables and views.
+GRANT CREATE ON SCHEMA aepg TO aepg_worker;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA aepg TO aepg_worker;
+ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO aepg_worker;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA aepg TO aepg_worker;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aepg TO aepg_worker;
