@@ -17,6 +17,16 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pg_cron for the scheduling tests, when the distribution has it for this server (best effort:
+# the tests that need it skip without it).
+major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+if [ -n "$major" ] && ! dpkg-query -W -f='${Status}' "postgresql-$major-cron" 2>/dev/null | grep -q "install ok installed"; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "postgresql-$major-cron" >/dev/null 2>&1 \
+        || echo "note: postgresql-$major-cron is not available; the pg_cron test will be skipped"
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "error: a Swift 6 toolchain is needed (https://www.swift.org/install/linux/); put swift on PATH and rerun" >&2
     exit 1

@@ -22,8 +22,12 @@ pg_throwaway_start() {
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
     as_server_user "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; return 1; }
-    as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-c listen_addresses='' -p 54329 -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=100" \
+    local options="-c listen_addresses='' -p 54329 -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=100"
+    # pg_cron, when installed (without background workers its jobs cannot reach a socket-only server).
+    if [ -f "$bin/../lib/pg_cron.so" ]; then
+        options="$options -c shared_preload_libraries=pg_cron -c cron.database_name=postgres -c cron.use_background_workers=on"
+    fi
+    as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$options" \
         start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
     export AEPG_TEST_DB="host=$dir port=54329 user=postgres dbname=postgres"
     export AEPG_PG_BIN="$bin"
