@@ -60,6 +60,17 @@ CREATE TABLE IF NOT EXISTS aepg.layers (
 );
 COMMENT ON TABLE aepg.layers IS 'aepg network layers per version: weights (inputs x outputs, row-major) and bias';
 
+-- Quality of a version against a label column, one row per `aepg evaluate` run.
+CREATE TABLE IF NOT EXISTS aepg.evaluations (
+    id       bigserial PRIMARY KEY,
+    model    text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    version  integer NOT NULL,
+    label    text NOT NULL,
+    metrics  jsonb NOT NULL,   -- roc_auc, pr_auc, precision, recall, f1, confusion counts, precision at top 1 % / 5 %
+    at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.evaluations IS 'aepg evaluations: metrics of a version against a label column';
+
 -- The installed schema version, for upgrades.
 CREATE TABLE IF NOT EXISTS aepg.meta (
     key    text PRIMARY KEY,
@@ -75,6 +86,7 @@ BEGIN
     PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
     PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
     PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations', '');
 EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
     NULL;
 END

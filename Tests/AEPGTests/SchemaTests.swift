@@ -21,7 +21,7 @@ final class SchemaTests: DatabaseTestCase {
         defer { TestDatabase.drop("aepg_extension") }
         try fresh.execute("CREATE EXTENSION aepg")
         XCTAssertEqual(try fresh.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'").string(0, 0), "0.1.0")
-        XCTAssertEqual(try fresh.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 3,
+        XCTAssertEqual(try fresh.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 4,
                        "the catalog tables are marked for pg_dump")
         try SchemaInstaller.install(on: fresh)  // aepg init leaves an installed extension alone
         try fresh.execute("CREATE TABLE t AS SELECT i AS id, sin(i) AS a, cos(i) AS b FROM generate_series(1, 50) i")

@@ -1,6 +1,7 @@
 import AEPG
 import Learn
 import PGClient
+import TestSupport
 import XCTest
 
 /// What `aepg train` and `aepg score` leave in the database.
@@ -124,5 +125,33 @@ final class TrainPipelineTests: DatabaseTestCase {
         try SchemaInstaller.install(on: connection)
         try SchemaInstaller.install(on: connection)
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 400, "reinstalling keeps the data")
+    }
+}
+
+extension TrainPipelineTests {
+    func testEvaluateStoresMetricsAgainstTheLabel() throws {
+        try train()
+        let e = try EvaluatePipeline(model: ModelName("pts")).run(on: connection)
+        XCTAssertEqual(e.rows, 400)
+        XCTAssertEqual(e.positives, 10)
+        XCTAssertGreaterThan(e.metrics.rocAUC, 0.9)
+        XCTAssertEqual(e.metrics.truePositives + e.metrics.falseNegatives, 10)
+        XCTAssertEqual(e.precisionAtTop1Percent, 1, "the 4 top-scoring rows are the outliers")
+        let stored = try connection.execute("SELECT version, label, (metrics->>'roc_auc')::float8 FROM aepg.evaluations")
+        XCTAssertEqual(stored.int(0, 0), 1)
+        XCTAssertEqual(stored.string(0, 1), "label")
+        XCTAssertEqual(stored.double(0, 2)!, e.metrics.rocAUC, accuracy: 1e-12)
+
+        let cli = try CommandLineRunner.run(["evaluate", "pts", "--db", conninfo])
+        XCTAssertEqual(cli.status, 0, cli.stderr)
+        XCTAssertTrue(cli.stdout.contains("pts version 1 against label: 400 rows, 10 anomalies"), cli.stdout)
+        XCTAssertTrue(cli.stdout.contains("confusion matrix"), cli.stdout)
+        try connection.execute("SELECT aepg.enqueue('evaluate', 'pts')")
+        XCTAssertEqual(try CommandLineRunner.run(["worker", "--exit-when-idle", "--db", conninfo]).status, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done' AND result ? 'roc_auc'"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.evaluations"), 3)
+
+        try connection.execute("ALTER TABLE points ADD COLUMN note text")
+        XCTAssertThrowsError(try EvaluatePipeline(model: ModelName("pts"), label: "note").run(on: connection))
     }
 }

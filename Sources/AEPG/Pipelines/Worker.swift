@@ -96,8 +96,12 @@ public struct Worker {
                                                  logger: logger).run(on: connection, conninfo: conninfo)
                     result = try JSON.encode(["rows": rows])
                 }
+            case "evaluate":
+                let options = try JSON.decode(EvaluateJobArguments.self, args)
+                let evaluation = try EvaluatePipeline(model: name, label: options.label).run(on: connection)
+                result = try JSON.encode(evaluation.storedMetrics)
             default:
-                throw AEPGError(.invalidOption, "\(kind) jobs are not supported by this worker yet")
+                throw AEPGError(.invalidOption, "unknown job kind \(kind)")
             }
         } catch let error as AEPGError {
             failure = error
@@ -115,4 +119,9 @@ public struct Worker {
         try connection.execute("SELECT aepg.finish_job($1, $2, NULL, $3::interval, $4)",
                                [String(id), failure.message, busy ? "2 seconds" : nil, permanent ? "true" : "false"])
     }
+}
+
+/// Arguments of an `evaluate` job: `{"label": "is_fraud"}` (default: the model's label).
+struct EvaluateJobArguments: Codable {
+    var label: String?
 }
