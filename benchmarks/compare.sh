@@ -24,12 +24,8 @@ aepg=$PWD/.build/release/aepg
 source scripts/pg-throwaway.sh
 source benchmarks/lib/big-table.sh
 
-out=$(mktemp -d /tmp/aepg-compare.XXXXXX)
-chmod 755 "$out"
-trap 'pg_throwaway_stop "$out/pg"; rm -rf "$out"' EXIT
-pg_throwaway_start "$out/pg"
-db="$AEPG_TEST_DB"
-export PGOPTIONS="-c client_min_messages=warning"
+pg_throwaway_session compare
+out=$AEPG_SESSION_DIR
 results=$out/results.jsonl
 
 # timed LABEL COMMAND...: wall seconds and peak RSS of one command, as a JSON line.

@@ -10,11 +10,8 @@ data=../shared/data
 swift build -c release >/dev/null
 aepg=.build/release/aepg
 
-dir=$(mktemp -d /tmp/aepg-bench.XXXXXX)
-trap 'pg_throwaway_stop "$dir"; rm -rf "$dir"' EXIT
-pg_throwaway_start "$dir"
-db="$AEPG_TEST_DB"
-export PGOPTIONS="-c client_min_messages=warning"
+pg_throwaway_session datasets
+dir=$AEPG_SESSION_DIR
 $aepg init --db "$db" >/dev/null
 
 printf "%-22s %8s %8s %8s %9s %8s %7s\n" dataset rows ROC-AUC PR-AUC precision recall seconds

@@ -11,11 +11,7 @@ source benchmarks/lib/big-table.sh
 swift build -c release >/dev/null
 aepg=$PWD/.build/release/aepg
 
-dir=$(mktemp -d /tmp/aepg-large.XXXXXX)
-trap 'pg_throwaway_stop "$dir"; rm -rf "$dir"' EXIT
-pg_throwaway_start "$dir"
-db="$AEPG_TEST_DB"
-export PGOPTIONS="-c client_min_messages=warning"
+pg_throwaway_session large
 
 make_big_table "$db" 284807
 echo "table public.big: $(psql "$db" -Atc 'SELECT count(*) FROM public.big') rows, 30 features"

@@ -8,12 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/pg-throwaway.sh
 swift build -c release >/dev/null
 aepg=$PWD/.build/release/aepg
-dir=$(mktemp -d /tmp/aepg-toolkit.XXXXXX)
-chmod 755 "$dir"
-trap 'pg_throwaway_stop "$dir/pg"; rm -rf "$dir"' EXIT
-pg_throwaway_start "$dir/pg"
-db="$AEPG_TEST_DB"
-export PGOPTIONS="-c client_min_messages=warning"
+pg_throwaway_session toolkit
 sql() { echo; echo "=> $1"; psql "$db" -X -P pager=off -c "$1"; }
 run() { echo; echo "\$ $*"; "$@"; }
 

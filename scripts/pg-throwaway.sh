@@ -37,3 +37,15 @@ pg_throwaway_stop() {
     local dir=$1
     [ -d "$dir/data" ] && as_server_user "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
+
+# pg_throwaway_session NAME: a throwaway PostgreSQL for the rest of the calling script, in a new
+# /tmp/aepg-NAME.XXXXXX folder ($AEPG_SESSION_DIR, also free for the script's own files),
+# stopped and removed on exit. Sets $db to its connection string and quiets NOTICEs.
+pg_throwaway_session() {
+    AEPG_SESSION_DIR=$(mktemp -d "/tmp/aepg-$1.XXXXXX")
+    chmod 755 "$AEPG_SESSION_DIR"
+    trap 'pg_throwaway_stop "$AEPG_SESSION_DIR/pg"; rm -rf "$AEPG_SESSION_DIR"' EXIT
+    pg_throwaway_start "$AEPG_SESSION_DIR/pg"
+    db="$AEPG_TEST_DB"
+    export PGOPTIONS="-c client_min_messages=warning"
+}
