@@ -103,3 +103,33 @@ extension WorkerTests {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE version = 1"), 3000)
     }
 }
+
+extension WorkerTests {
+    /// The worker's connection is cut (server restart, failover, idle timeout): it reconnects and
+    /// goes on running jobs.
+    func testAWorkerReconnectsAfterItsConnectionIsCut() throws {
+        try train()
+        let worker = try startWorkers(1, extra: [])[0]
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        func workerBackends() throws -> Int {
+            try count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'aepg worker' AND datname = current_database()")
+        }
+        var deadline = Date().addingTimeInterval(20)
+        while try workerBackends() == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        XCTAssertEqual(try workerBackends(), 1)
+        try connection.execute("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'aepg worker' AND datname = current_database()
+            """)
+        try connection.execute("SELECT aepg.enqueue('score', 'pts', '{\"all\": true}')")
+        deadline = Date().addingTimeInterval(30)
+        while try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'") == 0 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 1, "the reconnected worker ran the job")
+        XCTAssertTrue(worker.isRunning)
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        XCTAssertEqual(worker.terminationStatus, 0)
+    }
+}

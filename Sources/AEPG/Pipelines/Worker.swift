@@ -53,11 +53,31 @@ public struct Worker {
         return (0..<concurrency).reduce(0) { $0 + counts[$1] }
     }
 
+    /// One worker thread: runs sessions until stopped, reconnecting (with backoff up to 30 s)
+    /// when the connection is lost. A job that was running then is taken over by the next claim,
+    /// since its server process is gone.
     private func loop(slot: Int, stop: StopFlag) throws -> Int {
+        var ran = 0, delay = 1.0
+        while !stop.isSet {
+            do {
+                if try session(slot: slot, stop: stop, ran: &ran) { break }
+                delay = 1
+            } catch {
+                logger.warning("worker \(slot): \(error); reconnecting in \(Int(delay)) s")
+                let until = Date().addingTimeInterval(delay)
+                while !stop.isSet && Date() < until { Thread.sleep(forTimeInterval: 0.1) }
+                delay = min(delay * 2, 30)
+            }
+        }
+        return ran
+    }
+
+    /// One connection's worth of claiming and running jobs; returns true when the worker should
+    /// exit (stopped, or idle with `exitWhenIdle`).
+    private func session(slot: Int, stop: StopFlag, ran: inout Int) throws -> Bool {
         let connection = try PGConnection(conninfo, applicationName: "aepg worker")
         try connection.listen("aepg_jobs")
         let name = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(slot)"
-        var ran = 0
         while !stop.isSet {
             let job = try connection.execute("SELECT id, kind, model, args::text FROM aepg.claim_job($1)", [name])
             if job.rowCount == 1 {
@@ -67,11 +87,11 @@ public struct Worker {
                 continue
             }
             if exitWhenIdle, try connection.execute("SELECT count(*) FROM aepg.jobs WHERE status = 'queued'").int(0, 0) == 0 {
-                break
+                return true
             }
             _ = try connection.waitForNotification(timeout: pollSeconds)
         }
-        return ran
+        return true
     }
 
     /// Runs one claimed job and records how it ended.
