@@ -89,7 +89,7 @@ final class TrainPipelineTests: DatabaseTestCase {
         try connection.execute("SELECT aepg.activate('pts', 1)")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_cluster_profile"), 3, "views follow the active version")
 
-        try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
+        _ = try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
         XCTAssertEqual(try count("SELECT count(DISTINCT version) FROM aepg.pts_results"), 2, "older results are dropped")
     }
 

@@ -42,7 +42,7 @@ struct Publication {
                 return (version, previous)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
-            throw AEPGError(.badData, "key column \"\(keyColumn)\" has duplicate values; the key must identify each row uniquely")
+            throw AEPGError.duplicateKeys(in: keyColumn)
         } catch let error as PGError {
             throw AEPGError.database(error, while: "publishing the new version of \(model)")
         }
@@ -53,10 +53,7 @@ struct Publication {
             LossRecord(epoch: $0.epoch, training: $0.trainingLoss, validation: $0.validationLoss, seconds: $0.seconds)
         }
         var metricValues: [String: Double] = ["inertia": clusters.inertia, "best_epoch": Double(history.bestEpoch)]
-        if let m = metrics {
-            metricValues.merge(["roc_auc": m.rocAUC, "pr_auc": m.prAUC, "precision": m.precision, "recall": m.recall,
-                                "f1": m.f1]) { $1 }
-        }
+        if let metrics { metricValues.merge(metrics.storedValues) { $1 } }
         let finiteMetrics = metricValues.filter { $0.value.isFinite }
         try connection.execute("""
             INSERT INTO aepg.versions (model, version, options, features, preprocessing, threshold, threshold_rule,

@@ -71,13 +71,20 @@ extension Evaluation {
     /// The metrics as stored in `aepg.evaluations.metrics` (NaN, e.g. ROC-AUC with one class, left out).
     var storedMetrics: [String: Double] {
         let m = metrics
-        let all: [String: Double] = [
-            "roc_auc": m.rocAUC, "pr_auc": m.prAUC, "precision": m.precision, "recall": m.recall, "f1": m.f1,
+        let extra: [String: Double] = [
             "true_positives": Double(m.truePositives), "false_positives": Double(m.falsePositives),
             "true_negatives": Double(m.trueNegatives), "false_negatives": Double(m.falseNegatives),
             "precision_at_1pct": precisionAtTop1Percent, "precision_at_5pct": precisionAtTop5Percent,
             "rows": Double(rows), "positives": Double(positives), "threshold": threshold,
         ]
-        return all.filter { $0.value.isFinite }
+        return m.storedValues.merging(extra) { $1 }.filter { $0.value.isFinite }
+    }
+}
+
+extension BinaryMetrics {
+    /// The headline metrics under the jsonb keys aepg stores them with (`aepg.versions.metrics`,
+    /// `aepg.evaluations.metrics`).
+    var storedValues: [String: Double] {
+        ["roc_auc": rocAUC, "pr_auc": prAUC, "precision": precision, "recall": recall, "f1": f1]
     }
 }

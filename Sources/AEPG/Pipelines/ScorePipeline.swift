@@ -91,7 +91,7 @@ public struct ScorePipeline {
                 throw error
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
-            throw AEPGError(.badData, "key column \"\(definition.keyColumn)\" has duplicate values; the key must identify each row uniquely")
+            throw AEPGError.duplicateKeys(in: definition.keyColumn)
         } catch let error as PGError {
             throw AEPGError.database(error, while: "scoring \(model)")
         }
@@ -101,7 +101,7 @@ public struct ScorePipeline {
 }
 
 /// Scores chunks of rows and encodes their results: reconstruction score, latent vector,
-/// nearest centroid and top features, with one reused workspace.
+/// nearest centroid and top features, reusing one scorer's buffers for every chunk.
 final class ChunkScorer {
     private let model: TrainedModel
     private let scorer: ReconstructionScorer

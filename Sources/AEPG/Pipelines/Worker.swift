@@ -38,25 +38,19 @@ public struct Worker {
 
     /// Runs until `stop` is set (or, with `exitWhenIdle`, the queue is empty); returns the jobs run.
     public func run(until stop: StopFlag) throws -> Int {
-        let setup = try PGConnection(conninfo)
-        try SchemaInstaller.ensureInstalled(on: setup)
+        // Only this check can fail the worker; once running, threads reconnect instead of failing.
+        try SchemaInstaller.ensureInstalled(on: try PGConnection(conninfo))
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: concurrency)
         counts.initialize(repeating: 0, count: concurrency)
         defer { counts.deallocate() }
-        let failures = UnsafeMutablePointer<Error?>.allocate(capacity: concurrency)
-        failures.initialize(repeating: nil, count: concurrency)
-        defer { failures.deinitialize(count: concurrency); failures.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: concurrency) { slot in
-            do { counts[slot] = try loop(slot: slot, stop: stop) } catch { failures[slot] = error }
-        }
-        if let failure = (0..<concurrency).compactMap({ failures[$0] }).first { throw failure }
+        DispatchQueue.concurrentPerform(iterations: concurrency) { slot in counts[slot] = loop(slot: slot, stop: stop) }
         return (0..<concurrency).reduce(0) { $0 + counts[$1] }
     }
 
     /// One worker thread: runs sessions until stopped, reconnecting (with backoff up to 30 s)
     /// when the connection is lost. A job that was running then is taken over by the next claim,
     /// since its server process is gone.
-    private func loop(slot: Int, stop: StopFlag) throws -> Int {
+    private func loop(slot: Int, stop: StopFlag) -> Int {
         var ran = 0, delay = 1.0
         while !stop.isSet {
             do {

@@ -36,6 +36,11 @@ public struct AEPGError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { message }
 
+    /// A unique violation on a results table: the source key is not unique.
+    public static func duplicateKeys(in column: String) -> AEPGError {
+        AEPGError(.badData, "key column \"\(column)\" has duplicate values; the key must identify each row uniquely")
+    }
+
     /// Wraps a database error, keeping the server's message (never the connection string).
     public static func database(_ error: PGError, while doing: String) -> AEPGError {
         AEPGError(.database, "\(doing) failed: \(error)")

@@ -15,6 +15,8 @@ public final class GradientStep {
 
     /// The gradient of the last `compute` (the first worker's buffer).
     public var gradients: FloatBuffer { workers[0].gradients }
+    /// The first worker's workspace, free between steps (e.g. for validation passes).
+    public var workspace: Workspace { workers[0] }
 
     /// A step for batches of up to `batchCapacity` rows, split across `threads` workers.
     public init(network: Network, loss: Loss, batchCapacity: Int, threads: Int) {

@@ -83,7 +83,6 @@ public enum Trainer {
         let batchSize = max(1, min(settings.batchSize, training.count))
         let threads = GradientStep.threads(for: network, batch: batchSize)
         let step = GradientStep(network: network, loss: settings.loss, batchCapacity: batchSize, threads: threads)
-        let workspace = Workspace(network: network, capacity: batchSize)  // validation
         let input = FloatBuffer(count: batchSize * width)
         let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
         let best = FloatBuffer(count: network.parameters.count)
@@ -115,7 +114,7 @@ public enum Trainer {
                 }
                 let trainingLoss = lossSum / Double(training.count)
                 let validationLoss = validation.isEmpty ? nil
-                    : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: workspace, buffer: input)
+                    : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: step.workspace, buffer: input)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
                                          seconds: seconds, samplesPerSecond: Double(training.count) / max(seconds, 1e-9))
