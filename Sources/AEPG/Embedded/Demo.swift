@@ -22,6 +22,9 @@ public struct Demo {
     /// Runs the demo; returns the training summary. Prints the report to standard output.
     @discardableResult
     public func run() throws -> TrainSummary {
+        if postgres.home != postgres.requestedHome {
+            logger.info("the postgres user cannot reach \(postgres.requestedHome.path); using \(postgres.home.path) instead")
+        }
         logger.info("starting a private PostgreSQL under \(postgres.home.path)")
         let conninfo = try postgres.start()
         let connection = try PGConnection(conninfo)

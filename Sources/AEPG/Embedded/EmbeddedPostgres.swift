@@ -7,9 +7,32 @@ import Foundation
 public struct EmbeddedPostgres {
     /// The folder that holds the cluster (`pgdata/`), its log and, when the path is short, its socket.
     public let home: URL
+    /// The folder asked for; differs from `home` when the `postgres` user cannot reach it.
+    public let requestedHome: URL
     public let port = 5432
 
-    public init(home: URL) { self.home = home }
+    /// A cluster under `home`. As root, when the `postgres` user cannot reach that folder (a
+    /// checkout inside a private directory, say), the cluster goes to `/tmp/aepg-home-<hash>`
+    /// instead: the same place for the same request on every run, so `--stop` finds it.
+    public init(home: URL) {
+        requestedHome = home
+        if Self.isRoot && !Self.serverUserCanReach(home) {
+            self.home = URL(fileURLWithPath: "/tmp/aepg-home-" + String(Self.stableHash(home.path), radix: 16))
+        } else {
+            self.home = home
+        }
+    }
+
+    /// Whether the `postgres` user can traverse every folder down to the nearest existing
+    /// ancestor of `folder` (resolving a path needs search permission on each component).
+    static func serverUserCanReach(_ folder: URL) -> Bool {
+        var existing = folder
+        while !FileManager.default.fileExists(atPath: existing.path) && existing.path != "/" {
+            existing.deleteLastPathComponent()
+        }
+        let check = try? Subprocess.run("/usr/sbin/runuser", ["-u", "postgres", "--", "/usr/bin/test", "-x", existing.path])
+        return check?.status == 0
+    }
 
     var dataDirectory: URL { home.appendingPathComponent("pgdata") }
     var logFile: URL { home.appendingPathComponent("postgres.log") }

@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
         let demo = AEPG.Demo(home: url, overrides: flags.options, logger: Logger(label: "aepg"))
         if stop {
             try demo.postgres.stop()
-            print("stopped the PostgreSQL under \(url.path)")
+            print("stopped the PostgreSQL under \(demo.postgres.home.path)")
         } else {
             try demo.run()
         }
