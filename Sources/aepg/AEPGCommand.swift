@@ -13,7 +13,7 @@ struct AEPGCommand: ParsableCommand {
             Connect with --db CONNINFO, DATABASE_URL, or the libpq PG* variables.
             Start with `aepg demo`, which needs no database.
             """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Worker.self, List.self, Show.self, Drop.self])
 
     static func main() {

@@ -61,23 +61,36 @@ public struct Catalog {
             SELECT inputs, outputs, activation, role, weights::text, bias::text
               FROM aepg.layers WHERE model = $1 AND version = $2 ORDER BY layer
             """, [name.value, String(chosen)])
-        var widths: [Int] = [], activations: [Activation] = [], parameters: [Float] = [], encoderDepth = 0
-        for i in 0..<layers.rowCount {
-            if i == 0 { widths.append(layers.int(i, 0)!) }
-            widths.append(layers.int(i, 1)!)
-            guard let activation = Activation(rawValue: layers.string(i, 2)!) else {
-                throw AEPGError(.database, "layer \(i) of \(name) v\(chosen) has unknown activation \(layers.string(i, 2)!)")
+        /// The layers with one of `roles`, as a network.
+        func network(roles: Set<String>) throws -> Network? {
+            var widths: [Int] = [], activations: [Activation] = [], parameters: [Float] = [], encoderDepth = 0
+            for i in 0..<layers.rowCount where roles.contains(layers.string(i, 3)!) {
+                if widths.isEmpty { widths.append(layers.int(i, 0)!) }
+                widths.append(layers.int(i, 1)!)
+                guard let activation = Activation(rawValue: layers.string(i, 2)!) else {
+                    throw AEPGError(.database, "layer \(i) of \(name) v\(chosen) has unknown activation \(layers.string(i, 2)!)")
+                }
+                activations.append(activation)
+                if layers.string(i, 3) != "decoder" { encoderDepth += 1 }
+                parameters += PostgresArray.floats(layers.string(i, 4)!) + PostgresArray.floats(layers.string(i, 5)!)
             }
-            activations.append(activation)
-            if layers.string(i, 3) == "encoder" { encoderDepth += 1 }
-            parameters += PostgresArray.floats(layers.string(i, 4)!) + PostgresArray.floats(layers.string(i, 5)!)
+            guard !activations.isEmpty else { return nil }
+            let variational = options.kind == .variational
+            // A variational encoder's last layer is twice the latent width the widths name.
+            if variational { widths[encoderDepth] /= 2 }
+            return Network(widths: widths, activations: activations, encoderDepth: encoderDepth, variational: variational,
+                           parameterValues: parameters)
         }
-        let network = Network(widths: widths, activations: activations, encoderDepth: encoderDepth, parameterValues: parameters)
+        guard let autoencoder = try network(roles: ["encoder", "decoder"]) else {
+            throw AEPGError(.database, "model \(name) v\(chosen) has no layers")
+        }
+        let clusterEncoder = try network(roles: ["cluster_encoder"])
         let centroidValues = v.string(0, 2).map(PostgresArray.floats) ?? []
-        let latent = network.latentWidth
+        let latent = autoencoder.latentWidth
+        let features = PostgresArray.strings(v.string(0, 0)!)
         return TrainedModel(
-            version: chosen, features: PostgresArray.strings(v.string(0, 0)!),
-            scaler: StandardScaler(mean: preprocessing.mean, scale: preprocessing.scale), network: network,
+            version: chosen, features: features, encoding: preprocessing.encoding ?? FeatureEncoding(numeric: features),
+            scaler: preprocessing.scaler, network: autoencoder, clusterEncoder: clusterEncoder,
             centroids: Matrix(rows: centroidValues.count / latent, columns: latent, values: centroidValues),
             threshold: v.double(0, 3)!, options: options)
     }

@@ -31,19 +31,36 @@ public struct KeyColumn {
     }
 }
 
-/// The query that streams a model's rows: key, features as float8, then the label if any.
+/// The query that streams a model's rows: key, numeric features as float8, categorical ones
+/// as text, then the label if any.
 struct FeatureQuery {
     var source: SourceTable
     var key: SourceColumn
     var features: [SourceColumn]
+    var categorical: [SourceColumn] = []
     var label: SourceColumn?
+
+    init(source: SourceTable, key: SourceColumn, features: [SourceColumn], categorical: [SourceColumn] = [],
+         label: SourceColumn?) {
+        self.source = source
+        self.key = key
+        self.features = features
+        self.categorical = categorical
+        self.label = label
+    }
+
+    /// A query for `columns`, numeric ones first, then the others as categorical.
+    init(source: SourceTable, key: SourceColumn, columns: [SourceColumn], label: SourceColumn?) {
+        self.init(source: source, key: key, features: columns.filter(\.isNumeric),
+                  categorical: columns.filter { !$0.isNumeric }, label: label)
+    }
 
     /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)`; with `skipScoredIn`, only rows that have
     /// no result yet for the version in the session setting `aepg.version`; with `range`, only
     /// keys in that range (its bounds set on the session with `KeyRange.apply`).
     func copySQL(skipScoredIn results: String? = nil, range: KeyRange? = nil) -> String {
         let keyColumn = "s.\(quoteIdentifier(key.name))"
-        let columns = [keyColumn] + features.map(\.asDouble) + (label.map { [$0.asDouble] } ?? [])
+        let columns = [keyColumn] + features.map(\.asDouble) + categorical.map(\.asText) + (label.map { [$0.asDouble] } ?? [])
         var conditions: [String] = []
         if let results {
             conditions.append("NOT EXISTS (SELECT 1 FROM \(results) r WHERE r.version = current_setting('aepg.version')::int"
@@ -63,21 +80,26 @@ final class FeatureReader {
     private(set) var nullCounts: [Int]
     private(set) var nanCounts: [Int]
     private(set) var infiniteCounts: [Int]
+    /// Codes of the categorical columns' values.
+    let categoryCodes: [CategoryCodes]
     private let row: UnsafeMutablePointer<Float>
 
-    init(query: FeatureQuery) {
+    /// A reader for `query`; `categories` are a trained model's (nil while training: they grow).
+    init(query: FeatureQuery, categories: [[String]]? = nil) {
         self.query = query
         let n = query.features.count
         nullCounts = Array(repeating: 0, count: n)
         nanCounts = nullCounts
         infiniteCounts = nullCounts
-        row = .allocate(capacity: max(n, 1))
+        categoryCodes = query.categorical.indices.map { CategoryCodes(categories: categories?[$0]) }
+        row = .allocate(capacity: max(n + query.categorical.count, 1))
     }
 
     deinit { row.deallocate() }
 
-    /// Streams the rows of `sql`; `body` gets each row's key bytes, its features (NULL as NaN,
-    /// valid only during the call) and its label (nil when NULL or when there is no label).
+    /// Streams the rows of `sql`; `body` gets each row's key bytes, its raw features (NULL as NaN,
+    /// then the category codes; valid only during the call) and its label (nil when NULL or when
+    /// there is no label).
     func read(_ connection: PGConnection, sql: String,
               _ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, Double?) throws -> Void) throws {
         var decoder = BinaryCopyDecoder()
@@ -96,6 +118,7 @@ final class FeatureReader {
                     if value.isNaN { nanCounts[j] += 1 } else if !single.isFinite { infiniteCounts[j] += 1 }
                     row[j] = single
                 }
+                for (c, codes) in categoryCodes.enumerated() { row[n + c] = Float(codes.code(try fields.next())) }
                 let label = hasLabel ? try fields.nextDouble() : nil
                 try body(key, row, label)
             }

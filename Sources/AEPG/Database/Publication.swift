@@ -6,14 +6,20 @@ import PGClient
 struct Publication {
     var model: ModelName
     var keyColumn: String
+    /// Source columns read (numeric first).
     var features: [String]
+    var encoding: FeatureEncoding
     var options: ResolvedOptions
-    var scaler: StandardScaler
+    var scaler: FeatureScaler
     var network: Network
+    /// Deep embedded clustering's encoder, stored as layers with role `cluster_encoder`.
+    var clusterEncoder: Network?
     var clusters: KMeansResult
+    /// Soft-assignment confidence per row (deep embedded clustering only).
+    var confidence: [Float]?
     var threshold: Double
     var history: TrainingHistory
-    var metrics: BinaryMetrics?
+    var metrics: LabelMetrics
     var trainingRows: Int
 
     /// Name of the model's results table.
@@ -53,7 +59,7 @@ struct Publication {
             LossRecord(epoch: $0.epoch, training: $0.trainingLoss, validation: $0.validationLoss, seconds: $0.seconds)
         }
         var metricValues: [String: Double] = ["inertia": clusters.inertia, "best_epoch": Double(history.bestEpoch)]
-        if let metrics { metricValues.merge(metrics.storedValues) { $1 } }
+        metricValues.merge(metrics.storedValues) { $1 }
         let finiteMetrics = metricValues.filter { $0.value.isFinite }
         try connection.execute("""
             INSERT INTO aepg.versions (model, version, options, features, preprocessing, threshold, threshold_rule,
@@ -62,7 +68,7 @@ struct Publication {
             VALUES ($1, $2, $3::jsonb, $4::text[], $5::jsonb, $6, $7, $8::real[], $9, $10::jsonb, $11::jsonb,
                     $12, $13, $14, $15::jsonb)
             """, [model.value, String(version), try JSON.encode(options), PostgresArray.literal(features),
-                  try JSON.encode(PreprocessingRecord(method: "standard", mean: scaler.mean, scale: scaler.scale)),
+                  try JSON.encode(PreprocessingRecord(scaler: scaler, encoding: encoding)),
                   String(threshold), options.thresholdRuleText, centroidsLiteral, String(clusters.inertia),
                   try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows),
                   String(seconds), try JSON.encode(stages)])
@@ -74,20 +80,27 @@ struct Publication {
         return "{" + (0..<c.rows).map { PostgresArray.literal(c.row($0)) }.joined(separator: ",") + "}"
     }
 
+    /// The autoencoder's layers (roles `encoder`, `decoder`), then deep embedded clustering's
+    /// encoder, if any (role `cluster_encoder`), numbered on.
     private func insertLayers(_ version: Int, on connection: PGConnection) throws {
-        for (index, layer) in network.layers.enumerated() {
+        var rows: [(Network, Int, String)] = network.layers.indices.map {
+            (network, $0, $0 < network.encoderDepth ? "encoder" : "decoder")
+        }
+        if let clusterEncoder { rows += clusterEncoder.layers.indices.map { (clusterEncoder, $0, "cluster_encoder") } }
+        for (number, (net, index, role)) in rows.enumerated() {
+            let layer = net.layers[index]
             try connection.execute("""
                 INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::real[], $9::real[])
-                """, [model.value, String(version), String(index), index < network.encoderDepth ? "encoder" : "decoder",
+                """, [model.value, String(version), String(number), role,
                       String(layer.inputs), String(layer.outputs), layer.activation.rawValue,
-                      PostgresArray.literal(network.weights(ofLayer: index)), PostgresArray.literal(network.bias(ofLayer: index))])
+                      PostgresArray.literal(net.weights(ofLayer: index)), PostgresArray.literal(net.bias(ofLayer: index))])
         }
     }
 
     private func copyResults(_ version: Int, on connection: PGConnection, keys: KeyColumn, latents: Matrix,
                              scores: [Double], tops: [Int32], topCount: Int) throws {
-        let writer = ResultWriter(table: Self.resultsTable(model), keyColumn: keyColumn, version: version, features: features)
+        let writer = ResultWriter(table: Self.resultsTable(model), keyColumn: keyColumn, version: version, features: encoding.inputNames)
         let width = latents.columns
         try connection.copyIn(writer.copySQL) { copy in
             writer.header(&copy.pending)
@@ -96,7 +109,8 @@ struct Publication {
                     for row in 0..<keys.count {
                         keys.withKey(row) { key in
                             writer.append(key: key, latent: latent.baseAddress! + row * width, latentWidth: width,
-                                          cluster: clusters.labels[row], distance: clusters.distances[row], score: scores[row],
+                                          cluster: clusters.labels[row], distance: clusters.distances[row],
+                                          confidence: confidence?[row], score: scores[row],
                                           topFeatures: top.baseAddress! + row * topCount, topCount: topCount,
                                           into: &copy.pending)
                         }

@@ -5,7 +5,7 @@ struct ResultWriter {
     let table: String
     let keyColumn: String
     let version: Int32
-    /// Feature names as UTF-8, encoded once, indexed by feature position.
+    /// Input names as UTF-8, encoded once, indexed by input position (see `FeatureEncoding.inputNames`).
     let featureNames: [[UInt8]]
     private let encoder = BinaryCopyEncoder()
 
@@ -17,22 +17,24 @@ struct ResultWriter {
     }
 
     var copySQL: String {
-        "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, score, top_features) FROM STDIN (FORMAT binary)"
+        "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, confidence, score, top_features) FROM STDIN (FORMAT binary)"
     }
 
     func header(_ out: inout [UInt8]) { encoder.header(into: &out) }
     func trailer(_ out: inout [UInt8]) { encoder.trailer(into: &out) }
 
-    /// Appends one result row.
+    /// Appends one result row; `confidence` is the soft-assignment confidence of deep embedded
+    /// clustering (nil, written as NULL, for k-means).
     func append(key: UnsafeRawBufferPointer, latent: UnsafePointer<Float>, latentWidth: Int,
-                cluster: Int32, distance: Float, score: Double,
+                cluster: Int32, distance: Float, confidence: Float?, score: Double,
                 topFeatures: UnsafePointer<Int32>, topCount: Int, into out: inout [UInt8]) {
-        encoder.beginRow(fields: 7, into: &out)
+        encoder.beginRow(fields: 8, into: &out)
         encoder.raw(key, into: &out)
         encoder.int4(version, into: &out)
         encoder.float4Array(latent, count: latentWidth, into: &out)
         encoder.int4(cluster, into: &out)
         encoder.float4(distance, into: &out)
+        if let confidence { encoder.float4(confidence, into: &out) } else { encoder.null(into: &out) }
         encoder.float8(score, into: &out)
         encoder.textArray(indices: topFeatures, count: topCount, vocabulary: featureNames, into: &out)
     }

@@ -16,6 +16,12 @@ public struct SourceColumn: Equatable, Sendable {
                       : "s.\(quoteIdentifier(name))::double precision"
     }
 
+    /// Whether the column is text (text, varchar, char): a categorical feature when asked for.
+    public var isText: Bool { [25, 1042, 1043].contains(typeOID) }
+
+    /// SQL that reads the column as text from alias `s`.
+    public var asText: String { "s.\(quoteIdentifier(name))::text" }
+
     // bool, int8, int2, int4, float4, float8, numeric
     static let numericTypes: Set<UInt32> = [16, 20, 21, 23, 700, 701, 1700]
 }
@@ -68,25 +74,26 @@ public struct SourceTable: Equatable, Sendable {
         return column
     }
 
-    /// The feature columns of a model: the explicit list, or every numeric column but the key,
-    /// the label and the excluded ones. Each must exist and be numeric.
-    public func featureColumns(of model: ModelDefinition) throws -> [SourceColumn] {
+    /// The feature columns of a model: the explicit list, or every numeric column (and, with
+    /// `categorical`, every text column) but the key, the label and the excluded ones. Each must
+    /// exist and be numeric, or be read as text when `categorical` is set.
+    public func featureColumns(of model: ModelDefinition, categorical: Bool = false) throws -> [SourceColumn] {
         _ = try column(model.keyColumn, role: "key")
         if let label = model.labelColumn { _ = try column(label, role: "label") }
         for name in model.exclude { _ = try column(name, role: "excluded") }
         let chosen: [SourceColumn]
         if let explicit = model.features {
             chosen = try explicit.map { try column($0, role: "feature") }
-            for column in chosen where !column.isNumeric {
+            for column in chosen where !column.isNumeric && !categorical {
                 throw AEPGError(.unsupportedType,
-                    "feature column \"\(column.name)\" of \(name) has type \(column.typeName); features must be numeric (smallint, integer, bigint, real, double precision, numeric or boolean)")
+                    "feature column \"\(column.name)\" of \(name) has type \(column.typeName); features must be numeric (smallint, integer, bigint, real, double precision, numeric or boolean), or add --categorical onehot|label to encode text columns")
             }
             if chosen.contains(where: { $0.name == model.keyColumn }) {
                 throw AEPGError(.invalidOption, "the key column \"\(model.keyColumn)\" cannot also be a feature")
             }
         } else {
             let skip = Set([model.keyColumn] + model.exclude + (model.labelColumn.map { [$0] } ?? []))
-            chosen = columns.filter { $0.isNumeric && !skip.contains($0.name) }
+            chosen = columns.filter { ($0.isNumeric || (categorical && $0.isText)) && !skip.contains($0.name) }
         }
         guard !chosen.isEmpty else {
             throw AEPGError(.unsupportedType, "table \(name) has no numeric feature columns besides the key and label")

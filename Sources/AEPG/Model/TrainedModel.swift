@@ -1,23 +1,50 @@
 import Learn
 
 /// Everything needed to score rows with one trained version: the features it reads, their
-/// preprocessing, the network, the cluster centroids and the anomaly threshold.
+/// encoding and scaling, the network, the cluster centroids and the anomaly threshold.
 public struct TrainedModel {
     public var version: Int
+    /// Source columns, numeric ones first (the order they are read in).
     public var features: [String]
-    public var scaler: StandardScaler
+    public var encoding: FeatureEncoding
+    public var scaler: FeatureScaler
     public var network: Network
+    /// The encoder fine-tuned by deep embedded clustering, whose latent space the centroids
+    /// live in; nil when clusters come from k-means on `network`'s latent space.
+    public var clusterEncoder: Network?
     /// `clusters x latent`.
     public var centroids: Matrix
     public var threshold: Double
     public var options: ResolvedOptions
 }
 
-/// Preprocessing parameters as stored in `aepg.versions.preprocessing`.
+/// Preprocessing parameters as stored in `aepg.versions.preprocessing`:
+/// `{"method":"standard","center":[...],"scale":[...],"fill":[...],"inputs":[...],"encoding":{...}}`.
+/// Versions written by aepg 0.1 have `mean` instead of `center` and no `fill` (0), `inputs` or `encoding`.
 struct PreprocessingRecord: Codable {
-    var method: String
-    var mean: [Double]
+    var method: ScalingMethod
+    var center: [Double]?
+    var mean: [Double]?
     var scale: [Double]
+    var fill: [Double]?
+    var inputs: [String]?
+    var encoding: FeatureEncoding?
+
+    init(scaler: FeatureScaler, encoding: FeatureEncoding) {
+        method = scaler.method
+        center = scaler.center
+        scale = scaler.scale
+        fill = scaler.fill
+        inputs = encoding.inputNames
+        self.encoding = encoding
+    }
+
+    /// The scaler, from either layout.
+    var scaler: FeatureScaler {
+        let center = self.center ?? mean ?? []
+        return FeatureScaler(method: method, center: center, scale: scale,
+                             fill: fill ?? [Double](repeating: 0, count: center.count))
+    }
 }
 
 /// One epoch of `aepg.versions.loss_history`.

@@ -18,10 +18,10 @@ final class RowChunk {
         features = FloatBuffer(count: capacity * width)
     }
 
-    /// Adds one row (raw values, NULL as NaN), standardized with `scaler`.
-    func add(key: UnsafeRawBufferPointer, features row: UnsafeMutablePointer<Float>, scaler: StandardScaler) {
+    /// Adds one row (raw values as `FeatureReader` gives them), encoded and scaled.
+    func add(key: UnsafeRawBufferPointer, raw row: UnsafeMutablePointer<Float>, encoding: FeatureEncoding, scaler: FeatureScaler) {
         let destination = features.pointer + keys.count * width
-        destination.update(from: row, count: width)
+        if encoding.isIdentity { destination.update(from: row, count: width) } else { encoding.encode(raw: row, into: destination) }
         scaler.transform(row: destination)
         keys.append(key)
     }

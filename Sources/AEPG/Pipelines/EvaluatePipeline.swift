@@ -3,21 +3,24 @@ import Learn
 import Logging
 import PGClient
 
-/// What `aepg evaluate` measured for the active version against a 0/1 label column.
+/// What `aepg evaluate` measured for the active version against a label column: binary
+/// metrics of the scores for a 0/1 label, clustering metrics for any other (class) label.
 public struct Evaluation: Codable, Equatable {
     public var version: Int
     public var label: String
     public var rows: Int
+    /// Rows labelled 1 (binary labels).
     public var positives: Int
     public var threshold: Double
-    public var metrics: BinaryMetrics
+    public var metrics: BinaryMetrics?
     /// Share of anomalies among the 1 % and 5 % highest-scoring rows.
-    public var precisionAtTop1Percent: Double
-    public var precisionAtTop5Percent: Double
+    public var precisionAtTop1Percent: Double?
+    public var precisionAtTop5Percent: Double?
+    public var clustering: ClusteringMetrics?
 }
 
-/// `aepg evaluate`: scores of the active version against a label column (1 = anomaly,
-/// 0 = normal, NULL rows left out); the metrics are stored in `aepg.evaluations`.
+/// `aepg evaluate`: the active version's results against a label column (NULL rows left out);
+/// the metrics are stored in `aepg.evaluations`.
 public struct EvaluatePipeline {
     public var model: ModelName
     /// The label column; nil uses the model's own label.
@@ -37,30 +40,36 @@ public struct EvaluatePipeline {
         }
         let source = try SourceTable.resolve(definition.source, on: connection)
         let labelColumn = try source.column(labelName, role: "label")
-        guard labelColumn.isNumeric else {
-            throw AEPGError(.unsupportedType, "label column \"\(labelName)\" has type \(labelColumn.typeName); it must be 0/1 or boolean")
-        }
+        let labelValue = labelColumn.isNumeric ? labelColumn.asDouble : labelColumn.asText
         let key = quoteIdentifier(definition.keyColumn)
         let rows = try connection.execute("""
-            SELECT r.score, \(labelColumn.asDouble)
+            SELECT r.score, r.cluster, \(labelValue)::text
               FROM \(Publication.resultsTable(model)) r JOIN \(source.name) s ON s.\(key) = r.\(key)
-             WHERE r.version = $1 AND \(labelColumn.asDouble) IS NOT NULL
+             WHERE r.version = $1 AND \(labelValue) IS NOT NULL
             """, [String(trained.version)])
         guard rows.rowCount > 0 else {
             throw AEPGError(.notEnoughRows, "no scored row of \(source.name) has a \(labelName) value; run aepg score \(model) first")
         }
         let scores = (0..<rows.rowCount).map { rows.double($0, 0)! }
-        let labels = (0..<rows.rowCount).map { rows.double($0, 1)! != 0 }
-        let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
-        func precisionAtTop(_ share: Double) -> Double {
-            let count = max(1, Int((Double(ranked.count) * share).rounded(.up)))
-            return Double(ranked.prefix(count).filter { labels[$0] }.count) / Double(count)
+        let texts = (0..<rows.rowCount).map { rows.string($0, 2)! }
+        let numbers = labelColumn.isNumeric ? texts.map { Double($0) ?? .nan } : nil
+        var evaluation = Evaluation(version: trained.version, label: labelName, rows: scores.count, positives: 0,
+                                    threshold: trained.threshold)
+        if let numbers, LabelMetrics.isAnomalyLabel(numbers) {
+            let labels = numbers.map { $0 != 0 }
+            let ranked = scores.indices.sorted { scores[$0] > scores[$1] }
+            func precisionAtTop(_ share: Double) -> Double {
+                let count = max(1, Int((Double(ranked.count) * share).rounded(.up)))
+                return Double(ranked.prefix(count).filter { labels[$0] }.count) / Double(count)
+            }
+            evaluation.positives = labels.filter { $0 }.count
+            evaluation.metrics = BinaryMetrics.evaluate(scores: scores, labels: labels, threshold: trained.threshold)
+            evaluation.precisionAtTop1Percent = precisionAtTop(0.01)
+            evaluation.precisionAtTop5Percent = precisionAtTop(0.05)
+        } else {
+            let clusters = (0..<rows.rowCount).map { rows.int($0, 1) ?? -1 }
+            evaluation.clustering = ClusteringMetrics.evaluate(clusters: clusters, classes: texts)
         }
-        let evaluation = Evaluation(
-            version: trained.version, label: labelName, rows: scores.count, positives: labels.filter { $0 }.count,
-            threshold: trained.threshold,
-            metrics: BinaryMetrics.evaluate(scores: scores, labels: labels, threshold: trained.threshold),
-            precisionAtTop1Percent: precisionAtTop(0.01), precisionAtTop5Percent: precisionAtTop(0.05))
         try connection.execute("INSERT INTO aepg.evaluations (model, version, label, metrics) VALUES ($1, $2, $3, $4::jsonb)",
                                [model.value, String(trained.version), labelName, try JSON.encode(evaluation.storedMetrics)])
         return evaluation
@@ -70,14 +79,17 @@ public struct EvaluatePipeline {
 extension Evaluation {
     /// The metrics as stored in `aepg.evaluations.metrics` (NaN, e.g. ROC-AUC with one class, left out).
     var storedMetrics: [String: Double] {
-        let m = metrics
-        let extra: [String: Double] = [
-            "true_positives": Double(m.truePositives), "false_positives": Double(m.falsePositives),
-            "true_negatives": Double(m.trueNegatives), "false_negatives": Double(m.falseNegatives),
-            "precision_at_1pct": precisionAtTop1Percent, "precision_at_5pct": precisionAtTop5Percent,
-            "rows": Double(rows), "positives": Double(positives), "threshold": threshold,
-        ]
-        return m.storedValues.merging(extra) { $1 }.filter { $0.value.isFinite }
+        var values: [String: Double] = ["rows": Double(rows), "threshold": threshold]
+        values.merge(LabelMetrics(binary: metrics, clustering: clustering).storedValues) { $1 }
+        if let m = metrics {
+            values.merge([
+                "true_positives": Double(m.truePositives), "false_positives": Double(m.falsePositives),
+                "true_negatives": Double(m.trueNegatives), "false_negatives": Double(m.falseNegatives),
+                "precision_at_1pct": precisionAtTop1Percent ?? .nan, "precision_at_5pct": precisionAtTop5Percent ?? .nan,
+                "positives": Double(positives),
+            ]) { $1 }
+        }
+        return values.filter { $0.value.isFinite }
     }
 }
 

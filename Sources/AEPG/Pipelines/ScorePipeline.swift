@@ -35,16 +35,20 @@ public struct ScorePipeline {
         let definition = try catalog.model(model)
         let trained = try catalog.trainedModel(model)
         let source = try SourceTable.resolve(definition.source, on: connection)
-        let features = try trained.features.map { try source.column($0, role: "feature") }
-        if let wrong = features.first(where: { !$0.isNumeric }) {
+        let encoding = trained.encoding
+        let numeric = try encoding.numeric.map { try source.column($0, role: "feature") }
+        if let wrong = numeric.first(where: { !$0.isNumeric }) {
             throw AEPGError(.unsupportedType, "feature column \"\(wrong.name)\" of \(source.name) is now \(wrong.typeName); retrain the model")
         }
-        let query = FeatureQuery(source: source, key: try source.column(definition.keyColumn, role: "key"),
-                                 features: features, label: nil)
+        let query = FeatureQuery(source: source, key: try source.column(definition.keyColumn, role: "key"), features: numeric,
+                                 categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
+                                 label: nil)
         let results = Publication.resultsTable(model)
-        let writer = ResultWriter(table: results, keyColumn: definition.keyColumn, version: trained.version, features: trained.features)
+        let writer = ResultWriter(table: results, keyColumn: definition.keyColumn, version: trained.version,
+                                  features: encoding.inputNames)
         let scorer = ChunkScorer(model: trained)
-        let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: features.count) })
+        let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
+        var unseenCategories = 0
         let output = try PGConnection(conninfo)
         var written = 0
         do {
@@ -53,17 +57,18 @@ public struct ScorePipeline {
             try range?.apply(to: output)
             // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap.
             let reading = Thread { [handoff] in
-                let reader = FeatureReader(query: query)
+                let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
                 do {
                     var chunk = try handoff.takeFree()
                     try reader.read(connection, sql: query.copySQL(skipScoredIn: all ? nil : results, range: range)) { key, row, _ in
-                        chunk.add(key: key, features: row, scaler: trained.scaler)
+                        chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
                         if chunk.isFull {
                             handoff.publish(chunk)
                             chunk = try handoff.takeFree()
                         }
                     }
                     handoff.publish(chunk)
+                    unseenCategories = reader.categoryCodes.reduce(0) { $0 + $1.unseen }
                     handoff.finish(nil)
                 } catch {
                     handoff.finish(error)
@@ -95,20 +100,27 @@ public struct ScorePipeline {
         } catch let error as PGError {
             throw AEPGError.database(error, while: "scoring \(model)")
         }
+        if unseenCategories > 0 {
+            logger.warning("\(unseenCategories) categorical value(s) were not seen in training; they were encoded as unknown (no category)")
+        }
         logger.info("scored \(written) row(s) with \(model) version \(trained.version)")
         return written
     }
 }
 
 /// Scores chunks of rows and encodes their results: reconstruction score, latent vector,
-/// nearest centroid and top features, reusing one scorer's buffers for every chunk.
+/// nearest centroid (with its soft-assignment confidence for deep embedded clustering) and top
+/// features, reusing one scorer's buffers for every chunk.
 final class ChunkScorer {
     private let model: TrainedModel
     private let scorer: ReconstructionScorer
+    private let clusterWorkspace: Workspace?
 
     init(model: TrainedModel) {
         self.model = model
-        scorer = ReconstructionScorer(network: model.network, loss: .mse)
+        scorer = ReconstructionScorer(network: model.network, loss: model.options.loss)
+        let chunkSize = scorer.chunkSize
+        clusterWorkspace = model.clusterEncoder.map { Workspace(network: $0, capacity: chunkSize) }
     }
 
     var chunkSize: Int { scorer.chunkSize }
@@ -120,13 +132,20 @@ final class ChunkScorer {
         scorer.scoreChunk(chunk.features.pointer, count: count)
         let latentWidth = scorer.latentWidth, topCount = scorer.topFeatureCount
         let k = model.centroids.rows
+        var latents = scorer.latent
+        if let encoder = model.clusterEncoder, let workspace = clusterWorkspace {
+            encoder.forward(chunk.features.pointer, batch: count, workspace: workspace)
+            latents = workspace.latent
+        }
         model.centroids.storage.withUnsafeBufferPointer { centroids in
             for r in 0..<count {
-                let latent = scorer.latent + r * latentWidth
+                let latent = latents + r * latentWidth
                 let (cluster, distance) = KMeans.nearest(latent, centroids: centroids.baseAddress!, k: k, dimensions: latentWidth)
+                let confidence = clusterWorkspace == nil ? nil
+                    : StudentTAssignment.confidence(latent, dimensions: latentWidth, centroids: centroids.baseAddress!, k: k)
                 chunk.keys.withKey(r) { key in
                     writer.append(key: key, latent: latent, latentWidth: latentWidth, cluster: cluster, distance: distance,
-                                  score: scorer.scores[r], topFeatures: scorer.topFeatures + r * topCount,
+                                  confidence: confidence, score: scorer.scores[r], topFeatures: scorer.topFeatures + r * topCount,
                                   topCount: topCount, into: &out)
                 }
             }

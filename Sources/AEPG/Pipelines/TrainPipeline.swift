@@ -35,48 +35,53 @@ public struct TrainPipeline {
         if var given = definition {
             let source = try SourceTable.resolve(given.source, on: connection)
             given.source = source.name
-            _ = try source.featureColumns(of: given)
+            _ = try source.featureColumns(of: given, categorical: given.options.overridden(by: overrides).categorical != nil)
             try catalog.save(given)
             stored = try catalog.model(model)
         } else {
             stored = try catalog.model(model)
         }
-        let options = try stored.options.overridden(by: overrides).resolved()
+        let merged = stored.options.overridden(by: overrides)
+        let options = try merged.resolved()
         var clock = StageClock()
 
         // Read
         let source = try SourceTable.resolve(stored.source, on: connection)
         let query = FeatureQuery(source: source, key: try source.column(stored.keyColumn, role: "key"),
-                                 features: try source.featureColumns(of: stored),
+                                 columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
-        let featureNames = query.features.map(\.name)
+        let featureNames = (query.features + query.categorical).map(\.name)
         logger.info("reading \(source.name): key \(query.key.name), \(featureNames.count) features\(stored.labelColumn.map { ", label \($0)" } ?? "")")
         // Sized from the planner's estimate, so the matrix is not reallocated (and briefly held twice) while it grows.
         let expectedRows = try source.estimatedRows(on: connection)
-        var data = Matrix(columns: featureNames.count, reservingRows: expectedRows + expectedRows / 20 + 1024)
+        var raw = Matrix(columns: featureNames.count, reservingRows: expectedRows + expectedRows / 20 + 1024)
         var keys = KeyColumn()
         var labels: [Double] = []
         let reader = FeatureReader(query: query)
         try clock.measure("read") {
             try reader.read(connection, sql: query.copySQL()) { key, features, label in
                 keys.append(key)
-                data.appendRow(UnsafeBufferPointer(start: features, count: featureNames.count))
+                raw.appendRow(UnsafeBufferPointer(start: features, count: featureNames.count))
                 if query.label != nil { labels.append(label ?? .nan) }
             }
         }
-        guard data.rows > 0 else {
+        guard raw.rows > 0 else {
             throw AEPGError(.notEnoughRows, "table \(source.name) has no rows to train on")
         }
-        guard options.clusters <= data.rows else {
+        guard options.clusters <= raw.rows else {
             throw AEPGError(.notEnoughRows,
-                "table \(source.name) has \(data.rows) row(s), fewer than --clusters \(options.clusters); lower --clusters")
+                "table \(source.name) has \(raw.rows) row(s), fewer than --clusters \(options.clusters); lower --clusters")
         }
-        logger.info("read \(data.rows) rows in \(format(clock.stages.last!.seconds)) s")
+        logger.info("read \(raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
 
-        // Preprocess
-        let fitRows = try trainingRows(options: options, labels: labels, rowCount: data.rows, label: stored.labelColumn)
-        let scaler = clock.measure("preprocess") { () -> StandardScaler in
-            let scaler = StandardScaler.fit(data, rows: fitRows)
+        // Preprocess: encode text columns and NULL indicators, then scale.
+        let fitRows = try trainingRows(options: options, labels: labels, rowCount: raw.rows, label: stored.labelColumn)
+        let encoding = encodingFor(query: query, reader: reader, raw: &raw, options: options)
+        var data = Matrix(rows: 0, columns: 0)
+        let scaler = clock.measure("preprocess") { () -> FeatureScaler in
+            data = encoding.encode(raw)
+            raw = Matrix(rows: 0, columns: 0)  // the encoded copy, if any, is all that is needed now
+            let scaler = FeatureScaler.fit(data, rows: fitRows, method: options.scale)
             scaler.transform(&data)
             return scaler
         }
@@ -84,8 +89,9 @@ public struct TrainPipeline {
         if imputed > 0 { logger.info("imputed \(imputed) NULL feature value(s) with the training mean") }
 
         // Train
-        let network = Network.autoencoder(inputs: featureNames.count, hidden: options.hidden, latent: options.latent,
-                                          activation: options.activation, seed: options.seed)
+        let network = Network.autoencoder(inputs: encoding.inputWidth, hidden: options.hidden, latent: options.latent,
+                                          activation: options.activation, outputActivation: options.outputActivation,
+                                          variational: options.kind == .variational, seed: options.seed)
         let epochs = options.epochs
         let history: TrainingHistory
         do {
@@ -103,7 +109,7 @@ public struct TrainPipeline {
         if history.stoppedEarly { logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)") }
 
         // Score every row
-        let scorer = ReconstructionScorer(network: network, loss: .mse)
+        let scorer = ReconstructionScorer(network: network, loss: options.loss)
         let latentWidth = network.latentWidth, topCount = scorer.topFeatureCount
         var scores = [Double](repeating: 0, count: data.rows)
         var latents = Matrix(rows: data.rows, columns: latentWidth)
@@ -123,22 +129,32 @@ public struct TrainPipeline {
         let threshold = options.thresholdRule.threshold(trainingScores: fitScores)
 
         // Cluster the latent vectors
-        let clusters = try clock.measure("cluster") {
+        var clusters = try clock.measure("cluster") {
             try KMeans(clusters: options.clusters, seed: options.seed).fit(latents)
         }
-
-        var metrics: BinaryMetrics?
-        if !labels.isEmpty {
-            let known = labels.indices.filter { !labels[$0].isNaN }
-            metrics = BinaryMetrics.evaluate(scores: known.map { scores[$0] }, labels: known.map { labels[$0] != 0 },
-                                             threshold: threshold)
+        var clusterEncoder: Network?, confidence: [Float]?
+        if options.cluster == .dec {
+            let encoder = network.encoder()
+            let result = clock.measure("dec") {
+                DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: clusters, settings: options.decSettings)
+            }
+            logger.info("deep embedded clustering: \(result.iterations) batches, last label change \(format((result.changedShares.last ?? 0) * 100)) %")
+            clusters = result.clusters
+            clusterEncoder = encoder
+            confidence = result.confidence
+            latents.withUnsafeMutableStorage { out in
+                DeepEmbeddedClustering.encodeAll(encoder, data: data, workspace: Workspace(network: encoder, capacity: 1024),
+                                                 buffer: FloatBuffer(count: 1024 * data.columns), into: out)
+            }
         }
+
+        let labelMetrics = LabelMetrics(labels: labels, scores: scores, threshold: threshold, clusters: clusters.labels)
 
         // Publish
         let publication = Publication(
-            model: model, keyColumn: query.key.name, features: featureNames, options: options, scaler: scaler,
-            network: network, clusters: clusters, threshold: threshold, history: history,
-            metrics: metrics, trainingRows: fitRows?.count ?? data.rows)
+            model: model, keyColumn: query.key.name, features: featureNames, encoding: encoding, options: options,
+            scaler: scaler, network: network, clusterEncoder: clusterEncoder, clusters: clusters, confidence: confidence,
+            threshold: threshold, history: history, metrics: labelMetrics, trainingRows: fitRows?.count ?? data.rows)
         // The stored timings cover everything up to the write, which cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
         let (version, previous) = try clock.measure("write") {
@@ -151,7 +167,28 @@ public struct TrainPipeline {
             model: model, version: version, previousVersion: previous, rows: data.rows, features: featureNames,
             options: options, history: history, threshold: threshold,
             flaggedRows: scores.lazy.filter { $0 > threshold }.count, clusterSizes: sizes, inertia: clusters.inertia,
-            metrics: metrics, stages: clock.stages, seconds: clock.elapsed, imputedNulls: imputed)
+            metrics: labelMetrics.binary, clustering: labelMetrics.clustering, stages: clock.stages, seconds: clock.elapsed, imputedNulls: imputed)
+    }
+
+    /// How the columns read become inputs. Categories are numbered in sorted order (as
+    /// LabelEncoder does), so the raw matrix's first-seen codes are renumbered in place.
+    private func encodingFor(query: FeatureQuery, reader: FeatureReader, raw: inout Matrix, options: ResolvedOptions) -> FeatureEncoding {
+        let numeric = query.features.count
+        var categorical: [FeatureEncoding.CategoricalColumn] = []
+        for (c, codes) in reader.categoryCodes.enumerated() {
+            let (categories, renumbering) = codes.sortedCategories()
+            categorical.append(.init(name: query.categorical[c].name, categories: categories))
+            let rows = raw.rows, width = raw.columns
+            raw.withUnsafeMutableStorage { p in
+                for r in 0..<rows {
+                    let cell = p + r * width + numeric + c
+                    if cell.pointee >= 0 { cell.pointee = Float(renumbering[Int(cell.pointee)]) }
+                }
+            }
+        }
+        let indicators = options.nullIndicators ? (0..<numeric).filter { reader.nullCounts[$0] > 0 } : []
+        return FeatureEncoding(numeric: query.features.map(\.name), categorical: categorical, method: options.categorical,
+                               nullIndicators: indicators)
     }
 
     /// The rows the network and scaler are fitted on: all (nil), or those labelled 0.

@@ -15,6 +15,8 @@ public struct TrainSummary {
     public var inertia: Double
     /// Quality against the label column, when the model has one.
     public var metrics: BinaryMetrics?
+    /// Agreement of the clusters with a class label column, when the label is not 0/1.
+    public var clustering: ClusteringMetrics?
     public var stages: [(name: String, seconds: Double)]
     public var seconds: Double
     public var imputedNulls: Int

@@ -1,12 +1,19 @@
+import Foundation
+
 /// A stack of dense layers whose parameters live in one contiguous vector.
 ///
 /// An autoencoder is a `Network` whose first `encoderDepth` layers form the encoder: the
-/// output of layer `encoderDepth - 1` is the latent vector.
+/// output of layer `encoderDepth - 1` is the latent vector. A *variational* network's last
+/// encoder layer is twice as wide: it outputs a mean and a log-variance per latent dimension,
+/// and the decoder reads a sample `mean + ε · exp(logVariance / 2)` in training and the mean
+/// otherwise (Kingma & Welling, 2014).
 public final class Network {
     /// The layers, input to output.
     public let layers: [DenseLayer]
     /// How many layers belong to the encoder.
     public let encoderDepth: Int
+    /// Whether the encoder outputs a distribution (mean, log-variance) instead of a point.
+    public let variational: Bool
     /// Every weight and bias, layer after layer.
     public let parameters: FloatBuffer
 
@@ -14,30 +21,34 @@ public final class Network {
     public var inputWidth: Int { layers[0].inputs }
     /// Width of the output.
     public var outputWidth: Int { layers[layers.count - 1].outputs }
-    /// Width of the latent (encoder output).
-    public var latentWidth: Int { layers[encoderDepth - 1].outputs }
+    /// Width of the latent vector the decoder reads.
+    public var latentWidth: Int { variational ? layers[encoderDepth - 1].outputs / 2 : layers[encoderDepth - 1].outputs }
 
     /// A network with the given layer widths, activations and initial parameters.
     ///
     /// - Parameters:
-    ///   - widths: `[input, hidden..., output]`, at least two entries.
+    ///   - widths: `[input, hidden..., output]`, at least two entries; `widths[encoderDepth]` is
+    ///     the latent width (a variational encoder's last layer outputs twice that).
     ///   - activations: one per layer (`widths.count - 1`).
     ///   - encoderDepth: number of leading layers that form the encoder.
+    ///   - variational: whether the encoder outputs a mean and a log-variance.
     ///   - parameterValues: existing parameters (e.g. loaded from the database); when nil,
     ///     weights are drawn from a scaled normal distribution with `seed` and biases are zero.
-    public init(widths: [Int], activations: [Activation], encoderDepth: Int,
+    public init(widths: [Int], activations: [Activation], encoderDepth: Int, variational: Bool = false,
                 parameterValues: [Float]? = nil, seed: UInt64 = 0) {
         precondition(widths.count >= 2 && activations.count == widths.count - 1)
-        precondition(encoderDepth >= 1 && encoderDepth <= activations.count)
+        precondition(encoderDepth >= 1 && encoderDepth < widths.count)
         var built: [DenseLayer] = []
         var offset = 0
         for i in 0..<(widths.count - 1) {
-            let layer = DenseLayer(inputs: widths[i], outputs: widths[i + 1], activation: activations[i], offset: offset)
+            let outputs = variational && i == encoderDepth - 1 ? 2 * widths[i + 1] : widths[i + 1]
+            let layer = DenseLayer(inputs: widths[i], outputs: outputs, activation: activations[i], offset: offset)
             built.append(layer)
             offset += layer.parameterCount
         }
         layers = built
         self.encoderDepth = encoderDepth
+        self.variational = variational
         if let parameterValues {
             precondition(parameterValues.count == offset, "Network: \(parameterValues.count) parameters for \(offset)")
             parameters = FloatBuffer(parameterValues)
@@ -55,14 +66,16 @@ public final class Network {
 
     /// A mirrored autoencoder: `inputs -> hidden... -> latent -> reversed(hidden)... -> inputs`.
     ///
-    /// Hidden layers use `activation`; the latent and output layers are linear, which suits
-    /// standardized inputs and keeps the latent space free for k-means.
+    /// Hidden layers use `activation`; the latent layer is linear, which keeps the latent space
+    /// free for k-means; the output layer uses `outputActivation` (linear suits standardized
+    /// inputs, sigmoid inputs scaled to [0, 1]).
     public static func autoencoder(inputs: Int, hidden: [Int], latent: Int, activation: Activation,
+                                   outputActivation: Activation = .linear, variational: Bool = false,
                                    seed: UInt64) -> Network {
         let widths = [inputs] + hidden + [latent] + hidden.reversed() + [inputs]
         let acts = Array(repeating: activation, count: hidden.count) + [.linear]
-            + Array(repeating: activation, count: hidden.count) + [.linear]
-        return Network(widths: widths, activations: acts, encoderDepth: hidden.count + 1, seed: seed)
+            + Array(repeating: activation, count: hidden.count) + [outputActivation]
+        return Network(widths: widths, activations: acts, encoderDepth: hidden.count + 1, variational: variational, seed: seed)
     }
 
     /// Weights of layer `index` (`inputs x outputs`, row-major).
@@ -78,53 +91,163 @@ public final class Network {
     }
 
     /// Runs the network on `batch` rows of `input`; every layer's output lands in `workspace`.
-    public func forward(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
+    ///
+    /// - Parameters:
+    ///   - training: the regularisation in force when training (dropout, variational sampling,
+    ///     penalties into `workspace.penalty`); nil for the deterministic pass used to score.
+    ///   - layerCount: run only the first layers (`encoderDepth` gives the latent alone).
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace,
+                        training: Regularization? = nil, layerCount: Int? = nil) {
         precondition(batch <= workspace.capacity, "batch \(batch) exceeds workspace \(workspace.capacity)")
+        let last = (layerCount ?? layers.count) - 1
+        let latentLayer = encoderDepth - 1
+        workspace.penalty = 0
         var x = input
-        for (i, layer) in layers.enumerated() {
+        for i in 0...last {
+            let layer = layers[i]
             let y = workspace.outputs[i].pointer
             layer.forward(x, batch: batch, parameters: parameters.pointer, into: y)
-            x = UnsafePointer(y)
+            var next = y
+            if i == latentLayer {
+                if variational { next = sampleLatent(batch: batch, workspace: workspace, training: training) }
+                if let training, training.latentL1 > 0 {
+                    // On the latent layer's output: the mean, for a variational network.
+                    var total: Float = 0
+                    for r in 0..<batch { for j in 0..<latentWidth { total += abs(y[r * layer.outputs + j]) } }
+                    workspace.penalty += Double(training.latentL1 * total / Float(batch))
+                }
+            } else if let rate = training?.dropout, rate > 0, i < layers.count - 1 {
+                next = drop(layer: i, rate: rate, batch: batch, workspace: workspace)
+            }
+            if i < layers.count - 1 { workspace.fed[i + 1] = next }
+            x = UnsafePointer(next)
         }
     }
 
     /// Backpropagates `workspace.outputGradient` (dLoss/d output, filled by the caller after
-    /// `forward`) and writes dLoss/d parameters into `workspace.gradients`.
-    public func backward(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
-        var dy = workspace.deltas[layers.count - 1].pointer
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let x = i == 0 ? input : UnsafePointer(workspace.outputs[i - 1].pointer)
-            let dx: UnsafeMutablePointer<Float>? = i == 0 ? nil : workspace.deltas[i - 1].pointer
+    /// a `forward` with the same `training`) and writes dLoss/d parameters into `workspace.gradients`.
+    public func backward(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace,
+                         training: Regularization? = nil) {
+        propagate(from: layers.count - 1, input, batch: batch, workspace: workspace, training: training)
+    }
+
+    /// Backpropagates dLoss/d latent, written by the caller into `workspace.latentGradient` after
+    /// a deterministic `forward` of the encoder, through the encoder alone (as deep embedded
+    /// clustering fine-tunes it). Decoder gradients are left untouched.
+    public func backwardEncoder(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
+        if variational {
+            splitSampleGradient(batch: batch, workspace: workspace)
+        }
+        propagate(from: encoderDepth - 1, input, batch: batch, workspace: workspace, training: nil)
+    }
+
+    private func propagate(from start: Int, _ input: UnsafePointer<Float>, batch: Int, workspace: Workspace,
+                           training: Regularization?) {
+        let latentLayer = encoderDepth - 1
+        for i in stride(from: start, through: 0, by: -1) {
+            let dy = workspace.deltas[i].pointer
+            if i == latentLayer && start > latentLayer, let training {
+                addLatentPenaltyGradient(dy, batch: batch, workspace: workspace, training: training)
+            }
+            let x = i == 0 ? input : UnsafePointer(workspace.fed[i]!)
+            let dx: UnsafeMutablePointer<Float>?
+            if i == 0 { dx = nil } else if variational && i == encoderDepth { dx = workspace.sampleGradient!.pointer } else { dx = workspace.deltas[i - 1].pointer }
             layers[i].backward(x: x, y: workspace.outputs[i].pointer, dy: dy, batch: batch,
                                parameters: parameters.pointer, gradients: workspace.gradients.pointer, dx: dx)
-            if let dx { dy = dx }
+            guard i > 0 else { break }
+            if variational && i == encoderDepth {
+                splitSampleGradient(batch: batch, workspace: workspace)
+            } else if let rate = training?.dropout, rate > 0, let mask = workspace.masks[i - 1] {
+                let g = workspace.deltas[i - 1].pointer, m = mask.pointer
+                for v in 0..<(batch * layers[i - 1].outputs) { g[v] *= m[v] }
+            }
         }
+    }
+
+    /// Variational latent: `z = mean + noise · exp(logVariance / 2)`, with standard normal noise
+    /// in training and zero noise otherwise; adds `beta · KL` to the penalty in training.
+    private func sampleLatent(batch: Int, workspace: Workspace, training: Regularization?) -> UnsafeMutablePointer<Float> {
+        let l = latentWidth, stats = workspace.outputs[encoderDepth - 1].pointer
+        let z = workspace.sample!.pointer, noise = workspace.noise!.pointer
+        var kl = 0.0
+        for r in 0..<batch {
+            let mean = stats + r * 2 * l, logVariance = mean + l
+            for j in 0..<l {
+                let e: Float = training == nil ? 0 : Float(workspace.random.nextGaussian())
+                noise[r * l + j] = e
+                let variance = Foundation.exp(logVariance[j])
+                z[r * l + j] = mean[j] + e * variance.squareRoot()
+                kl += Double(-0.5 * (1 + logVariance[j] - mean[j] * mean[j] - variance))
+            }
+        }
+        if let training {
+            workspace.penalty += Double(training.beta) * kl / Double(batch * outputWidth)
+        }
+        return z
+    }
+
+    /// dLoss/dz → dLoss/d(mean) = dz and dLoss/d(logVariance) = dz · noise · exp(logVariance / 2) / 2.
+    private func splitSampleGradient(batch: Int, workspace: Workspace) {
+        let l = latentWidth, stats = workspace.outputs[encoderDepth - 1].pointer
+        let dz = workspace.sampleGradient!.pointer, noise = workspace.noise!.pointer
+        let d = workspace.deltas[encoderDepth - 1].pointer
+        for r in 0..<batch {
+            for j in 0..<l {
+                let g = dz[r * l + j]
+                d[r * 2 * l + j] = g
+                d[r * 2 * l + l + j] = g * noise[r * l + j] * 0.5 * Foundation.exp(0.5 * stats[r * 2 * l + l + j])
+            }
+        }
+    }
+
+    /// Adds the gradients of the latent sparsity penalty and of the KL term to dLoss/d(latent layer output).
+    private func addLatentPenaltyGradient(_ dy: UnsafeMutablePointer<Float>, batch: Int, workspace: Workspace,
+                                          training: Regularization) {
+        let l = latentWidth, width = layers[encoderDepth - 1].outputs
+        let y = workspace.outputs[encoderDepth - 1].pointer
+        if training.latentL1 > 0 {
+            let scale = training.latentL1 / Float(batch)
+            for r in 0..<batch {
+                for j in 0..<l {
+                    let v = y[r * width + j]
+                    dy[r * width + j] += v > 0 ? scale : (v < 0 ? -scale : 0)
+                }
+            }
+        }
+        if variational {
+            // KL = -½ Σ (1 + logσ² - μ² - σ²): dKL/dμ = μ, dKL/dlogσ² = (σ² - 1) / 2.
+            let scale = training.beta / Float(batch * outputWidth)
+            for r in 0..<batch {
+                for j in 0..<l {
+                    dy[r * width + j] += scale * y[r * width + j]
+                    dy[r * width + l + j] += scale * 0.5 * (Foundation.exp(y[r * width + l + j]) - 1)
+                }
+            }
+        }
+    }
+
+    /// Inverted dropout on the output of layer `index`: returns the masked copy to feed forward.
+    private func drop(layer index: Int, rate: Float, batch: Int, workspace: Workspace) -> UnsafeMutablePointer<Float> {
+        let (mask, dropped) = workspace.dropoutBuffers(index)
+        let y = workspace.outputs[index].pointer, m = mask.pointer, out = dropped.pointer
+        let keep = 1 / (1 - rate)
+        for v in 0..<(batch * layers[index].outputs) {
+            m[v] = workspace.random.nextUnit() < Double(rate) ? 0 : keep
+            out[v] = y[v] * m[v]
+        }
+        return out
     }
 }
 
-/// Scratch buffers for one network at a fixed maximum batch size, reused across batches.
-public final class Workspace {
-    /// Maximum rows per forward/backward call.
-    public let capacity: Int
-    /// Output of each layer (`capacity x outputs`).
-    public let outputs: [FloatBuffer]
-    /// Gradient with respect to each layer's output (`capacity x outputs`).
-    public let deltas: [FloatBuffer]
-    /// Gradient with respect to every parameter.
-    public let gradients: FloatBuffer
-
-    /// Allocates buffers for `network` at `capacity` rows.
-    public init(network: Network, capacity: Int) {
-        self.capacity = capacity
-        outputs = network.layers.map { FloatBuffer(count: capacity * $0.outputs) }
-        deltas = network.layers.map { FloatBuffer(count: capacity * $0.outputs) }
-        gradients = FloatBuffer(count: network.parameters.count)
+extension Network {
+    /// A copy of the encoder alone (its own parameters), e.g. for deep embedded clustering to
+    /// fine-tune without touching the autoencoder that scores.
+    public func encoder() -> Network {
+        let encoderLayers = layers[0..<encoderDepth]
+        let widths = [inputWidth] + encoderLayers.map(\.outputs).dropLast() + [latentWidth]
+        let count = encoderLayers.last!.biasOffset + encoderLayers.last!.outputs
+        return Network(widths: widths, activations: encoderLayers.map(\.activation), encoderDepth: encoderDepth,
+                       variational: variational,
+                       parameterValues: Array(UnsafeBufferPointer(start: parameters.pointer, count: count)))
     }
-
-    /// The network's final output.
-    public var output: UnsafeMutablePointer<Float> { outputs[outputs.count - 1].pointer }
-    /// Where the caller writes dLoss/d output before `backward`.
-    public var outputGradient: UnsafeMutablePointer<Float> { deltas[deltas.count - 1].pointer }
-    /// The latent layer's output for an autoencoder.
-    public func latent(of network: Network) -> UnsafeMutablePointer<Float> { outputs[network.encoderDepth - 1].pointer }
 }

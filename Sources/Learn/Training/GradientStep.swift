@@ -9,6 +9,7 @@ import Foundation
 public final class GradientStep {
     private let network: Network
     private let loss: Loss
+    private let regularization: Regularization
     private let width: Int
     private let workers: [Workspace]
     private let losses: UnsafeMutablePointer<Double>
@@ -18,13 +19,16 @@ public final class GradientStep {
     /// The first worker's workspace, free between steps (e.g. for validation passes).
     public var workspace: Workspace { workers[0] }
 
-    /// A step for batches of up to `batchCapacity` rows, split across `threads` workers.
-    public init(network: Network, loss: Loss, batchCapacity: Int, threads: Int) {
+    /// A step for batches of up to `batchCapacity` rows, split across `threads` workers;
+    /// `seed` drives dropout and variational sampling (each worker its own stream).
+    public init(network: Network, loss: Loss, regularization: Regularization = .none, batchCapacity: Int,
+                threads: Int, seed: UInt64 = 0) {
         self.network = network
         self.loss = loss
+        self.regularization = regularization
         width = network.inputWidth
         let share = (batchCapacity + threads - 1) / threads
-        workers = (0..<threads).map { _ in Workspace(network: network, capacity: share) }
+        workers = (0..<threads).map { Workspace(network: network, capacity: share, seed: seed &+ UInt64($0) &* 7919) }
         losses = .allocate(capacity: threads)
     }
 
@@ -36,17 +40,25 @@ public final class GradientStep {
         BLASThreads.suited(to: network, batch: batch) > 1 && batch >= 64 ? BLASThreads.available : 1
     }
 
-    /// Mean loss of reconstructing the `count` rows at `input`; leaves the gradient in `gradients`.
-    public func compute(_ input: UnsafePointer<Float>, count: Int) -> Double {
+    /// Mean loss (with the regularisation terms) of reconstructing the `count` rows at `target`
+    /// from those at `input` (the same rows, or a corrupted copy for a denoising autoencoder);
+    /// leaves the gradient in `gradients`.
+    public func compute(_ input: UnsafePointer<Float>, target: UnsafePointer<Float>? = nil, count: Int) -> Double {
+        let reconstruction = combinedLoss(input, target: target ?? input, count: count)
+        return reconstruction + regularization.addWeightPenalty(of: network, to: gradients)
+    }
+
+    private func combinedLoss(_ input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int) -> Double {
         let parts = min(workers.count, count)
         let share = (count + parts - 1) / parts
         let run = { (part: Int) in
             let first = part * share, rows = min(share, count - first)
             let workspace = self.workers[part], x = input + first * self.width
-            self.network.forward(x, batch: rows, workspace: workspace)
-            self.losses[part] = self.loss.evaluate(prediction: workspace.output, target: x, count: rows * self.width,
-                                                   gradient: workspace.outputGradient)
-            self.network.backward(x, batch: rows, workspace: workspace)
+            self.network.forward(x, batch: rows, workspace: workspace, training: self.regularization)
+            self.losses[part] = workspace.penalty
+                + self.loss.evaluate(prediction: workspace.output, target: target + first * self.width,
+                                     count: rows * self.width, gradient: workspace.outputGradient)
+            self.network.backward(x, batch: rows, workspace: workspace, training: self.regularization)
         }
         if parts == 1 {
             run(0)

@@ -72,7 +72,7 @@ public final class ReconstructionScorer {
         let width = network.inputWidth, latentWidth = network.latentWidth
         let x0 = input + first * width
         network.forward(x0, batch: count, workspace: workspace)
-        (latent + first * latentWidth).update(from: workspace.latent(of: network), count: count * latentWidth)
+        (latent + first * latentWidth).update(from: workspace.latent, count: count * latentWidth)
         let output = workspace.output
         let k = topFeatureCount
         for r in 0..<count {

@@ -10,6 +10,13 @@ public struct TrainingSettings: Equatable, Sendable {
     public var validationFraction: Double
     /// Epochs without improvement before stopping; 0 turns early stopping off.
     public var patience: Int
+    /// An epoch counts as an improvement only when it lowers the best loss by at least this
+    /// fraction of it (BigQuery ML's `min_rel_progress`); 0 counts any decrease.
+    public var minRelativeProgress: Double = 0
+    /// Penalties, dropout and the variational KL weight.
+    public var regularization: Regularization = .none
+    /// Corruption of the training input for a denoising autoencoder; nil trains on clean input.
+    public var noise: InputNoise?
     public var seed: UInt64
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, loss: Loss,
@@ -82,8 +89,10 @@ public enum Trainer {
         let width = data.columns
         let batchSize = max(1, min(settings.batchSize, training.count))
         let threads = GradientStep.threads(for: network, batch: batchSize)
-        let step = GradientStep(network: network, loss: settings.loss, batchCapacity: batchSize, threads: threads)
+        let step = GradientStep(network: network, loss: settings.loss, regularization: settings.regularization,
+                                batchCapacity: batchSize, threads: threads, seed: settings.seed)
         let input = FloatBuffer(count: batchSize * width)
+        let corrupted = settings.noise == nil ? nil : FloatBuffer(count: batchSize * width)
         let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
         let best = FloatBuffer(count: network.parameters.count)
         best.copy(from: network.parameters)
@@ -107,7 +116,13 @@ public enum Trainer {
                 while start < training.count {
                     let count = min(batchSize, training.count - start)
                     gather(data, rows: training[start..<(start + count)], into: input.pointer)
-                    let loss = step.compute(input.pointer, count: count)
+                    let loss: Double
+                    if let noise = settings.noise, let corrupted {
+                        noise.corrupt(input.pointer, into: corrupted.pointer, count: count * width, random: &random)
+                        loss = step.compute(corrupted.pointer, target: input.pointer, count: count)
+                    } else {
+                        loss = step.compute(input.pointer, count: count)
+                    }
                     optimizer.update(parameters: network.parameters, gradients: step.gradients)
                     lossSum += loss * Double(count)
                     start += count
@@ -122,11 +137,15 @@ public enum Trainer {
                 progress(report)
                 let monitored = validationLoss ?? trainingLoss
                 guard monitored.isFinite else { throw TrainingError.nonFinite(epoch: epoch) }
+                // The best weights are always kept; only enough progress resets the patience.
+                let enoughProgress = monitored < bestLoss * (1 - settings.minRelativeProgress)
                 if monitored < bestLoss {
                     bestLoss = monitored
                     bestEpoch = epoch
-                    stale = 0
                     best.copy(from: network.parameters)
+                }
+                if enoughProgress {
+                    stale = 0
                 } else {
                     stale += 1
                     if settings.patience > 0 && stale >= settings.patience {

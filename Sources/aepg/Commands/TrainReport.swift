@@ -1,5 +1,6 @@
 import AEPG
 import Foundation
+import Learn
 
 /// The lines `aepg train` prints when a version is published.
 struct TrainReport {
@@ -14,6 +15,10 @@ struct TrainReport {
         if let m = s.metrics {
             lines.append(String(format: "against the label: ROC-AUC %.4f  PR-AUC %.4f  precision %.4f  recall %.4f",
                                 m.rocAUC, m.prAUC, m.precision, m.recall))
+        }
+        if let c = s.clustering {
+            lines.append(String(format: "clusters against the label (%d classes): accuracy %.4f  NMI %.4f  ARI %.4f",
+                                c.classes, c.accuracy, c.nmi, c.ari))
         }
         let stages = s.stages.map { String(format: "%@ %.2f s", $0.name, $0.seconds) }.joined(separator: ", ")
         let memory = ProcessStats.peakResidentBytes.map { String(format: "; peak memory %.0f MiB", Double($0) / 1_048_576) } ?? ""

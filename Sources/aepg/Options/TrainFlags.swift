@@ -6,15 +6,28 @@ import Learn
 extension Activation: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension TrainOn: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
+extension ClusterMethod: ExpressibleByArgument {}
+extension CategoricalEncoding: ExpressibleByArgument {}
+extension ScalingMethod: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
+extension InputNoise: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
 
 /// The training options shared by `aepg train` and `aepg demo`; unset flags keep stored values or defaults.
 struct TrainFlags: ParsableArguments {
+    @Option(help: "dense, denoising (with --noise) or variational (with --beta) (default dense).")
+    var kind: ModelKind?
     @Option(help: ArgumentHelp("Encoder layer widths; the decoder mirrors them (default 16,8).", valueName: "w1,w2,..."))
     var hidden: String?
     @Option(help: "Width of the latent layer (default 3).")
     var latent: Int?
     @Option(help: "Hidden-layer activation: relu, relu6, elu, selu, sigmoid, tanh, linear (default sigmoid).")
     var activation: Activation?
+    @Option(name: .customLong("output-activation"),
+            help: "Output-layer activation (default linear; sigmoid with --scale minmax).")
+    var outputActivation: Activation?
     @Option(help: "adam, rmsprop, sgd (with momentum 0.9), adagrad (default adam).")
     var optimizer: OptimizerKind?
     @Option(name: .customLong("learning-rate"), help: "Optimizer step size (default 0.001).")
@@ -27,10 +40,40 @@ struct TrainFlags: ParsableArguments {
     var validation: Double?
     @Option(help: "Epochs without improvement before stopping and restoring the best weights; 0 is off (default 5).")
     var patience: Int?
-    @Option(help: "Seed for initialisation, shuffling and k-means (default 42).")
+    @Option(name: .customLong("min-rel-progress"),
+            help: "An epoch must lower the best loss by this fraction to reset --patience (default 0: any decrease).")
+    var minRelProgress: Double?
+    @Option(help: "Seed for initialisation, shuffling, dropout, noise and k-means (default 42).")
     var seed: UInt64?
-    @Option(help: "Number of k-means clusters on the latent vectors (default 4).")
+    @Option(help: "Reconstruction loss, also the per-row score: mse or mae (default mse).")
+    var loss: Loss?
+    @Option(help: "L1 penalty on every layer's weights (default 0).")
+    var l1: Double?
+    @Option(help: "L2 penalty on every layer's weights (default 0).")
+    var l2: Double?
+    @Option(name: .customLong("l1-activity"), help: "L1 penalty on the latent activations: a sparse autoencoder (default 0).")
+    var l1Activity: Double?
+    @Option(help: "Dropout rate on hidden layers during training (default 0).")
+    var dropout: Double?
+    @Option(help: ArgumentHelp("Input corruption for --kind denoising (default gaussian:0.2).", valueName: "gaussian:σ|mask:p"))
+    var noise: InputNoise?
+    @Option(help: "Weight of the KL term for --kind variational (default 1).")
+    var beta: Double?
+    @Option(help: "Input scaling: standard, minmax, robust or none (default standard).")
+    var scale: ScalingMethod?
+    @Option(help: "Encode text columns as features: onehot or label (default: text columns are not features).")
+    var categorical: CategoricalEncoding?
+    @Flag(name: .customLong("null-indicators"), inversion: .prefixedNo,
+          help: "Add a 0/1 input per numeric column that has NULLs in training (default off).")
+    var nullIndicators: Bool?
+    @Option(help: "Clustering of the latent vectors: kmeans or dec (deep embedded clustering) (default kmeans).")
+    var cluster: ClusterMethod?
+    @Option(help: "Number of clusters (default 4).")
     var clusters: Int?
+    @Option(name: .customLong("dec-update-interval"), help: "DEC: batches between target updates (default 140).")
+    var decUpdateInterval: Int?
+    @Option(name: .customLong("dec-tol"), help: "DEC: stop when fewer than this share of labels change (default 0.001).")
+    var decTol: Double?
     @Option(name: .customLong("threshold-sigma"), help: "Flag scores above mean + k·std of training scores (default 3).")
     var thresholdSigma: Double?
     @Option(help: "Instead: flag the top q share of training scores, e.g. 0.01.")
@@ -57,6 +100,22 @@ struct TrainFlags: ParsableArguments {
     /// The flags as options (only those given).
     var options: TrainOptions {
         var o = TrainOptions()
+        o.kind = kind
+        o.outputActivation = outputActivation
+        o.minRelProgress = minRelProgress
+        o.loss = loss
+        o.l1 = l1
+        o.l2 = l2
+        o.l1Activity = l1Activity
+        o.dropout = dropout
+        o.noise = noise
+        o.beta = beta
+        o.scale = scale
+        o.categorical = categorical
+        o.nullIndicators = nullIndicators
+        o.cluster = cluster
+        o.decUpdateInterval = decUpdateInterval
+        o.decTol = decTol
         o.hidden = hidden.flatMap(parsedHidden)
         o.latent = latent
         o.activation = activation

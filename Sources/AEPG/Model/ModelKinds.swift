@@ -1,0 +1,35 @@
+import Learn
+
+/// Which rows the autoencoder is fitted on.
+public enum TrainOn: String, Codable, CaseIterable, Sendable {
+    /// Every row.
+    case all
+    /// Only rows whose label is 0 (needs a label column); every row is still scored.
+    case normal
+}
+
+/// The family of autoencoder.
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+    /// Reconstructs its input (sparse when `--l1-activity` is set).
+    case dense
+    /// Reconstructs the clean input from a corrupted copy (`--noise`).
+    case denoising
+    /// The encoder outputs a distribution; trained with a KL term (`--beta`).
+    case variational
+}
+
+/// How the latent vectors are clustered.
+public enum ClusterMethod: String, Codable, CaseIterable, Sendable {
+    /// k-means++ on the autoencoder's latent vectors.
+    case kmeans
+    /// Deep embedded clustering: k-means, then the encoder and centroids fine-tuned together.
+    case dec
+}
+
+/// How text feature columns become numbers.
+public enum CategoricalEncoding: String, Codable, CaseIterable, Sendable {
+    /// One 0/1 input per category seen in training.
+    case onehot
+    /// One input holding the category's index in sorted order (scikit-learn's LabelEncoder).
+    case label
+}
