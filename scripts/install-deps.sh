@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what aepg needs to build, test and run its demo, when it is missing. Idempotent:
 # a second run installs nothing. Needs root or sudo only when something is missing.
+# With --tests, also what only the test suite needs (Chromium, to render `aepg report`).
 set -euo pipefail
 
 packages=(libpq-dev libopenblas-dev pkg-config postgresql)
+[ "${1:-}" = "--tests" ] && packages+=(chromium fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

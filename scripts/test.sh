@@ -3,7 +3,9 @@
 # runs the whole test suite against it, stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
+# The report test renders in a real browser; here it must, not skip.
+export AEPG_REQUIRE_CHROMIUM=1
 source scripts/pg-throwaway.sh
 
 dir=$(mktemp -d /tmp/aepg-test.XXXXXX)

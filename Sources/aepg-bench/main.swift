@@ -3,6 +3,12 @@ import Learn
 
 // aepg-bench: training and scoring throughput in memory, printed as one JSON object per line.
 // Figures only, never assertions; run with `swift run -c release aepg-bench [--quick]`.
+// `aepg-bench kmeans FILE LABEL K` is the raw-feature k-means baseline of benchmarks/clustering.sh.
+
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "kmeans" {
+    try runRawKMeans(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 
 let quick = CommandLine.arguments.contains("--quick")
 let measuredEpochs = quick ? 2 : 5

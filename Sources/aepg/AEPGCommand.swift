@@ -14,7 +14,7 @@ struct AEPGCommand: ParsableCommand {
             Start with `aepg demo`, which needs no database.
             """,
         version: "0.2.0",
-        subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Worker.self, List.self, Show.self, Drop.self])
+        subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Report.self, Worker.self, List.self, Show.self, Drop.self])
 
     static func main() {
         LoggingSystem.bootstrap(PlainLogHandler.init)

@@ -35,3 +35,21 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(FeatureScaler.fit(data, method: .none).center, [0])
     }
 }
+
+final class PrincipalComponentsTests: XCTestCase {
+    /// Points stretched along (1, 1, 0)/√2 (variance 4·2 = 8 along it), a little along z.
+    func testFindsTheStretchedDirectionFirst() {
+        var random = SeededRandom(seed: 5)
+        let points: [[Double]] = (0..<2000).map { _ in
+            let t = random.nextGaussian() * 2, s = random.nextGaussian() * 0.5
+            return [t + 1, t - 2, s]
+        }
+        let pca = PrincipalComponents(points: points, count: 2)
+        XCTAssertEqual(abs(pca.components[0][0]), 0.5.squareRoot(), accuracy: 0.01)
+        XCTAssertEqual(abs(pca.components[0][1]), 0.5.squareRoot(), accuracy: 0.01)
+        XCTAssertEqual(abs(pca.components[1][2]), 1, accuracy: 0.01)
+        XCTAssertEqual(pca.variances[0], 8, accuracy: 0.8)
+        XCTAssertEqual(pca.variances[1], 0.25, accuracy: 0.05)
+        XCTAssertEqual(pca.project([1, -2, 0])[0], 0, accuracy: 0.2, "the mean projects near 0")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Learn
+import PGClient
+
+/// `aepg report`: gathers the active version's training history, score distribution, a sample
+/// of latent vectors, the cluster profile and the evaluation, for `HTMLReport`.
+public struct ReportPipeline {
+    public var model: ModelName
+    /// The label to split scores and mark points by; nil uses the model's own label.
+    public var label: String?
+    /// Rows drawn in the latent picture (a deterministic sample when the table is larger).
+    public var sampleSize = 2000
+    /// Bins of the score histogram.
+    public var bins = 40
+
+    public init(model: ModelName, label: String? = nil) {
+        self.model = model
+        self.label = label
+    }
+
+    public func run(on connection: PGConnection) throws -> ReportData {
+        let catalog = Catalog(connection: connection)
+        let definition = try catalog.model(model)
+        guard let version = definition.activeVersion else {
+            throw AEPGError(.noActiveVersion, "model \"\(model)\" has no trained version yet; run aepg train \(model)")
+        }
+        let v = try connection.execute("""
+            SELECT options::text, features::text, threshold, threshold_rule, loss_history::text, scored_rows,
+                   to_char(trained_at, 'YYYY-MM-DD HH24:MI TZ')
+              FROM aepg.versions WHERE model = $1 AND version = $2
+            """, [model.value, String(version)])
+        let options = try JSON.decode(ResolvedOptions.self, v.string(0, 0)!)
+        let losses = try JSON.decode([LossRecord].self, v.string(0, 4)!)
+        let source = try SourceTable.resolve(definition.source, on: connection)
+        let labelName = label ?? definition.labelColumn
+        let labelColumn = try labelName.map { try source.column($0, role: "label") }
+        let results = Publication.resultsTable(model), key = quoteIdentifier(definition.keyColumn)
+        let join = "FROM \(results) r JOIN \(source.name) s ON s.\(key) = r.\(key) WHERE r.version = \(version)"
+        // Only a 0/1 label splits the histogram and marks points; a class label would be noise there.
+        var binaryLabel: String?
+        if let labelColumn, labelColumn.isNumeric {
+            let nonBinary = try connection.execute(
+                "SELECT count(*) \(join) AND \(labelColumn.asDouble) NOT IN (0, 1)").int(0, 0) ?? 1
+            if nonBinary == 0 { binaryLabel = "(\(labelColumn.asDouble) = 1)" }
+        }
+        let groupExpression = binaryLabel.map { "CASE WHEN \($0) THEN 'anomaly' ELSE 'normal' END" } ?? "'all'"
+
+        let range = try connection.execute("SELECT min(log(greatest(r.score, 1e-12))), max(log(greatest(r.score, 1e-12))) \(join)")
+        let low = range.double(0, 0) ?? 0, high = max(range.double(0, 1) ?? 1, low + 1e-6)
+        let counted = try connection.execute("""
+            SELECT least(width_bucket(log(greatest(r.score, 1e-12)), $1::float8, $2::float8, $3), $3) - 1, \(groupExpression), count(*)
+              \(join) GROUP BY 1, 2
+            """, [String(low), String(high), String(bins)])
+        var counts: [String: [Int]] = [:]
+        for i in 0..<counted.rowCount {
+            let group = counted.string(i, 1)!
+            counts[group, default: [Int](repeating: 0, count: bins)][max(0, counted.int(i, 0)!)] += counted.int(i, 2)!
+        }
+
+        let sample = try connection.execute("""
+            SELECT r.latent::text, r.cluster, \(binaryLabel ?? "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
+            """)
+        let vectors = (0..<sample.rowCount).map { PostgresArray.floats(sample.string($0, 0)!).map(Double.init) }
+        var axes = ("latent 1", "latent 2")
+        var planar = vectors.map { $0.count >= 2 ? [$0[0], $0[1]] : [$0.first ?? 0, 0] }
+        if let width = vectors.first?.count, width > 2 {
+            let pca = PrincipalComponents(points: vectors, count: 2)
+            planar = vectors.map(pca.project)
+            axes = ("PC 1 of the latent", "PC 2 of the latent")
+        } else if vectors.first?.count == 1 {
+            axes = ("latent 1", "(one-dimensional latent)")
+        }
+        let latent = planar.indices.map {
+            ReportData.LatentPoint(x: planar[$0][0], y: planar[$0][1], cluster: sample.int($0, 1) ?? 0,
+                                   anomaly: sample.bool($0, 2) ?? false)
+        }
+
+        let profile = try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
+        let columns = profile.columnNames
+        let profileRows = (0..<profile.rowCount).map { r in
+            (0..<profile.columnCount).map { c -> String in
+                guard let text = profile.string(r, c) else { return "" }
+                if let number = Double(text), text.contains(".") { return String(format: "%.4g", number) }
+                return text
+            }
+        }
+
+        let evaluation = try connection.execute("""
+            SELECT metrics::text, label, to_char(at, 'YYYY-MM-DD HH24:MI') FROM aepg.evaluations
+             WHERE model = $1 AND version = $2 ORDER BY at DESC, id DESC LIMIT 1
+            """, [model.value, String(version)])
+        let metricsText: String, evaluationSource: String
+        if evaluation.rowCount > 0 {
+            metricsText = evaluation.string(0, 0)!
+            evaluationSource = "From aepg evaluate against \(evaluation.string(0, 1)!) at \(evaluation.string(0, 2)!)."
+        } else {
+            metricsText = try connection.execute("SELECT metrics::text FROM aepg.versions WHERE model = $1 AND version = $2",
+                                                 [model.value, String(version)]).string(0, 0) ?? "{}"
+            evaluationSource = "Measured at training time against \(definition.labelColumn ?? "no label")."
+        }
+        let metrics = try JSON.decode([String: Double].self, metricsText)
+        let shown = ["roc_auc", "pr_auc", "precision", "recall", "f1", "precision_at_1pct", "precision_at_5pct",
+                     "true_positives", "false_positives", "true_negatives", "false_negatives",
+                     "clustering_accuracy", "nmi", "ari"]
+        let evaluationRows = shown.compactMap { name in metrics[name].map { (name, $0) } }
+
+        return ReportData(
+            model: model.value, version: version, source: source.name, trainedAt: v.string(0, 6) ?? "",
+            options: options, features: PostgresArray.strings(v.string(0, 1)!), rows: v.int(0, 5) ?? 0, label: binaryLabel == nil ? nil : labelName,
+            threshold: v.double(0, 2)!, thresholdRule: v.string(0, 3)!,
+            epochs: losses.map { .init(epoch: $0.epoch, training: $0.training, validation: $0.validation) },
+            histogram: .init(low: low, high: high, bins: bins, counts: counts), latent: latent, latentAxes: axes,
+            clusterProfile: (columns, profileRows), evaluation: evaluationRows, evaluationSource: evaluationSource)
+    }
+}
