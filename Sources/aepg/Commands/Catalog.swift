@@ -1,5 +1,6 @@
 import AEPG
 import ArgumentParser
+import Learn
 
 /// `aepg list`: the models and their active versions.
 struct List: ParsableCommand {
@@ -29,7 +30,14 @@ struct Show: ParsableCommand {
         print("label     \(m.labelColumn ?? "-")\nactive    \(m.activeVersion.map(String.init) ?? "none")")
         if m.activeVersion != nil {
             let trained = try catalog.trainedModel(name)
-            print("threshold \(trained.threshold)\nlayers    \(trained.network.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation.rawValue)" }.joined(separator: ", "))")
+            let o = trained.options
+            func layers(_ network: Network) -> String {
+                network.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation.rawValue)" }.joined(separator: ", ")
+            }
+            print("kind      \(o.kind.rawValue)\(o.kind == .variational ? " (the encoder's last layer outputs mean and log-variance)" : ""), scale \(o.scale.rawValue), loss \(o.loss.rawValue)")
+            print("inputs    \(trained.encoding.inputWidth): \(trained.encoding.inputNames.prefix(12).joined(separator: ", "))\(trained.encoding.inputWidth > 12 ? ", ..." : "")")
+            print("threshold \(trained.threshold)\nlayers    \(layers(trained.network))")
+            print("clusters  \(trained.centroids.rows) by \(o.cluster.rawValue)\(trained.clusterEncoder.map { "; fine-tuned encoder " + layers($0) } ?? "")")
         }
     }
 }
