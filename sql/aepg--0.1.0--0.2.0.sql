@@ -117,6 +117,26 @@ BEGIN
 END
 $$;
 
+-- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
+CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    outputs  integer := array_length(p_bias, 1);
+    y        double precision[] := array_fill(0::float8, ARRAY[array_length(p_bias, 1)]);
+    acc      double precision;
+BEGIN
+    FOR j IN 1..outputs LOOP
+        acc := p_bias[j];
+        FOR i IN 1..array_length(x, 1) LOOP
+            acc := acc + x[i] * p_weights[(i - 1) * outputs + j];
+        END LOOP;
+        y[j] := aepg.activate_value(p_activation, acc);
+    END LOOP;
+    RETURN y;
+END
+$$;
+COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
+
 -- In-SQL scoring follows the worker for every 0.2.0 option that needs no text input: any scaler,
 -- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
 -- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
@@ -129,10 +149,6 @@ DECLARE
     n         integer;
     x         double precision[];
     input     double precision[];
-    y         double precision[];
-    w         real[];
-    b         real[];
-    acc       double precision;
     errors    double precision[];
     layer     record;
     best      double precision;
@@ -172,17 +188,7 @@ BEGIN
                   ORDER BY layer LOOP
         -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
         IF array_length(x, 1) > layer.inputs THEN x := x[1:layer.inputs]; latent := x::real[]; END IF;
-        w := layer.weights;
-        b := layer.bias;
-        y := array_fill(0::float8, ARRAY[layer.outputs]);
-        FOR j IN 1..layer.outputs LOOP
-            acc := b[j];
-            FOR i IN 1..layer.inputs LOOP
-                acc := acc + x[i] * w[(i - 1) * layer.outputs + j];
-            END LOOP;
-            y[j] := aepg.activate_value(layer.activation, acc);
-        END LOOP;
-        x := y;
+        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
         IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
     END LOOP;
     SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE (x[i] - input[i]) ^ 2 END ORDER BY i)
@@ -196,17 +202,7 @@ BEGIN
         x := input;
         FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
                       ORDER BY layer LOOP
-            w := layer.weights;
-            b := layer.bias;
-            y := array_fill(0::float8, ARRAY[layer.outputs]);
-            FOR j IN 1..layer.outputs LOOP
-                acc := b[j];
-                FOR i IN 1..layer.inputs LOOP
-                    acc := acc + x[i] * w[(i - 1) * layer.outputs + j];
-                END LOOP;
-                y[j] := aepg.activate_value(layer.activation, acc);
-            END LOOP;
-            x := y;
+            x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
         END LOOP;
         latent := x[1:array_length(v.centroids, 2)]::real[];
     END IF;

@@ -30,6 +30,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE aepg_worker IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
 GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
                           aepg.activate_value(text, double precision), aepg.object_name(text, text),
+                          aepg.apply_layer(real[], real[], text, double precision[]),
                           aepg.model_row(text) TO aepg_reader, aepg_worker;
 
 -- Operators: manage models and queue jobs. create_model runs with the caller's rights and checks
