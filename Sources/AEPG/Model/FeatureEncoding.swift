@@ -102,15 +102,19 @@ final class CategoryCodes {
         for (i, name) in (categories ?? []).enumerated() { codes[Array(name.utf8)] = Int32(i); names.append(Array(name.utf8)) }
     }
 
+    /// Reused for lookups, so a known category costs no allocation.
+    private var scratch: [UInt8] = []
+
     /// The code of a category's UTF-8 bytes; -1 for NULL (nil) or an unknown category.
     func code(_ bytes: UnsafeRawBufferPointer?) -> Int32 {
         guard let bytes else { return -1 }
-        let key = Array(bytes)
-        if let code = codes[key] { return code }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: bytes)
+        if let code = codes[scratch] { return code }
         guard growing else { unseen += 1; return -1 }
         let code = Int32(names.count)
-        codes[key] = code
-        names.append(key)
+        codes[scratch] = code
+        names.append(scratch)
         return code
     }
 
