@@ -218,6 +218,61 @@ BEGIN
 END
 $$;
 
+-- create_model: text features are allowed when the options name a categorical encoding, and
+-- option keys are checked, so a misspelt option is an error instead of a silent default.
+CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
+                                             exclude text[] DEFAULT NULL, label text DEFAULT NULL,
+                                             options jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    col      text;
+    kind     text;
+    unknown  text;
+    known    text[] := ARRAY['kind', 'hidden', 'latent', 'activation', 'output_activation', 'optimizer',
+                             'learning_rate', 'batch_size', 'epochs', 'validation', 'patience', 'min_rel_progress',
+                             'seed', 'loss', 'l1', 'l2', 'l1_activity', 'dropout', 'noise', 'beta', 'scale',
+                             'categorical', 'null_indicators', 'cluster', 'clusters', 'dec_update_interval', 'dec_tol',
+                             'threshold_sigma', 'contamination', 'train_on'];
+BEGIN
+    IF NOT has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
+        RAISE EXCEPTION 'model name "%" is not allowed', name
+              USING ERRCODE = 'invalid_name',
+                    HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+    END IF;
+    SELECT string_agg(k, ', ') INTO unknown FROM jsonb_object_keys(coalesce(options, '{}')) AS k WHERE k <> ALL (known);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown option(s): %', unknown
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'options are: ' || array_to_string(known, ', ');
+    END IF;
+    FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
+        CONTINUE WHEN col IS NULL;
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF kind IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.atttypid NOT IN (16, 20, 21, 23, 700, 701, 1700);
+        IF kind IS NOT NULL THEN
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+                  USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
+        END IF;
+    END LOOP;
+    INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
+    VALUES (create_model.name, source, key, features, coalesce(exclude, '{}'), label, coalesce(options, '{}'))
+    ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
+       SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
+           exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
+           updated_at = now();
+END
+$$;
+
 -- Existing models: their results tables gain the column, their views the new shape.
 DO $$
 DECLARE

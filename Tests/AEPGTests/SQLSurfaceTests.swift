@@ -1,3 +1,4 @@
+import Foundation
 import AEPG
 import PGClient
 import XCTest
@@ -70,8 +71,21 @@ final class SQLSurfaceTests: DatabaseTestCase {
         XCTAssertThrowsError(try connection.execute("SELECT aepg.create_model('x', 'points', 'id', features => ARRAY['a', 'note'])")) {
             XCTAssertTrue("\($0)".contains("feature column \"note\" of points has type text"), "\($0)")
         }
+        try connection.execute(#"SELECT aepg.create_model('texts', 'points', 'id', features => ARRAY['a', 'note'], options => '{"categorical": "onehot"}')"#)
+        XCTAssertThrowsError(try connection.execute(#"SELECT aepg.create_model('x', 'points', 'id', options => '{"kinds": "dense"}')"#)) {
+            XCTAssertTrue("\($0)".contains("unknown option(s): kinds"), "\($0)")
+        }
+        // Every option aepg writes is one create_model accepts (the two lists cannot drift apart).
+        var every = ResolvedOptions.defaults
+        every.contamination = 0.01
+        every.noise = .mask(0.1)
+        let all = String(decoding: try JSONEncoder().encode(every), as: UTF8.self)
+        XCTAssertGreaterThanOrEqual(all.components(separatedBy: "\":").count - 1, 30)
+        try connection.execute("SELECT aepg.create_model('every', 'points', 'id', options => $1::jsonb)", [all])
 
         try connection.execute("SELECT aepg.drop_model('from_sql')")
+        try connection.execute("SELECT aepg.drop_model('texts')")
+        try connection.execute("SELECT aepg.drop_model('every')")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.models"), 0)
         XCTAssertNil(try connection.execute("SELECT to_regclass('aepg.from_sql_flags')").string(0, 0))
     }

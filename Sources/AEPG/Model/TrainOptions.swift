@@ -36,7 +36,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     public var contamination: Double?
     public var trainOn: TrainOn?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, hidden, latent, activation, optimizer, epochs, validation, patience, seed, loss, l1, l2, dropout
         case noise, beta, scale, categorical, cluster, clusters, contamination
         case outputActivation = "output_activation", learningRate = "learning_rate", batchSize = "batch_size"
@@ -46,6 +46,22 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     }
 
     public init() {}
+
+    /// Options from a JSON object given by a user (a job's arguments), rejecting keys that are
+    /// not options, so a misspelt one is an error instead of a silent default.
+    public static func parse(json: String) throws -> TrainOptions {
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+        guard let object else { throw AEPGError(.invalidOption, "training options must be a JSON object, not \(json)") }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let unknown = object.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw AEPGError(.invalidOption, "unknown option(s): \(unknown.joined(separator: ", ")); options are: "
+                + CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        do { return try JSONDecoder().decode(TrainOptions.self, from: Data(json.utf8)) } catch {
+            throw AEPGError(.invalidOption, "bad training options \(json): \(error)")
+        }
+    }
 
     /// These options with every option set in `overrides` replacing the stored one. The two
     /// threshold rules exclude each other: setting one clears the other.

@@ -97,7 +97,7 @@ public struct Worker {
             let name = try ModelName(model)
             switch kind {
             case "train":
-                let overrides = try JSON.decode(TrainOptions.self, args)
+                let overrides = try TrainOptions.parse(json: args)
                 let summary = try TrainPipeline(model: name, overrides: overrides, logger: logger).run(on: connection)
                 result = try JSON.encode(["version": summary.version, "rows": summary.rows])
             case "score":

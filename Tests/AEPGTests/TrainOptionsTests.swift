@@ -1,0 +1,65 @@
+import AEPG
+import Learn
+import XCTest
+
+/// Layering and checking of training options, without a database.
+final class TrainOptionsTests: XCTestCase {
+    func testJobArgumentsRejectMisspeltOptions() throws {
+        XCTAssertEqual(try TrainOptions.parse(json: #"{"kind": "variational", "beta": 0.5}"#).beta, 0.5)
+        XCTAssertThrowsError(try TrainOptions.parse(json: #"{"kinds": "dense", "epoch": 3}"#)) {
+            XCTAssertTrue("\($0)".contains("unknown option(s): epoch, kinds"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainOptions.parse(json: "[1]"))
+        XCTAssertThrowsError(try TrainOptions.parse(json: #"{"noise": "salt:0.1"}"#))
+    }
+
+    func testDefaultsThatDependOnOtherOptions() throws {
+        var o = TrainOptions()
+        o.scale = .minmax
+        XCTAssertEqual(try o.resolved().outputActivation, .sigmoid, "min-max data gets a sigmoid output")
+        o.outputActivation = .linear
+        XCTAssertEqual(try o.resolved().outputActivation, .linear, "unless asked otherwise")
+        var noisy = TrainOptions()
+        noisy.noise = .mask(0.3)
+        XCTAssertEqual(try noisy.resolved().kind, .denoising, "--noise alone means a denoising autoencoder")
+        XCTAssertEqual(try noisy.resolved().trainingSettings.noise, .mask(0.3))
+        XCTAssertNil(try TrainOptions().resolved().trainingSettings.noise)
+    }
+
+    func testOverridesLayerKeyByKeyAndThresholdRulesExcludeEachOther() throws {
+        var stored = TrainOptions()
+        stored.kind = .variational
+        stored.contamination = 0.01
+        var given = TrainOptions()
+        given.epochs = 7
+        given.thresholdSigma = 2
+        let merged = stored.overridden(by: given)
+        XCTAssertEqual(merged.kind, .variational)
+        XCTAssertEqual(merged.epochs, 7)
+        XCTAssertEqual(merged.thresholdSigma, 2)
+        XCTAssertNil(merged.contamination)
+    }
+
+    func testStoredOptionsRoundTripAndOldOnesTakeDefaults() throws {
+        var options = ResolvedOptions.defaults
+        options.kind = .denoising
+        options.noise = .gaussian(0.1)
+        options.cluster = .dec
+        let decoded = try JSONDecoder().decode(ResolvedOptions.self, from: JSONEncoder().encode(options))
+        XCTAssertEqual(decoded, options)
+        // What aepg 0.1 stored: no kind, scale, loss, cluster...
+        let old = #"{"hidden":[16,8],"latent":3,"activation":"sigmoid","optimizer":"adam","learning_rate":0.001,"batch_size":256,"epochs":50,"validation":0.1,"patience":5,"seed":42,"clusters":4,"threshold_sigma":3,"train_on":"all"}"#
+        XCTAssertEqual(try JSONDecoder().decode(ResolvedOptions.self, from: Data(old.utf8)), ResolvedOptions.defaults)
+    }
+
+    func testRejectsOutOfRangeValues() {
+        for change: (inout TrainOptions) -> Void in [
+            { $0.dropout = 1 }, { $0.l2 = -1 }, { $0.minRelProgress = 1 }, { $0.decTol = -0.1 },
+            { $0.decUpdateInterval = 0 }, { $0.kind = .variational; $0.noise = .gaussian(0.1) },
+        ] {
+            var o = TrainOptions()
+            change(&o)
+            XCTAssertThrowsError(try o.resolved())
+        }
+    }
+}
