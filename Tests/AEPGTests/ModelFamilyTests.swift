@@ -131,5 +131,14 @@ final class ModelFamilyTests: DatabaseTestCase {
         XCTAssertThrowsError(try connection.execute("SELECT * FROM aepg.score('onehot', ARRAY[0, 1, 1, 0, 0, 0]::float8[])")) {
             XCTAssertTrue("\($0)".contains("only the worker encodes"), "\($0)")
         }
+
+        // A free-text column is not a category: one input per value would be absurd.
+        try connection.execute("ALTER TABLE points ADD COLUMN note text")
+        try connection.execute("UPDATE points SET note = 'note ' || id")
+        try connection.execute("INSERT INTO points (id, a, b, c, d, label, note) SELECT i, 0, 0, 0, 0, 0, 'n' || i FROM generate_series(2000, 2700) i")
+        assertFails(.unsupportedType, containing: "has 1102 distinct values; one-hot encoding takes at most 1000") {
+            try train("notes", options: options { $0.categorical = .onehot })
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name = 'notes' AND active_version IS NOT NULL"), 0)
     }
 }

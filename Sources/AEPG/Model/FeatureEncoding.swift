@@ -15,6 +15,10 @@ public struct FeatureEncoding: Codable, Equatable, Sendable {
         public var categories: [String]
     }
 
+    /// More categories than this in one column is an error with one-hot encoding: an identifier
+    /// or free-text column would otherwise become thousands of inputs.
+    public static let maximumOneHotCategories = 1000
+
     public var numeric: [String]
     public var categorical: [CategoricalColumn]
     public var method: CategoricalEncoding
