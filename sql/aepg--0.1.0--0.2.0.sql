@@ -156,6 +156,8 @@ DECLARE
     center    jsonb;
     fill      jsonb;
     by_mae    boolean;
+    stats     double precision[];
+    l         integer;
 BEGIN
     SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
      WHERE m.name = p_model;
@@ -187,13 +189,19 @@ BEGIN
     FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
                   ORDER BY layer LOOP
         -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
-        IF array_length(x, 1) > layer.inputs THEN x := x[1:layer.inputs]; latent := x::real[]; END IF;
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := x::real[]; END IF;
         x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
         IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
     END LOOP;
     SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE (x[i] - input[i]) ^ 2 END ORDER BY i)
       INTO errors FROM generate_series(1, n) AS i;
     SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
+    IF v.options->>'score' = 'elbo' THEN
+        l := array_length(stats, 1) / 2;
+        score := score + (v.options->>'beta')::float8 / n
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - stats[j] ^ 2 - exp(stats[l + j]))) FROM generate_series(1, l) AS j);
+    END IF;
     flagged := score > v.threshold;
     SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
       FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
@@ -230,7 +238,7 @@ DECLARE
     unknown  text;
     known    text[] := ARRAY['kind', 'hidden', 'latent', 'activation', 'output_activation', 'optimizer',
                              'learning_rate', 'batch_size', 'epochs', 'validation', 'patience', 'min_rel_progress',
-                             'seed', 'loss', 'l1', 'l2', 'l1_activity', 'dropout', 'noise', 'beta', 'scale',
+                             'seed', 'loss', 'score', 'l1', 'l2', 'l1_activity', 'dropout', 'noise', 'beta', 'scale',
                              'categorical', 'null_indicators', 'cluster', 'clusters', 'dec_update_interval', 'dec_tol',
                              'threshold_sigma', 'contamination', 'train_on'];
 BEGIN

@@ -54,6 +54,19 @@ final class ModelFamilyTests: DatabaseTestCase {
         XCTAssertEqual(layer.int(0, 0), 4, "the last encoder layer outputs mean and log-variance")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.vae_results WHERE array_length(latent, 1) = 2"), 400)
         try assertSQLAndRescoreAgree("vae")
+
+        // The same network scored by its ELBO: the reconstruction score plus β·KL per input, never less.
+        try train("vae_elbo", options: options { $0.kind = .variational; $0.beta = 0.5; $0.score = .elbo })
+        try assertSQLAndRescoreAgree("vae_elbo")
+        let gaps = try connection.execute("""
+            SELECT count(*) FILTER (WHERE e.score > r.score), count(*) FILTER (WHERE e.score < r.score - 1e-9)
+              FROM aepg.vae_results r JOIN aepg.vae_elbo_results e USING (id)
+            """)
+        XCTAssertEqual(gaps.int(0, 0), 400, "the KL term adds to every row's score")
+        XCTAssertEqual(gaps.int(0, 1), 0)
+        assertFails(.invalidOption, containing: "--score elbo needs --kind variational") {
+            try train("bad", options: options { $0.score = .elbo })
+        }
     }
 
     func testRegularisedSparseAndDropoutModelsWithOtherScalersAndLosses() throws {

@@ -33,3 +33,13 @@ public enum CategoricalEncoding: String, Codable, CaseIterable, Sendable {
     /// One input holding the category's index in sorted order (scikit-learn's LabelEncoder).
     case label
 }
+
+/// What a row's anomaly score is.
+public enum ScoreMethod: String, Codable, CaseIterable, Sendable {
+    /// The reconstruction error (`--loss`) of the row's inputs; for a variational network, of
+    /// the decoder applied to the latent mean.
+    case reconstruction
+    /// Variational networks: the reconstruction error of the mean plus `β · KL / inputs`, the
+    /// per-row loss the network was trained on (a deterministic negative ELBO).
+    case elbo
+}

@@ -19,6 +19,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     public var minRelProgress: Double?
     public var seed: UInt64?
     public var loss: Loss?
+    public var score: ScoreMethod?
     public var l1: Double?
     public var l2: Double?
     public var l1Activity: Double?
@@ -37,7 +38,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     public var trainOn: TrainOn?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, hidden, latent, activation, optimizer, epochs, validation, patience, seed, loss, l1, l2, dropout
+        case kind, hidden, latent, activation, optimizer, epochs, validation, patience, seed, loss, score, l1, l2, dropout
         case noise, beta, scale, categorical, cluster, clusters, contamination
         case outputActivation = "output_activation", learningRate = "learning_rate", batchSize = "batch_size"
         case minRelProgress = "min_rel_progress", l1Activity = "l1_activity", nullIndicators = "null_indicators"
@@ -92,7 +93,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
             optimizer: optimizer ?? d.optimizer, learningRate: learningRate ?? d.learningRate,
             batchSize: batchSize ?? d.batchSize, epochs: epochs ?? d.epochs, validation: validation ?? d.validation,
             patience: patience ?? d.patience, minRelProgress: minRelProgress ?? d.minRelProgress, seed: seed ?? d.seed,
-            loss: loss ?? d.loss, l1: l1 ?? d.l1, l2: l2 ?? d.l2, l1Activity: l1Activity ?? d.l1Activity,
+            loss: loss ?? d.loss, score: score ?? d.score, l1: l1 ?? d.l1, l2: l2 ?? d.l2, l1Activity: l1Activity ?? d.l1Activity,
             dropout: dropout ?? d.dropout, noise: kind == .denoising ? (noise ?? .gaussian(0.2)) : noise,
             beta: beta ?? d.beta, scale: scaling, categorical: categorical ?? d.categorical,
             nullIndicators: nullIndicators ?? d.nullIndicators,
@@ -122,6 +123,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     public var minRelProgress: Double
     public var seed: UInt64
     public var loss: Loss
+    public var score: ScoreMethod
     public var l1: Double
     public var l2: Double
     public var l1Activity: Double
@@ -143,7 +145,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     public static let defaults = ResolvedOptions(
         kind: .dense, hidden: [16, 8], latent: 3, activation: .sigmoid, outputActivation: .linear, optimizer: .adam,
         learningRate: 0.001, batchSize: 256, epochs: 50, validation: 0.1, patience: 5, minRelProgress: 0, seed: 42,
-        loss: .mse, l1: 0, l2: 0, l1Activity: 0, dropout: 0, noise: nil, beta: 1, scale: .standard,
+        loss: .mse, score: .reconstruction, l1: 0, l2: 0, l1Activity: 0, dropout: 0, noise: nil, beta: 1, scale: .standard,
         categorical: .onehot, nullIndicators: false, cluster: .kmeans, clusters: 4, decUpdateInterval: 140,
         decTol: 0.001, thresholdSigma: 3, contamination: nil, trainOn: .all)
 
@@ -157,7 +159,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
         o.kind = kind; o.hidden = hidden; o.latent = latent; o.activation = activation
         o.outputActivation = outputActivation; o.optimizer = optimizer; o.learningRate = learningRate
         o.batchSize = batchSize; o.epochs = epochs; o.validation = validation; o.patience = patience
-        o.minRelProgress = minRelProgress; o.seed = seed; o.loss = loss; o.l1 = l1; o.l2 = l2
+        o.minRelProgress = minRelProgress; o.seed = seed; o.loss = loss; o.score = score; o.l1 = l1; o.l2 = l2
         o.l1Activity = l1Activity; o.dropout = dropout; o.noise = noise; o.beta = beta; o.scale = scale
         o.categorical = categorical; o.nullIndicators = nullIndicators; o.cluster = cluster; o.clusters = clusters
         o.decUpdateInterval = decUpdateInterval; o.decTol = decTol; o.thresholdSigma = thresholdSigma
@@ -189,6 +191,9 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
         return settings
     }
 
+    /// The weight of the KL term in the score (`--score elbo`), nil when the score is the reconstruction alone.
+    public var scoreKLWeight: Float? { score == .elbo ? Float(beta) : nil }
+
     /// The settings of deep embedded clustering.
     public var decSettings: DECSettings {
         DECSettings(updateInterval: decUpdateInterval, tolerance: decTol, batchSize: batchSize,
@@ -216,6 +221,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
         }
         guard dropout >= 0 && dropout < 1 else { throw fail("--dropout must be in [0, 1), e.g. 0.2") }
         if noise != nil && kind != .denoising { throw fail("--noise needs --kind denoising") }
+        if score == .elbo && kind != .variational { throw fail("--score elbo needs --kind variational") }
         guard decUpdateInterval >= 1 else { throw fail("--dec-update-interval must be at least 1 batch") }
         guard decTol >= 0 && decTol < 1 else { throw fail("--dec-tol must be in [0, 1), e.g. 0.001") }
     }

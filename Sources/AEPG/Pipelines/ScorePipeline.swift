@@ -48,7 +48,9 @@ public struct ScorePipeline {
                                   features: encoding.inputNames)
         let scorer = ChunkScorer(model: trained)
         let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
-        var unseenCategories = 0
+        // Written by the reading thread before it calls `handoff.finish`, read here after
+        // `takeFull` has returned nil: the handoff's lock orders the two.
+        nonisolated(unsafe) var unseenCategories = 0
         let output = try PGConnection(conninfo)
         var written = 0
         do {
@@ -118,7 +120,7 @@ final class ChunkScorer {
 
     init(model: TrainedModel) {
         self.model = model
-        scorer = ReconstructionScorer(network: model.network, loss: model.options.loss)
+        scorer = ReconstructionScorer(network: model.network, loss: model.options.loss, klWeight: model.options.scoreKLWeight)
         let chunkSize = scorer.chunkSize
         clusterWorkspace = model.clusterEncoder.map { Workspace(network: $0, capacity: chunkSize) }
     }

@@ -109,7 +109,7 @@ public struct TrainPipeline {
         if history.stoppedEarly { logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)") }
 
         // Score every row
-        let scorer = ReconstructionScorer(network: network, loss: options.loss)
+        let scorer = ReconstructionScorer(network: network, loss: options.loss, klWeight: options.scoreKLWeight)
         let latentWidth = network.latentWidth, topCount = scorer.topFeatureCount
         var scores = [Double](repeating: 0, count: data.rows)
         var latents = Matrix(rows: data.rows, columns: latentWidth)

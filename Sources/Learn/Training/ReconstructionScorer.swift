@@ -14,6 +14,8 @@ public final class ReconstructionScorer {
     public let topFeatureCount: Int
     private let network: Network
     private let loss: Loss
+    /// Weight of the variational KL term in the score (`β` for an ELBO score), nil for none.
+    private let klWeight: Float?
     private let workers: [Workspace]
     private let share: Int
 
@@ -25,11 +27,15 @@ public final class ReconstructionScorer {
     public let latent: UnsafeMutablePointer<Float>
 
     /// A scorer for `network` using `loss` as the per-row score, on `threads` threads
-    /// (default: as many as OpenBLAS would use).
-    public init(network: Network, loss: Loss, chunkSize: Int = 4096, topFeatureCount: Int = 3,
+    /// (default: as many as OpenBLAS would use). With `klWeight` (variational networks only),
+    /// the score is the negative ELBO per element instead: the reconstruction error of the mean
+    /// plus `klWeight · KL(q(z|x) ‖ N(0, I)) / width`, the loss the network was trained on.
+    public init(network: Network, loss: Loss, klWeight: Float? = nil, chunkSize: Int = 4096, topFeatureCount: Int = 3,
                 threads: Int = BLASThreads.available) {
+        precondition(klWeight == nil || network.variational, "an ELBO score needs a variational network")
         self.network = network
         self.loss = loss
+        self.klWeight = klWeight
         self.chunkSize = chunkSize
         self.topFeatureCount = min(topFeatureCount, 3, network.inputWidth)
         let parts = max(1, min(threads, chunkSize / 256))
@@ -86,6 +92,20 @@ public final class ReconstructionScorer {
                 insertTop(error: e, feature: Int32(j), errors: &topErrors, features: top, k: k)
             }
             scores[first + r] = total / Double(width)
+        }
+        if let klWeight { addKL(weight: klWeight, first: first, count: count, workspace: workspace) }
+    }
+
+    /// Adds `weight · KL / width` of each row, from the encoder's means and log-variances.
+    private func addKL(weight: Float, first: Int, count: Int, workspace: Workspace) {
+        let l = network.latentWidth, stats = workspace.outputs[network.encoderDepth - 1].pointer
+        for r in 0..<count {
+            var kl: Float = 0
+            for j in 0..<l {
+                let mean = stats[r * 2 * l + j], logVariance = stats[r * 2 * l + l + j]
+                kl += -0.5 * (1 + logVariance - mean * mean - exp(logVariance))
+            }
+            scores[first + r] += Double(weight * kl) / Double(network.inputWidth)
         }
     }
 

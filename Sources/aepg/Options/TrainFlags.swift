@@ -11,6 +11,7 @@ extension ClusterMethod: ExpressibleByArgument {}
 extension CategoricalEncoding: ExpressibleByArgument {}
 extension ScalingMethod: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
+extension ScoreMethod: ExpressibleByArgument {}
 extension InputNoise: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -47,6 +48,8 @@ struct TrainFlags: ParsableArguments {
     var seed: UInt64?
     @Option(help: "Reconstruction loss, also the per-row score: mse or mae (default mse).")
     var loss: Loss?
+    @Option(help: "Per-row score: reconstruction, or elbo (--kind variational: plus β·KL per input) (default reconstruction).")
+    var score: ScoreMethod?
     @Option(help: "L1 penalty on every layer's weights (default 0).")
     var l1: Double?
     @Option(help: "L2 penalty on every layer's weights (default 0).")
@@ -104,6 +107,7 @@ struct TrainFlags: ParsableArguments {
         o.outputActivation = outputActivation
         o.minRelProgress = minRelProgress
         o.loss = loss
+        o.score = score
         o.l1 = l1
         o.l2 = l2
         o.l1Activity = l1Activity
