@@ -76,7 +76,7 @@ public struct TrainPipeline {
 
         // Preprocess: encode text columns and NULL indicators, then scale.
         let fitRows = try trainingRows(options: options, labels: labels, rowCount: raw.rows, label: stored.labelColumn)
-        let encoding = try encodingFor(query: query, reader: reader, raw: &raw, options: options)
+        let encoding = try reader.fitEncoding(raw: &raw, options: options)
         var data = Matrix(rows: 0, columns: 0)
         let scaler = clock.measure("preprocess") { () -> FeatureScaler in
             data = encoding.encode(raw)
@@ -168,33 +168,6 @@ public struct TrainPipeline {
             options: options, history: history, threshold: threshold,
             flaggedRows: scores.lazy.filter { $0 > threshold }.count, clusterSizes: sizes, inertia: clusters.inertia,
             metrics: labelMetrics.binary, clustering: labelMetrics.clustering, stages: clock.stages, seconds: clock.elapsed, imputedNulls: imputed)
-    }
-
-    /// How the columns read become inputs. Categories are numbered in sorted order (as
-    /// LabelEncoder does), so the raw matrix's first-seen codes are renumbered in place.
-    private func encodingFor(query: FeatureQuery, reader: FeatureReader, raw: inout Matrix,
-                             options: ResolvedOptions) throws -> FeatureEncoding {
-        let numeric = query.features.count
-        var categorical: [FeatureEncoding.CategoricalColumn] = []
-        for (c, codes) in reader.categoryCodes.enumerated() {
-            let (categories, renumbering) = codes.sortedCategories()
-            if options.categorical == .onehot && categories.count > FeatureEncoding.maximumOneHotCategories {
-                throw AEPGError(.unsupportedType, "column \"\(query.categorical[c].name)\" has \(categories.count) distinct values; "
-                    + "one-hot encoding takes at most \(FeatureEncoding.maximumOneHotCategories) (one input each): "
-                    + "leave it out with --exclude, or use --categorical label")
-            }
-            categorical.append(.init(name: query.categorical[c].name, categories: categories))
-            let rows = raw.rows, width = raw.columns
-            raw.withUnsafeMutableStorage { p in
-                for r in 0..<rows {
-                    let cell = p + r * width + numeric + c
-                    if cell.pointee >= 0 { cell.pointee = Float(renumbering[Int(cell.pointee)]) }
-                }
-            }
-        }
-        let indicators = options.nullIndicators ? (0..<numeric).filter { reader.nullCounts[$0] > 0 } : []
-        return FeatureEncoding(numeric: query.features.map(\.name), categorical: categorical, method: options.categorical,
-                               nullIndicators: indicators)
     }
 
     /// The rows the network and scaler are fitted on: all (nil), or those labelled 0.
