@@ -142,10 +142,7 @@ public struct TrainPipeline {
             clusters = result.clusters
             clusterEncoder = encoder
             confidence = result.confidence
-            latents.withUnsafeMutableStorage { out in
-                DeepEmbeddedClustering.encodeAll(encoder, data: data, workspace: Workspace(network: encoder, capacity: 1024),
-                                                 buffer: FloatBuffer(count: 1024 * data.columns), into: out)
-            }
+            latents = result.latents
         }
 
         let labelMetrics = LabelMetrics(labels: labels, scores: scores, threshold: threshold, clusters: clusters.labels)

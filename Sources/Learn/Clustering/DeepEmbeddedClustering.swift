@@ -30,6 +30,8 @@ public struct DECResult: Sendable {
     public var clusters: KMeansResult
     /// Each row's largest soft assignment.
     public var confidence: [Float]
+    /// Every row's latent vector from the fine-tuned encoder (`rows x latent`).
+    public var latents: Matrix
     /// Batches run.
     public var iterations: Int
     /// Share of rows that changed cluster at each target update.
@@ -105,15 +107,14 @@ public enum DeepEmbeddedClustering {
         var inertia = 0.0
         for i in 0..<n {
             confidence[i] = q[i * k + Int(labels[i])]
-            let point = latents.pointer + i * d, center = centroids.pointer + Int(labels[i]) * d
-            var sum: Float = 0
-            for t in 0..<d { let diff = point[t] - center[t]; sum += diff * diff }
+            let sum = squaredDistance(latents.pointer + i * d, centroids.pointer + Int(labels[i]) * d, dimensions: d)
             distances[i] = sum.squareRoot()
             inertia += Double(sum)
         }
         let result = KMeansResult(centroids: Matrix(rows: k, columns: d, values: centroids.array), labels: labels,
                                   distances: distances, inertia: inertia, iterations: iteration)
-        return DECResult(clusters: result, confidence: confidence, iterations: iteration, changedShares: changedShares)
+        return DECResult(clusters: result, confidence: confidence, latents: Matrix(rows: n, columns: d, values: latents.array),
+                         iterations: iteration, changedShares: changedShares)
     }
 
     /// The latent vector of every row of `data` (deterministic: the mean for a variational encoder).

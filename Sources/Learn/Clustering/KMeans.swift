@@ -96,12 +96,7 @@ public struct KMeans: Sendable {
         var bestIndex = 0
         var bestDistance = Float.infinity
         for c in 0..<k {
-            let center = centroids + c * d
-            var sum: Float = 0
-            for j in 0..<d {
-                let diff = point[j] - center[j]
-                sum += diff * diff
-            }
+            let sum = squaredDistance(point, centroids + c * d, dimensions: d)
             if sum < bestDistance {
                 bestDistance = sum
                 bestIndex = c

@@ -11,10 +11,7 @@ public enum StudentTAssignment {
             let point = z + i * d, out = q + i * k
             var total: Float = 0
             for j in 0..<k {
-                let center = centroids + j * d
-                var distance: Float = 0
-                for t in 0..<d { let diff = point[t] - center[t]; distance += diff * diff }
-                out[j] = 1 / (1 + distance)
+                out[j] = 1 / (1 + squaredDistance(point, centroids + j * d, dimensions: d))
                 total += out[j]
             }
             for j in 0..<k { out[j] /= total }
@@ -25,10 +22,7 @@ public enum StudentTAssignment {
     public static func confidence(_ point: UnsafePointer<Float>, dimensions d: Int, centroids: UnsafePointer<Float>, k: Int) -> Float {
         var total: Float = 0, best: Float = 0
         for j in 0..<k {
-            let center = centroids + j * d
-            var distance: Float = 0
-            for t in 0..<d { let diff = point[t] - center[t]; distance += diff * diff }
-            let weight = 1 / (1 + distance)
+            let weight = 1 / (1 + squaredDistance(point, centroids + j * d, dimensions: d))
             total += weight
             best = max(best, weight)
         }
@@ -69,9 +63,7 @@ public enum StudentTAssignment {
                 let pij = p[i * k + j], qij = q[i * k + j]
                 if pij > 0 { loss += Double(pij) * (log(Double(pij)) - log(Double(qij))) }
                 let center = centroids + j * d
-                var distance: Float = 0
-                for t in 0..<d { let diff = point[t] - center[t]; distance += diff * diff }
-                let coefficient = scale * (pij - qij) / (1 + distance)
+                let coefficient = scale * (pij - qij) / (1 + squaredDistance(point, center, dimensions: d))
                 for t in 0..<d {
                     let g = coefficient * (point[t] - center[t])
                     gradient[t] += g

@@ -14,15 +14,26 @@ extension Network {
             for j in 0..<l {
                 let e: Float = training == nil ? 0 : Float(workspace.random.nextGaussian())
                 noise[r * l + j] = e
-                let variance = Foundation.exp(logVariance[j])
-                z[r * l + j] = mean[j] + e * variance.squareRoot()
-                kl += Double(-0.5 * (1 + logVariance[j] - mean[j] * mean[j] - variance))
+                z[r * l + j] = mean[j] + e * Foundation.exp(logVariance[j]).squareRoot()
             }
+            if training != nil { kl += latentKL(row: mean) }
         }
         if let training {
             workspace.penalty += Double(training.beta) * kl / Double(batch * outputWidth)
         }
         return z
+    }
+
+    /// KL(N(mean, exp(logVariance)) ‖ N(0, I)) of one row of the variational encoder's output
+    /// (`latentWidth` means, then as many log-variances): `-½ Σ (1 + logσ² − μ² − σ²)`.
+    func latentKL(row stats: UnsafePointer<Float>) -> Double {
+        let l = latentWidth
+        var kl = 0.0
+        for j in 0..<l {
+            let mean = stats[j], logVariance = stats[l + j]
+            kl += Double(-0.5 * (1 + logVariance - mean * mean - Foundation.exp(logVariance)))
+        }
+        return kl
     }
 
     /// dLoss/dz → dLoss/d(mean) = dz and dLoss/d(logVariance) = dz · noise · exp(logVariance / 2) / 2.
@@ -41,7 +52,7 @@ extension Network {
 
     /// Adds the gradients of the latent sparsity penalty and of the KL term to dLoss/d(latent layer output).
     func addLatentPenaltyGradient(_ dy: UnsafeMutablePointer<Float>, batch: Int, workspace: Workspace,
-                                          training: Regularization) {
+                                  training: Regularization) {
         let l = latentWidth, width = layers[encoderDepth - 1].outputs
         let y = workspace.outputs[encoderDepth - 1].pointer
         if training.latentL1 > 0 {

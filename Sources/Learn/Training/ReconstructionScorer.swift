@@ -98,14 +98,9 @@ public final class ReconstructionScorer {
 
     /// Adds `weight · KL / width` of each row, from the encoder's means and log-variances.
     private func addKL(weight: Float, first: Int, count: Int, workspace: Workspace) {
-        let l = network.latentWidth, stats = workspace.outputs[network.encoderDepth - 1].pointer
+        let stats = workspace.outputs[network.encoderDepth - 1].pointer, rowWidth = 2 * network.latentWidth
         for r in 0..<count {
-            var kl: Float = 0
-            for j in 0..<l {
-                let mean = stats[r * 2 * l + j], logVariance = stats[r * 2 * l + l + j]
-                kl += -0.5 * (1 + logVariance - mean * mean - exp(logVariance))
-            }
-            scores[first + r] += Double(weight * kl) / Double(network.inputWidth)
+            scores[first + r] += Double(weight) * network.latentKL(row: stats + r * rowWidth) / Double(network.inputWidth)
         }
     }
 
