@@ -37,28 +37,26 @@ public struct ReportPipeline {
         let results = Publication.resultsTable(model), key = quoteIdentifier(definition.keyColumn)
         let join = "FROM \(results) r JOIN \(source.name) s ON s.\(key) = r.\(key) WHERE r.version = \(version)"
         // Only a 0/1 label splits the histogram and marks points; a class label would be noise there.
-        var binaryLabel: String?
-        if let labelColumn, labelColumn.isNumeric {
-            let nonBinary = try connection.execute(
-                "SELECT count(*) \(join) AND \(labelColumn.asDouble) NOT IN (0, 1)").int(0, 0) ?? 1
-            if nonBinary == 0 { binaryLabel = "(\(labelColumn.asDouble) = 1)" }
-        }
-        let groupExpression = binaryLabel.map { "CASE WHEN \($0) THEN 'anomaly' ELSE 'normal' END" } ?? "'all'"
-
-        let range = try connection.execute("SELECT min(log(greatest(r.score, 1e-12))), max(log(greatest(r.score, 1e-12))) \(join)")
-        let low = range.double(0, 0) ?? 0, high = max(range.double(0, 1) ?? 1, low + 1e-6)
+        // Its values come back with the histogram, so the join is read once for both.
+        let labelValue = labelColumn.flatMap { $0.isNumeric ? $0.asDouble : nil } ?? "NULL"
         let counted = try connection.execute("""
-            SELECT least(width_bucket(log(greatest(r.score, 1e-12)), $1::float8, $2::float8, $3), $3) - 1, \(groupExpression), count(*)
-              \(join) GROUP BY 1, 2
-            """, [String(low), String(high), String(bins)])
+            WITH scored AS (SELECT log(greatest(r.score, 1e-12)) AS x, (\(labelValue))::float8 AS y \(join)),
+                 span AS (SELECT min(x) AS low, greatest(max(x), min(x) + 1e-6) AS high FROM scored)
+            SELECT span.low, span.high, least(width_bucket(scored.x, span.low, span.high, $1), $1) - 1, scored.y, count(*)
+              FROM scored, span GROUP BY 1, 2, 3, 4
+            """, [String(bins)])
+        let rowLabels = (0..<counted.rowCount).compactMap { counted.double($0, 3) }
+        let binary = labelValue != "NULL" && rowLabels.allSatisfy { $0 == 0 || $0 == 1 }
+        let low = counted.rowCount > 0 ? counted.double(0, 0)! : 0
+        let high = counted.rowCount > 0 ? counted.double(0, 1)! : 1
         var counts: [String: [Int]] = [:]
         for i in 0..<counted.rowCount {
-            let group = counted.string(i, 1)!
-            counts[group, default: [Int](repeating: 0, count: bins)][max(0, counted.int(i, 0)!)] += counted.int(i, 2)!
+            let group = binary ? (counted.double(i, 3) == 1 ? "anomaly" : "normal") : "all"
+            counts[group, default: [Int](repeating: 0, count: bins)][max(0, counted.int(i, 2)!)] += counted.int(i, 4)!
         }
 
         let sample = try connection.execute("""
-            SELECT r.latent::text, r.cluster, \(binaryLabel ?? "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
+            SELECT r.latent::text, r.cluster, \(binary ? "(\(labelValue)) = 1" : "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
             """)
         let vectors = (0..<sample.rowCount).map { PostgresArray.floats(sample.string($0, 0)!).map(Double.init) }
         var axes = ("latent 1", "latent 2")
@@ -106,7 +104,7 @@ public struct ReportPipeline {
 
         return ReportData(
             model: model.value, version: version, source: source.name, trainedAt: v.string(0, 6) ?? "",
-            options: options, features: PostgresArray.strings(v.string(0, 1)!), rows: v.int(0, 5) ?? 0, label: binaryLabel == nil ? nil : labelName,
+            options: options, features: PostgresArray.strings(v.string(0, 1)!), rows: v.int(0, 5) ?? 0, label: binary ? labelName : nil,
             threshold: v.double(0, 2)!, thresholdRule: v.string(0, 3)!,
             epochs: losses.map { .init(epoch: $0.epoch, training: $0.training, validation: $0.validation) },
             histogram: .init(low: low, high: high, bins: bins, counts: counts), latent: latent, latentAxes: axes,
