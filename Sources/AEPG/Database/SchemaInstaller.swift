@@ -1,3 +1,4 @@
+import Foundation
 import PGClient
 
 /// Installs or upgrades the `aepg` schema: `sql/aepg--0.1.0.sql`, then each upgrade script
@@ -22,13 +23,16 @@ public enum SchemaInstaller {
                     if installed != version { try connection.execute("ALTER EXTENSION aepg UPDATE TO '\(version)'") }
                     return
                 }
-                var current = try installedVersion(on: connection)
-                if current == nil {
+                var current: String
+                if let installed = try installedVersion(on: connection) {
+                    current = installed
+                } else {
                     try connection.executeScript(try script("sql/aepg--\(base).sql"))
                     current = base
                 }
-                for next in upgrades where current.map({ $0 < next }) ?? true {
-                    try connection.executeScript(try script("sql/aepg--\(current!)--\(next).sql"))
+                // Numeric comparison, so that 0.10.0 comes after 0.9.0.
+                for next in upgrades where next.compare(current, options: .numeric) == .orderedDescending {
+                    try connection.executeScript(try script("sql/aepg--\(current)--\(next).sql"))
                     current = next
                 }
             }
