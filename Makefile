@@ -1,5 +1,5 @@
 # aepg: the two commands a new user needs, and a few more.
-.PHONY: demo demo-stop test build release install install-extension clean
+.PHONY: demo demo-stop test build release install install-extension docs clean
 
 PREFIX ?= /usr/local
 
@@ -23,16 +23,19 @@ build:
 release:
 	swift build -c release
 
-## Install the binary and its sql/ and data/ under PREFIX (bin/aepg, share/aepg/).
+## Install the binary (it carries its SQL) and the demo's data/ under PREFIX (bin/aepg, share/aepg/data).
 install: release
 	install -D -m 755 .build/release/aepg $(PREFIX)/bin/aepg
-	install -d $(PREFIX)/share/aepg/sql $(PREFIX)/share/aepg/data
-	install -m 644 sql/* $(PREFIX)/share/aepg/sql/
+	install -d $(PREFIX)/share/aepg/data
 	install -m 644 data/* $(PREFIX)/share/aepg/data/
+
+## Rewrite the README's generated tables (options, exit statuses) from the code.
+docs:
+	scripts/generate-docs.sh
 
 clean:
 	rm -rf .build
 
-## Install sql/ as a PostgreSQL extension on this machine (CREATE EXTENSION aepg); needs write access to the server's sharedir.
-install-extension:
-	install -m 644 sql/aepg.control sql/aepg--*.sql "$$(pg_config --sharedir)/extension/"
+## Install the extension files on this machine (CREATE EXTENSION aepg); needs write access to the server's sharedir.
+install-extension: release
+	.build/release/aepg extension --out "$$(pg_config --sharedir)/extension"

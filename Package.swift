@@ -22,7 +22,10 @@ let package = Package(
         .target(name: "AEPG", dependencies: [
             "Learn", "PGClient",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], plugins: ["EmbedSQL"]),
+        // sql/ compiled into AEPG, so the binary carries its schema.
+        .executableTarget(name: "embed-sql"),
+        .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["embed-sql"]),
         .executableTarget(name: "aepg", dependencies: [
             "AEPG",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,33 +13,20 @@ struct AEPGCommand: ParsableCommand {
             Connect with --db CONNINFO, DATABASE_URL, or the libpq PG* variables.
             Start with `aepg demo`, which needs no database.
             """,
-        version: "0.2.0",
-        subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Report.self, Worker.self, List.self, Show.self, Drop.self])
+        version: SchemaInstaller.version,
+        subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Report.self, Worker.self, List.self, Show.self, Drop.self,
+                      Extension.self, Docs.self])
 
     static func main() {
         LoggingSystem.bootstrap(PlainLogHandler.init)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try TrainFlags.carry(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as AEPGError {
             printError(error.description)
-            Foundation.exit(ExitStatus.code(for: error))
+            Foundation.exit(error.code.exitStatus.rawValue)
         } catch {
             exit(withError: error)
-        }
-    }
-}
-
-/// Exit statuses scripts can branch on (sysexits.h values).
-enum ExitStatus {
-    /// 64 usage, 65 bad data, 69 unavailable (database), 75 busy (try again later), 1 otherwise.
-    static func code(for error: AEPGError) -> Int32 {
-        switch error.code {
-        case .invalidName, .invalidOption, .unknownTable, .unknownColumn, .unsupportedType, .unknownModel: return 64
-        case .badData, .notEnoughRows: return 65
-        case .database, .schemaMissing: return 69
-        case .busy: return 75
-        default: return 1
         }
     }
 }

@@ -38,7 +38,7 @@ final class BadInputTests: DatabaseTestCase {
         assertFails(.notEnoughRows, containing: "has no rows") { try train(table: "empty", label: nil) }
         try connection.execute("CREATE TABLE one (id int PRIMARY KEY, a float8, b float8)")
         try connection.execute("INSERT INTO one VALUES (1, 2, 3)")
-        assertFails(.notEnoughRows, containing: "fewer than --clusters 3") { try train(table: "one", label: nil) }
+        assertFails(.notEnoughRows, containing: "fewer than clusters 3") { try train(table: "one", label: nil) }
         var options = Self.fast
         options.clusters = 1
         let summary = try train(table: "one", label: nil, options: options)
@@ -106,10 +106,10 @@ final class BadInputTests: DatabaseTestCase {
     func testInvalidOptionsAreRejectedBeforeReadingData() {
         var options = Self.fast
         options.validation = 1.5
-        assertFails(.invalidOption, containing: "--validation") { try train(options: options) }
+        assertFails(.invalidOption, containing: "validation must be in [0, 1), not 1.5") { try train(options: options) }
         options = Self.fast
         options.trainOn = .normal
-        assertFails(.invalidOption, containing: "needs --label") { try train(label: nil, options: options) }
+        assertFails(.invalidOption, containing: "train_on normal needs a label column") { try train(label: nil, options: options) }
     }
 }
 

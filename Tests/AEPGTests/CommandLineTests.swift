@@ -1,3 +1,4 @@
+import AEPG
 import Foundation
 import PGClient
 import TestSupport
@@ -74,7 +75,7 @@ final class CommandLineTests: DatabaseTestCase {
         XCTAssertTrue(missing.stderr.contains("does not exist"), missing.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM points"), 400, "nothing was dropped")
         let both = try aepg("train", "m", "--db", conninfo, "--threshold-sigma", "2", "--contamination", "0.1")
-        XCTAssertNotEqual(both.status, 0)
+        XCTAssertEqual(both.status, 64)
         XCTAssertTrue(both.stderr.contains("either --threshold-sigma or --contamination"), both.stderr)
         let unknown = try aepg("score", "nosuchmodel", "--db", conninfo)
         XCTAssertEqual(unknown.status, 64)
@@ -86,11 +87,35 @@ final class CommandLineTests: DatabaseTestCase {
 
     func testHelpListsEveryTrainingFlag() throws {
         let help = try aepg("train", "--help")
-        for flag in ["--table", "--key", "--features", "--exclude", "--name", "--label", "--hidden", "--latent", "--activation",
-                     "--optimizer", "--learning-rate", "--batch-size", "--epochs", "--validation", "--patience", "--seed",
-                     "--clusters", "--threshold-sigma", "--contamination", "--train-on", "--db"] {
-            XCTAssertTrue(help.stdout.contains(flag), "aepg train --help lacks \(flag)")
+        let definitionFlags = ["--table", "--key", "--features", "--exclude", "--name", "--label", "--db"]
+        for flag in definitionFlags + TrainOptionCatalog.all.map(\.flag) {
+            XCTAssertTrue(help.stdout.contains(flag + " "), "aepg train --help lacks \(flag)")
         }
+        XCTAssertEqual(TrainOptionCatalog.all.count, 32)
+    }
+
+    /// The binary carries its SQL: copied alone into an empty folder it installs the schema,
+    /// trains and scores, with no sql/ folder anywhere near it.
+    func testTheBinaryRunsAloneFromAnEmptyFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let binary = folder.appendingPathComponent("aepg")
+        try FileManager.default.copyItem(at: CommandLineRunner.executable, to: binary)
+        func alone(_ arguments: String...) throws -> CommandLineRunner.Outcome {
+            try CommandLineRunner.run(arguments, executable: binary, directory: folder, environment: ["AEPG_SHARE": ""])
+        }
+        let initialized = try alone("init", "--db", conninfo)
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        XCTAssertEqual(initialized.stdout, "aepg schema \(SchemaInstaller.version) is installed\n")
+        let trained = try alone("train", "--db", conninfo, "--table", "points", "--key", "id", "--exclude", "label",
+                                "--name", "alone", "--epochs", "2", "--time-limit", "60")
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        try connection.execute("INSERT INTO points SELECT id + 100000, a, b, c, d, label FROM points WHERE id <= 10")
+        let scored = try alone("score", "alone", "--db", conninfo)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertEqual(scored.stdout, "scored 10 rows\n")
+        XCTAssertEqual(try connection.execute("SELECT options->>'time_limit' FROM aepg.versions WHERE model = 'alone'").string(0, 0), "60")
     }
 
     /// Starts a long training and waits until it has finished `epochs` epochs.

@@ -42,7 +42,7 @@ final class ModelFamilyTests: DatabaseTestCase {
             try assertSQLAndRescoreAgree(model)
         }
         XCTAssertEqual(try train("dflt", options: options { $0.kind = .denoising }).options.noise, .gaussian(0.2))
-        assertFails(.invalidOption, containing: "--noise needs --kind denoising") {
+        assertFails(.invalidOption, containing: "noise needs kind denoising") {
             try train("bad", options: options { $0.kind = .dense; $0.noise = .mask(0.1) })
         }
     }
@@ -64,7 +64,7 @@ final class ModelFamilyTests: DatabaseTestCase {
             """)
         XCTAssertEqual(gaps.int(0, 0), 400, "the KL term adds to every row's score")
         XCTAssertEqual(gaps.int(0, 1), 0)
-        assertFails(.invalidOption, containing: "--score elbo needs --kind variational") {
+        assertFails(.invalidOption, containing: "score elbo needs kind variational") {
             try train("bad", options: options { $0.score = .elbo })
         }
     }

@@ -6,32 +6,41 @@ import XCTest
 
 /// Installing the schema: `aepg init`, `CREATE EXTENSION aepg`, and a connection that dies.
 final class SchemaTests: DatabaseTestCase {
+    /// CREATE EXTENSION from the files `aepg extension` writes gives the catalog `aepg init` gives;
+    /// an extension created at the released 0.2.0 is updated by aepg itself to the same catalog.
     func testCreateExtensionInstallsTheSameSchema() throws {
         let sharedir = try connection.execute("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'").string(0, 0)!
         let extensionDir = URL(fileURLWithPath: sharedir).appendingPathComponent("extension")
         guard FileManager.default.isWritableFile(atPath: extensionDir.path) else {
             throw XCTSkip("\(extensionDir.path) is not writable; `make install-extension` as root installs the extension files")
         }
-        for file in ["aepg.control", "aepg--0.1.0.sql", "aepg--0.1.0--0.2.0.sql"] {
-            let target = extensionDir.appendingPathComponent(file)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(at: TestDatabase.repositoryRoot.appendingPathComponent("sql/\(file)"), to: target)
+        for (name, text) in try ExtensionFiles.all() {
+            try text.write(to: extensionDir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
+        // The released 0.2.0 install script, as `make install-extension` of aepg 0.2.0 left it.
+        try Self.fixture("schema-0.2.0.sql").write(to: extensionDir.appendingPathComponent("aepg--0.2.0.sql"), atomically: true, encoding: .utf8)
+        let expected = try Self.catalogSummary(connection)
+
         let fresh = try PGConnection(try TestDatabase.fresh("aepg_extension"))
         defer { TestDatabase.drop("aepg_extension") }
-        // Created at the old version, then updated by aepg itself, as an existing installation would be.
-        try fresh.execute("CREATE EXTENSION aepg VERSION '0.1.0'")
-        try SchemaInstaller.install(on: fresh)
-        XCTAssertEqual(try fresh.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'").string(0, 0), "0.2.0")
-        XCTAssertEqual(try fresh.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 4,
+        try fresh.execute("CREATE EXTENSION aepg")
+        XCTAssertEqual(try Self.catalogSummary(fresh), expected, "CREATE EXTENSION and aepg init give the same catalog")
+        XCTAssertEqual(try fresh.execute("SELECT count(*) FROM aepg.option_keys").int(0, 0), TrainOptionCatalog.all.count)
+
+        let updated = try PGConnection(try TestDatabase.fresh("aepg_extension_update"))
+        defer { TestDatabase.drop("aepg_extension_update") }
+        try updated.execute("CREATE EXTENSION aepg VERSION '0.2.0'")
+        try SchemaInstaller.install(on: updated)
+        XCTAssertEqual(try updated.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'").string(0, 0), SchemaInstaller.version)
+        XCTAssertEqual(try Self.catalogSummary(updated), expected, "an updated extension has the catalog of a new one")
+        XCTAssertEqual(try updated.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 4,
                        "the catalog tables are marked for pg_dump")
-        try SchemaInstaller.install(on: fresh)  // aepg init leaves an up-to-date extension alone
-        try fresh.execute("CREATE TABLE t AS SELECT i AS id, sin(i) AS a, cos(i) AS b FROM generate_series(1, 50) i")
+        try updated.execute("CREATE TABLE t AS SELECT i AS id, sin(i) AS a, cos(i) AS b FROM generate_series(1, 50) i")
         let name = try ModelName("ext")
         let summary = try TrainPipeline(model: name, definition: ModelDefinition(name: name, source: "t", keyColumn: "id", options: Self.fast),
-                                        logger: quiet).run(on: fresh)
+                                        logger: quiet).run(on: updated)
         XCTAssertEqual(summary.rows, 50)
-        XCTAssertEqual(try fresh.execute("SELECT count(*) FROM aepg.ext_flags").int(0, 0), 50)
+        XCTAssertEqual(try updated.execute("SELECT count(*) FROM aepg.ext_flags").int(0, 0), 50)
     }
 
     func testADroppedConnectionGivesAClearErrorAndChangesNothing() throws {
@@ -46,23 +55,89 @@ final class SchemaTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 400)
     }
 
-    /// A database set up by aepg 0.1 (its script alone) with a trained model is upgraded in
-    /// place by the next aepg command: the model keeps its results and gains the new column.
-    func testUpgradesA010Schema() throws {
-        let old = try PGConnection(try TestDatabase.fresh("aepg_upgrade"))
-        defer { TestDatabase.drop("aepg_upgrade") }
-        let script = try String(contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("sql/aepg--0.1.0.sql"), encoding: .utf8)
-        try old.executeScript(script.split(separator: "\n").filter { !$0.hasPrefix("\\") }.joined(separator: "\n"))
-        try old.execute("CREATE TABLE t (id int PRIMARY KEY, a float8)")
-        try old.execute("INSERT INTO aepg.models (name, source, key_column) VALUES ('m', 't', 'id')")
-        try old.execute("SELECT aepg.prepare_results('m')")
-        try old.execute("INSERT INTO aepg.m_results (id, version, latent, score) VALUES (1, 1, '{0}', 0.5)")
-        XCTAssertEqual(try old.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0), "0.1.0")
+    /// A database set up by each released aepg (its install script alone) with a model is upgraded
+    /// in place by the next aepg command: `pg_dump --schema-only` of the catalog then equals a
+    /// new install's, and the model keeps its results.
+    func testUpgradesEveryReleasedSchemaToTheCurrentCatalog() throws {
+        let expected = try Self.catalogDump(conninfo)
+        for old in ["0.1.0", "0.2.0"] {
+            let database = "aepg_upgrade_" + old.replacingOccurrences(of: ".", with: "_")
+            let oldConninfo = try TestDatabase.fresh(database)
+            defer { TestDatabase.drop(database) }
+            let db = try PGConnection(oldConninfo)
+            try db.executeScript(try Self.fixture("schema-\(old).sql"))
+            XCTAssertEqual(try db.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0), old)
+            try SchemaInstaller.ensureInstalled(on: db)  // what train, score and worker do first
+            XCTAssertEqual(try db.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0), SchemaInstaller.version)
+            let dump = try Self.catalogDump(oldConninfo)
+            XCTAssertEqual(dump, expected, "schema \(old) upgraded differs from a new install:\n" + Self.difference(dump, expected))
 
-        try SchemaInstaller.ensureInstalled(on: old)  // what train, score and worker do first
-        XCTAssertEqual(try old.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0), "0.2.0")
-        XCTAssertEqual(try old.execute("SELECT score FROM aepg.m_results WHERE id = 1").double(0, 0), 0.5)
-        XCTAssertEqual(try old.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'aepg.m_results'::regclass AND attname = 'confidence'").int(0, 0), 1)
-        try SchemaInstaller.install(on: old)  // and again: nothing to do, nothing breaks
+            try db.execute("CREATE TABLE t (id int PRIMARY KEY, a float8)")
+            try db.execute("INSERT INTO aepg.models (name, source, key_column) VALUES ('m', 't', 'id')")
+            try db.execute("SELECT aepg.prepare_results('m')")
+            try db.execute("INSERT INTO aepg.m_results (id, version, latent, score, confidence) VALUES (1, 1, '{0}', 0.5, 0.9)")
+            let withModel = try Self.catalogDump(oldConninfo)
+            try SchemaInstaller.install(on: db)  // and again: nothing to do, nothing lost
+            XCTAssertEqual(try db.execute("SELECT score FROM aepg.m_results WHERE id = 1").double(0, 0), 0.5)
+            XCTAssertEqual(try Self.catalogDump(oldConninfo), withModel, "a second install changes nothing")
+        }
+    }
+
+    /// A released schema's install script, kept in Tests/Fixtures.
+    static func fixture(_ name: String) throws -> String {
+        try String(contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("Tests/Fixtures/\(name)"), encoding: .utf8)
+    }
+
+    /// `pg_dump --schema-only` of schema aepg, without the catalog rows and the dump's own header.
+    static func catalogDump(_ conninfo: String) throws -> String {
+        let bin = ProcessInfo.processInfo.environment["AEPG_PG_BIN"].map { $0 + "/pg_dump" } ?? "/usr/bin/pg_dump"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["--schema-only", "--schema=aepg", "--no-owner", "--no-privileges", "-d", conninfo]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "pg_dump failed")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\") }.joined(separator: "\n")
+    }
+
+    /// Every object of schema aepg with its definition, for installs pg_dump cannot show (an
+    /// extension's objects are dumped as CREATE EXTENSION).
+    static func catalogSummary(_ db: PGConnection) throws -> String {
+        try db.execute("""
+            SELECT string_agg(item, E'\\n' ORDER BY item) FROM (
+                SELECT 'function ' || p.oid::regprocedure || ': ' || pg_get_functiondef(p.oid) AS item
+                  FROM pg_proc p WHERE p.pronamespace = 'aepg'::regnamespace
+                UNION ALL
+                SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+                       || coalesce(' -- ' || col_description(c.oid, a.attnum), '')
+                  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+                 WHERE c.relnamespace = 'aepg'::regnamespace
+                UNION ALL
+                SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+                  FROM pg_constraint WHERE connamespace = 'aepg'::regnamespace
+                UNION ALL
+                SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                 WHERE c.relnamespace = 'aepg'::regnamespace
+                UNION ALL
+                SELECT 'view ' || c.relname || ': ' || pg_get_viewdef(c.oid) FROM pg_class c
+                 WHERE c.relnamespace = 'aepg'::regnamespace AND c.relkind = 'v'
+                UNION ALL
+                SELECT 'comment ' || c.relname || ': ' || obj_description(c.oid, 'pg_class') FROM pg_class c
+                 WHERE c.relnamespace = 'aepg'::regnamespace AND obj_description(c.oid, 'pg_class') IS NOT NULL
+            ) s
+            """).string(0, 0) ?? ""
+    }
+
+    /// The lines of `a` not in `b` and of `b` not in `a`, for a readable failure.
+    static func difference(_ a: String, _ b: String) -> String {
+        let left = Set(a.split(separator: "\n")), right = Set(b.split(separator: "\n"))
+        return (left.subtracting(right).map { "- \($0)" } + right.subtracting(left).map { "+ \($0)" }).sorted().joined(separator: "\n")
     }
 }

@@ -73,3 +73,43 @@ final class TrainerTests: XCTestCase {
         }
     }
 }
+
+/// `timeLimit`: training stops when the budget is spent and keeps the best weights seen.
+final class TrainerTimeLimitTests: XCTestCase {
+    func testStopsWithinTheTimeLimitAndKeepsTheBestWeights() throws {
+        var random = SeededRandom(seed: 9)
+        let rows = 20_000
+        let data = Matrix(rows: rows, columns: 32, values: (0..<(rows * 32)).map { _ in Float(random.nextGaussian()) })
+        var settings = TrainingSettings(epochs: 100_000, batchSize: 16, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.001),
+                                        loss: .mse, validationFraction: 0.1, patience: 0, seed: 1)
+        settings.timeLimit = 0.3
+        let network = Network.autoencoder(inputs: 32, hidden: [64], latent: 4, activation: .relu, seed: 1)
+        let history = try Trainer.fit(network, data: data, settings: settings)
+        XCTAssertTrue(history.stoppedAtTimeLimit)
+        XCTAssertLessThan(history.epochs.count, 100_000)
+        let best = history.epochs[history.bestEpoch - 1].validationLoss!
+        XCTAssertEqual(best, history.epochs.compactMap(\.validationLoss).min()!, "the kept epoch is the best one")
+        // The network holds the kept epoch's weights: on the validation rows (the trainer's seeded
+        // split, redone here) they give the best validation loss recorded.
+        var split = SeededRandom(seed: settings.seed)
+        var order = Array(0..<rows)
+        order.shuffle(using: &split)
+        let validation = Array(order[0..<history.validationRows])
+        let workspace = Workspace(network: network, capacity: 16)
+        let loss = Trainer.meanLoss(network, data: data, rows: validation, loss: .mse, workspace: workspace,
+                                    buffer: FloatBuffer(count: 16 * 32))
+        XCTAssertEqual(loss, best, accuracy: 1e-9 * best)
+        XCTAssertLessThan(best, history.epochs[0].validationLoss! + 1e-12)
+    }
+
+    func testWithoutALimitTrainingRunsEveryEpoch() throws {
+        var random = SeededRandom(seed: 3)
+        let data = Matrix(rows: 100, columns: 4, values: (0..<400).map { _ in Float(random.nextGaussian()) })
+        let settings = TrainingSettings(epochs: 7, batchSize: 10, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.01),
+                                        loss: .mse, validationFraction: 0.1, patience: 0, seed: 1)
+        let history = try Trainer.fit(Network.autoencoder(inputs: 4, hidden: [3], latent: 2, activation: .tanh, seed: 1),
+                                      data: data, settings: settings)
+        XCTAssertFalse(history.stoppedAtTimeLimit)
+        XCTAssertEqual(history.epochs.count, 7)
+    }
+}

@@ -15,10 +15,13 @@ public enum CommandLineRunner {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aepg")
     }
 
-    /// Starts `aepg arguments...` without waiting; output goes to files in `directory`.
-    public static func start(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
+    /// Starts `aepg arguments...` without waiting; output goes to files in `directory`, which is
+    /// also the working directory when `runIn` is set.
+    public static func start(_ arguments: [String], executable: URL = executable, directory: URL, runIn: Bool = false,
+                             environment: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = executable
+        if runIn { process.currentDirectoryURL = directory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
@@ -33,10 +36,11 @@ public enum CommandLineRunner {
         return (process, out, err)
     }
 
-    /// Runs `aepg arguments...` to completion.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let directory = FileManager.default.temporaryDirectory
-        let (process, out, err) = try start(arguments, directory: directory, environment: environment)
+    /// Runs `aepg arguments...` to completion (in `directory` when given).
+    public static func run(_ arguments: [String], executable: URL = executable, directory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> Outcome {
+        let (process, out, err) = try start(arguments, executable: executable, directory: directory ?? FileManager.default.temporaryDirectory,
+                                            runIn: directory != nil, environment: environment)
         process.waitUntilExit()
         defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
         return Outcome(status: process.terminationStatus,

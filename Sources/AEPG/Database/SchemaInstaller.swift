@@ -1,15 +1,17 @@
 import Foundation
 import PGClient
 
-/// Installs or upgrades the `aepg` schema: `sql/aepg--0.1.0.sql`, then each upgrade script
-/// `sql/aepg--<from>--<to>.sql` in turn (as `CREATE EXTENSION` does when it has no script for
-/// the newest version).
+/// Installs or upgrades the `aepg` schema from the SQL compiled into the binary (`sql/`, see
+/// `EmbeddedSQL`): the deltas in `sql/upgrades/` from the installed version on, then
+/// `sql/aepg.sql` (the current schema, every statement safe to rerun), then the option keys and
+/// the version. `ExtensionFiles` wraps the same parts into CREATE EXTENSION's scripts.
 public enum SchemaInstaller {
+    /// Every released schema version, oldest first. `sql/upgrades/<a>--<b>.sql` holds what changed
+    /// between neighbours beyond what `aepg.sql` says idempotently; it is absent when nothing did.
+    public static let history = ["0.1.0", "0.2.0", "0.3.0"]
+
     /// The schema version this binary writes.
-    public static let version = "0.2.0"
-    /// The base script's version and the upgrade steps after it, oldest first.
-    static let base = "0.1.0"
-    static let upgrades = ["0.2.0"]
+    public static var version: String { history[history.count - 1] }
 
     /// Installs or upgrades the schema (idempotent). When the database has aepg as an extension
     /// (`CREATE EXTENSION aepg`) it is updated with `ALTER EXTENSION aepg UPDATE`.
@@ -23,40 +25,59 @@ public enum SchemaInstaller {
                     if installed != version { try connection.execute("ALTER EXTENSION aepg UPDATE TO '\(version)'") }
                     return
                 }
-                var current: String
-                if let installed = try installedVersion(on: connection) {
-                    current = installed
-                } else {
-                    try connection.executeScript(try script("sql/aepg--\(base).sql"))
-                    current = base
-                }
-                // Numeric comparison, so that 0.10.0 comes after 0.9.0.
-                for next in upgrades where next.compare(current, options: .numeric) == .orderedDescending {
-                    try connection.executeScript(try script("sql/aepg--\(current)--\(next).sql"))
-                    current = next
-                }
+                try connection.executeScript(try script(from: try installedVersion(on: connection)))
+                try connection.execute("SELECT aepg.set_option_keys($1::jsonb)", [try optionKeysJSON()])
+                try connection.execute("""
+                    INSERT INTO aepg.meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                    """, [version])
             }
         } catch let error as PGError {
             throw AEPGError.database(error, while: "installing the aepg schema")
         }
     }
 
-    /// A script without its psql meta-commands (the `\echo ... \quit` guard for extension scripts).
-    private static func script(_ path: String) throws -> String {
-        try ResourceLocator.text(path).split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("\\") }.joined(separator: "\n")
+    /// The deltas after `installed` (none for a new install), then the current schema.
+    static func script(from installed: String?) throws -> String {
+        var parts: [String] = []
+        if let installed {
+            guard let start = history.firstIndex(of: installed) else {
+                throw AEPGError(.schemaMissing, "the database has aepg schema \(installed), which this aepg (schema \(version)) does not know; use a newer aepg")
+            }
+            for (from, to) in zip(history[start...], history[(start + 1)...]) {
+                if let delta = EmbeddedSQL.files["upgrades/\(from)--\(to).sql"] { parts.append(delta) }
+            }
+        }
+        parts.append(try file("aepg.sql"))
+        return parts.joined(separator: "\n")
+    }
+
+    /// A file of `sql/` as compiled in.
+    static func file(_ path: String) throws -> String {
+        guard let text = EmbeddedSQL.files[path] else { throw AEPGError(.environment, "this aepg was built without sql/\(path)") }
+        return text
+    }
+
+    /// The training options for `aepg.option_keys`, as the JSON array `aepg.set_option_keys` takes.
+    static func optionKeysJSON() throws -> String {
+        struct Row: Encodable { let key: String, flag: String, default_value: JSONValue?, help: String }
+        let rows = TrainOptionCatalog.all.map {
+            Row(key: $0.key, flag: $0.flag, default_value: $0.dependsOnOthers ? nil : $0.defaultJSON, help: $0.help)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(rows), as: UTF8.self)
     }
 
     /// The schema version recorded in `aepg.meta`, nil when aepg is not installed.
     static func installedVersion(on connection: PGConnection) throws -> String? {
         guard try isInstalled(on: connection) else { return nil }
-        return try connection.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0) ?? base
+        return try connection.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0) ?? history[0]
     }
 
     /// Creates or updates the roles aepg_reader, aepg_operator and aepg_worker and their grants
     /// (`sql/aepg-roles.sql`); run by `aepg init --roles` as the schema's owner.
     public static func installRoles(on connection: PGConnection) throws {
-        let script = try ResourceLocator.text("sql/aepg-roles.sql")
+        let script = try file("aepg-roles.sql")
         do {
             try connection.transaction {
                 try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init'))")

@@ -70,7 +70,7 @@ public struct TrainPipeline {
         }
         guard options.clusters <= raw.rows else {
             throw AEPGError(.notEnoughRows,
-                "table \(source.name) has \(raw.rows) row(s), fewer than --clusters \(options.clusters); lower --clusters")
+                "table \(source.name) has \(raw.rows) row(s), fewer than \(options.name(of: \.clusters)) \(options.clusters); lower it")
         }
         logger.info("read \(raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
 
@@ -171,11 +171,11 @@ public struct TrainPipeline {
     private func trainingRows(options: ResolvedOptions, labels: [Double], rowCount: Int, label: String?) throws -> [Int]? {
         guard options.trainOn == .normal else { return nil }
         guard let label else {
-            throw AEPGError(.invalidOption, "--train-on normal needs --label COLUMN to tell normal rows (label 0) apart")
+            throw AEPGError(.invalidOption, "\(options.name(of: \.trainOn)) normal needs a label column (--label) to tell normal rows (label 0) apart")
         }
         let normal = labels.indices.filter { labels[$0] == 0 }
         guard !normal.isEmpty else {
-            throw AEPGError(.notEnoughRows, "no row has \(label) = 0, so --train-on normal has nothing to train on")
+            throw AEPGError(.notEnoughRows, "no row has \(label) = 0, so \(options.name(of: \.trainOn)) normal has nothing to train on")
         }
         return normal
     }

@@ -127,11 +127,10 @@ public struct Worker {
             return
         }
         logger.warning("job \(id) (\(kind) \(model)): \(failure.message)")
-        let busy = failure.code == .busy
-        let permanent = [.invalidName, .invalidOption, .unknownTable, .unknownColumn, .unsupportedType, .unknownModel,
-                         .noActiveVersion, .badData, .notEnoughRows].contains(failure.code)
+        let outcome = failure.code.jobOutcome
         try connection.execute("SELECT aepg.finish_job($1, $2, NULL, $3::interval, $4)",
-                               [String(id), failure.message, busy ? "2 seconds" : nil, permanent ? "true" : "false"])
+                               [String(id), failure.message, outcome == .requeue ? "2 seconds" : nil,
+                                outcome == .fail ? "true" : "false"])
     }
 }
 

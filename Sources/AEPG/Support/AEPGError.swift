@@ -5,27 +5,6 @@ import PGClient
 /// `description` never contains connection strings, passwords or feature values, so it is
 /// safe to print and log.
 public struct AEPGError: Error, CustomStringConvertible, Equatable {
-    /// A stable category, for exit codes and tests.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public var description: String { name }
-
-        public static let invalidName = Code(name: "invalidName")
-        public static let invalidOption = Code(name: "invalidOption")
-        public static let unknownTable = Code(name: "unknownTable")
-        public static let unknownColumn = Code(name: "unknownColumn")
-        public static let unsupportedType = Code(name: "unsupportedType")
-        public static let unknownModel = Code(name: "unknownModel")
-        public static let noActiveVersion = Code(name: "noActiveVersion")
-        public static let badData = Code(name: "badData")
-        public static let notEnoughRows = Code(name: "notEnoughRows")
-        public static let busy = Code(name: "busy")
-        public static let schemaMissing = Code(name: "schemaMissing")
-        public static let database = Code(name: "database")
-        public static let environment = Code(name: "environment")
-        public static let training = Code(name: "training")
-    }
-
     public var code: Code
     public var message: String
 
@@ -44,5 +23,78 @@ public struct AEPGError: Error, CustomStringConvertible, Equatable {
     /// Wraps a database error, keeping the server's message (never the connection string).
     public static func database(_ error: PGError, while doing: String) -> AEPGError {
         AEPGError(.database, "\(doing) failed: \(error)")
+    }
+}
+
+/// The process exit statuses of `aepg` (sysexits.h values where one fits).
+public enum ExitStatus: Int32, CaseIterable, Sendable {
+    case success = 0
+    case failure = 1
+    case usage = 64
+    case dataError = 65
+    case unavailable = 69
+    case tryAgain = 75
+
+    /// What the status tells a script.
+    public var meaning: String {
+        switch self {
+        case .success: return "done"
+        case .failure: return "anything else (a bug, or the machine): read the message"
+        case .usage: return "the command, an option, a name, a table or a column is wrong: fix the command"
+        case .dataError: return "the data cannot be trained on or scored as it is: fix the data"
+        case .unavailable: return "the database refused or failed: check the connection and the server"
+        case .tryAgain: return "the model is busy with another train or score: run again later"
+        }
+    }
+}
+
+/// What a worker does with a job that failed with an error.
+public enum JobOutcome: String, Sendable {
+    /// Retried with back-off while attempts remain (the database may come back).
+    case retry
+    /// Queued again in 2 seconds without counting an attempt (another job holds the model).
+    case requeue
+    /// Failed for good: the same job would fail the same way.
+    case fail
+}
+
+extension AEPGError {
+    /// A stable category: the exit status and the fate of a job follow from it, decided here only.
+    public struct Code: Hashable, Sendable, CustomStringConvertible, CaseIterable {
+        public let name: String
+        /// The process exit status for this error.
+        public let exitStatus: ExitStatus
+        /// What a worker does with a job that failed with it.
+        public let jobOutcome: JobOutcome
+
+        private init(_ name: String, _ exitStatus: ExitStatus, _ jobOutcome: JobOutcome) {
+            self.name = name
+            self.exitStatus = exitStatus
+            self.jobOutcome = jobOutcome
+        }
+
+        public var description: String { name }
+        public static func == (a: Code, b: Code) -> Bool { a.name == b.name }
+        public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+        public static let invalidName = Code("invalidName", .usage, .fail)
+        public static let invalidOption = Code("invalidOption", .usage, .fail)
+        public static let unknownTable = Code("unknownTable", .usage, .fail)
+        public static let unknownColumn = Code("unknownColumn", .usage, .fail)
+        public static let unsupportedType = Code("unsupportedType", .usage, .fail)
+        public static let unknownModel = Code("unknownModel", .usage, .fail)
+        public static let noActiveVersion = Code("noActiveVersion", .failure, .fail)
+        public static let badData = Code("badData", .dataError, .fail)
+        public static let notEnoughRows = Code("notEnoughRows", .dataError, .fail)
+        public static let busy = Code("busy", .tryAgain, .requeue)
+        public static let schemaMissing = Code("schemaMissing", .unavailable, .retry)
+        public static let database = Code("database", .unavailable, .retry)
+        public static let environment = Code("environment", .failure, .retry)
+        public static let training = Code("training", .failure, .retry)
+
+        public static let allCases: [Code] = [
+            invalidName, invalidOption, unknownTable, unknownColumn, unsupportedType, unknownModel, noActiveVersion,
+            badData, notEnoughRows, busy, schemaMissing, database, environment, training,
+        ]
     }
 }

@@ -1,33 +1,36 @@
 import Foundation
 
-/// Finds the files aepg ships beside its binary: `sql/` (the schema) and `data/` (the demo sample).
+/// Finds the demo's data (`data/`: the credit-card sample and its table), the one thing aepg
+/// does not carry in its binary (the schema is compiled in, see `EmbeddedSQL`).
 ///
 /// Looked for, in order: `$AEPG_SHARE`; the first ancestor of the executable's folder that holds
-/// `sql/aepg.control` (a source checkout, `.build/release/aepg`); `<prefix>/share/aepg` for
-/// an executable in `<prefix>/bin` (the Docker image, `make install`).
+/// `data/creditcard_sample.sql` (a source checkout, `.build/release/aepg`); `<prefix>/share/aepg`
+/// for an executable in `<prefix>/bin` (the Docker image, `make install`).
 public enum ResourceLocator {
-    /// The folder that holds `sql/` and `data/`.
+    private static let marker = "data/creditcard_sample.sql"
+
+    /// The folder that holds `data/`.
     public static func shareDirectory() throws -> URL {
         let fm = FileManager.default
-        func holdsSchema(_ url: URL) -> Bool { fm.fileExists(atPath: url.appendingPathComponent("sql/aepg.control").path) }
+        func holdsData(_ url: URL) -> Bool { fm.fileExists(atPath: url.appendingPathComponent(marker).path) }
         if let override = ProcessInfo.processInfo.environment["AEPG_SHARE"], !override.isEmpty {
             let url = URL(fileURLWithPath: override)
-            if holdsSchema(url) { return url }
-            throw AEPGError(.environment, "AEPG_SHARE=\(override) does not contain sql/aepg.control")
+            if holdsData(url) { return url }
+            throw AEPGError(.environment, "AEPG_SHARE=\(override) does not contain \(marker)")
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = executable.deletingLastPathComponent()
         let installed = folder.deletingLastPathComponent().appendingPathComponent("share/aepg")
         while folder.path != "/" {
-            if holdsSchema(folder) { return folder }
+            if holdsData(folder) { return folder }
             folder = folder.deletingLastPathComponent()
         }
-        if holdsSchema(installed) { return installed }
+        if holdsData(installed) { return installed }
         throw AEPGError(.environment,
-            "cannot find aepg's sql/ folder next to \(executable.path); set AEPG_SHARE to the folder that contains sql/ and data/")
+            "cannot find the demo's data/ folder near \(executable.path); set AEPG_SHARE to the folder that contains data/ (a checkout of aepg)")
     }
 
-    /// Contents of a file under the share folder, e.g. `sql/aepg--0.1.0.sql`.
+    /// Contents of a file under the share folder, e.g. `data/creditcard_sample.sql`.
     public static func text(_ relativePath: String) throws -> String {
         let url = try shareDirectory().appendingPathComponent(relativePath)
         do { return try String(contentsOf: url, encoding: .utf8) } catch {

@@ -19,7 +19,7 @@ public enum KMeansError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .tooFewPoints(let points, let clusters):
-            return "cannot form \(clusters) clusters from \(points) rows; lower --clusters to at most \(points)"
+            return "cannot form \(clusters) clusters from \(points) rows; lower the number of clusters to at most \(points)"
         }
     }
 }

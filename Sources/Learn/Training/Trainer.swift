@@ -17,6 +17,8 @@ public struct TrainingSettings: Equatable, Sendable {
     public var regularization: Regularization = .none
     /// Corruption of the training input for a denoising autoencoder; nil trains on clean input.
     public var noise: InputNoise?
+    /// Seconds of training at most; when spent, training stops mid-epoch and keeps the best weights so far.
+    public var timeLimit: Double?
     public var seed: UInt64
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, loss: Loss,
@@ -46,6 +48,8 @@ public struct TrainingHistory: Codable, Equatable, Sendable {
     /// The epoch whose weights were kept (1-based).
     public var bestEpoch: Int
     public var stoppedEarly: Bool
+    /// Training ran out of its time limit (the last epoch may be partial).
+    public var stoppedAtTimeLimit: Bool = false
     public var trainingRows: Int
     public var validationRows: Int
 }
@@ -59,7 +63,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .noRows: return "there are no rows to train on"
         case .nonFinite(let epoch):
-            return "the loss became NaN or infinite in epoch \(epoch); lower --learning-rate or check the data for extreme values"
+            return "the loss became NaN or infinite in epoch \(epoch); lower the learning rate or check the data for extreme values"
         }
     }
 }
@@ -98,7 +102,8 @@ public enum Trainer {
         best.copy(from: network.parameters)
         var bestLoss = Double.infinity, bestEpoch = 0, stale = 0
         var history: [EpochReport] = []
-        var stoppedEarly = false
+        var stoppedEarly = false, stoppedAtTimeLimit = false
+        let deadline = settings.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(min($0, 1e9) * 1e9) }
 
         // Narrow networks train faster with single-threaded BLAS (see BLASThreads); wide ones
         // split each batch across threads, each with single-threaded BLAS (see GradientStep).
@@ -126,13 +131,17 @@ public enum Trainer {
                     optimizer.update(parameters: network.parameters, gradients: step.gradients)
                     lossSum += loss * Double(count)
                     start += count
+                    if let deadline, DispatchTime.now().uptimeNanoseconds >= deadline {
+                        stoppedAtTimeLimit = true
+                        break
+                    }
                 }
-                let trainingLoss = lossSum / Double(training.count)
+                let trainingLoss = lossSum / Double(start)
                 let validationLoss = validation.isEmpty ? nil
                     : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: step.workspace, buffer: input)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
-                                         seconds: seconds, samplesPerSecond: Double(training.count) / max(seconds, 1e-9))
+                                         seconds: seconds, samplesPerSecond: Double(start) / max(seconds, 1e-9))
                 history.append(report)
                 progress(report)
                 let monitored = validationLoss ?? trainingLoss
@@ -144,6 +153,7 @@ public enum Trainer {
                     bestEpoch = epoch
                     best.copy(from: network.parameters)
                 }
+                if stoppedAtTimeLimit { break }
                 if enoughProgress {
                     stale = 0
                 } else {
@@ -156,6 +166,7 @@ public enum Trainer {
             }
             network.parameters.copy(from: best)
             return TrainingHistory(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
+                                   stoppedAtTimeLimit: stoppedAtTimeLimit,
                                    trainingRows: training.count, validationRows: validation.count)
         }
     }

@@ -6,7 +6,8 @@ import Logging
 /// `aepg demo`: the whole product on a private PostgreSQL and the bundled credit-card sample.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start a private PostgreSQL, load a credit-card sample, train and show the flagged rows.")
+        abstract: "Start a private PostgreSQL, load a credit-card sample, train and show the flagged rows.",
+        discussion: TrainFlags.help)
 
     @Option(help: "Folder for the private PostgreSQL (default: $AEPG_HOME or ./.aepg).")
     var home: String?
@@ -17,7 +18,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         let folder = home ?? ProcessInfo.processInfo.environment["AEPG_HOME"] ?? ".aepg"
         let url = URL(fileURLWithPath: folder).standardizedFileURL
-        let demo = AEPG.Demo(home: url, overrides: flags.options, logger: Logger(label: "aepg"))
+        let demo = AEPG.Demo(home: url, overrides: try flags.options, logger: Logger(label: "aepg"))
         if stop {
             try demo.postgres.stop()
             print("stopped the PostgreSQL under \(demo.postgres.home.path)")

@@ -11,7 +11,8 @@ struct Train: ParsableCommand {
             Define and train:  aepg train --table public.transactions --key id --exclude time --label class --name fraud
             Retrain (cron):    aepg train fraud
             Flags given when retraining override the stored options for that run and are recorded in the new version.
-            """)
+
+            """ + TrainFlags.help)
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -51,14 +52,15 @@ struct Train: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "aepg")
         let modelName = try ModelName(name ?? model ?? "")
+        let given = try flags.options
         var definition: ModelDefinition?
         if let table, let key {
             definition = ModelDefinition(name: modelName, source: table, keyColumn: key,
                                          features: features.map(splitList), exclude: exclude.map(splitList) ?? [],
-                                         labelColumn: label, options: flags.options)
+                                         labelColumn: label, options: given)
         }
         let pipeline = TrainPipeline(model: modelName, definition: definition,
-                                     overrides: definition == nil ? flags.options : TrainOptions(), logger: logger)
+                                     overrides: definition == nil ? given : TrainOptions(), logger: logger)
         let summary = try pipeline.run(on: try connection.connect())
         print(TrainReport(summary: summary).text)
     }

@@ -1,15 +1,14 @@
--- aepg 0.1.0: the catalog the aepg worker writes and the functions that shape each model's
--- results table and views. Installed by `aepg init` (any PostgreSQL 13+, managed ones too) or
--- by CREATE EXTENSION aepg where the extension files are installed. Safe to run again.
-
-\echo Use "CREATE EXTENSION aepg" or "aepg init" to load this file. \quit
+-- aepg: the catalog the aepg worker writes and the functions that shape each model's results
+-- table and views. This file is the schema as it is now: `aepg init` runs it (after the deltas in
+-- upgrades/ when the database has an older schema), and `aepg extension` wraps it into the
+-- versioned scripts of CREATE EXTENSION aepg. Every statement is safe to run again.
 
 CREATE SCHEMA IF NOT EXISTS aepg;
 COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
 
 -- One row per model: what to read and how to train it.
 CREATE TABLE IF NOT EXISTS aepg.models (
-    name            text PRIMARY KEY CHECK (name ~ '^[a-z_][a-z0-9_]{0,39}$'),
+    name            text PRIMARY KEY CHECK (name ~ '^[a-z_][a-z0-9_]{0,39}$'),  -- the one rule for model names
     source          regclass NOT NULL,
     key_column      text NOT NULL,
     features        text[],                      -- NULL: every numeric column but key, label, exclude
@@ -42,6 +41,8 @@ CREATE TABLE IF NOT EXISTS aepg.versions (
     trained_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (model, version)
 );
+COMMENT ON COLUMN aepg.versions.preprocessing IS
+    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"inputs":[..],"encoding":{..}}; 0.1.0 versions have "mean" for "center"';
 COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
 
 -- Weights and biases, readable from SQL (weights are inputs x outputs, row-major).
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS aepg.layers (
     model       text NOT NULL,
     version     integer NOT NULL,
     layer       integer NOT NULL,
-    role        text NOT NULL CHECK (role IN ('encoder', 'decoder')),
+    role        text NOT NULL CONSTRAINT layers_role_check CHECK (role IN ('encoder', 'decoder', 'cluster_encoder')),
     inputs      integer NOT NULL,
     outputs     integer NOT NULL,
     activation  text NOT NULL,
@@ -59,6 +60,7 @@ CREATE TABLE IF NOT EXISTS aepg.layers (
     FOREIGN KEY (model, version) REFERENCES aepg.versions (model, version) ON DELETE CASCADE
 );
 COMMENT ON TABLE aepg.layers IS 'aepg network layers per version: weights (inputs x outputs, row-major) and bias';
+COMMENT ON COLUMN aepg.layers.role IS 'encoder and decoder: the autoencoder; cluster_encoder: the encoder fine-tuned by deep embedded clustering';
 
 -- Quality of a version against a label column, one row per `aepg evaluate` run.
 CREATE TABLE IF NOT EXISTS aepg.evaluations (
@@ -76,8 +78,25 @@ CREATE TABLE IF NOT EXISTS aepg.meta (
     key    text PRIMARY KEY,
     value  text NOT NULL
 );
-INSERT INTO aepg.meta VALUES ('schema_version', '0.1.0')
-    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+
+-- The training options create_model accepts, written by `aepg init` (and into the extension's
+-- install script) from the declarations the worker reads its options with.
+CREATE TABLE IF NOT EXISTS aepg.option_keys (
+    key            text PRIMARY KEY,
+    flag           text NOT NULL,    -- the same option on aepg's command line
+    default_value  jsonb,            -- NULL when the default depends on other options
+    help           text NOT NULL
+);
+COMMENT ON TABLE aepg.option_keys IS 'aepg training options: the keys of create_model''s options and of train jobs';
+
+-- Replaces the option list with the one given as a JSON array of {key, flag, default_value, help}.
+CREATE OR REPLACE FUNCTION aepg.set_option_keys(p_options jsonb)
+RETURNS void LANGUAGE sql AS $$
+    DELETE FROM aepg.option_keys;
+    INSERT INTO aepg.option_keys (key, flag, default_value, help)
+    SELECT o.key, o.flag, o.default_value, o.help
+      FROM jsonb_to_recordset(p_options) AS o(key text, flag text, default_value jsonb, help text);
+$$;
 
 -- Installed as an extension, the catalog's rows are user data: pg_dump must keep them.
 -- (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
@@ -118,8 +137,7 @@ COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; rai
 -- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
 -- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
 
--- Creates (or, when the source key changed type, recreates) aepg.<model>_results:
--- one row per (version, key) with the latent vector, cluster, distance, score and top features.
+-- Results gain the soft-assignment confidence of deep embedded clustering (NULL for k-means).
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
 RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -148,17 +166,18 @@ BEGIN
              latent real[] NOT NULL,
              cluster integer,
              distance real,
+             confidence real,
              score double precision NOT NULL,
              top_features text[],
              PRIMARY KEY (version, %I))',
         results, m.key_column, key_type, m.key_column);
+    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', results);
     RETURN results::regclass;
 END
 $$;
 COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
 
--- (Re)creates the views of a model. They always show the active version, so switching
--- aepg.models.active_version switches every view at once.
+-- The clusters view shows the confidence; the rest of refresh_views is as in 0.1.0.
 CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -176,7 +195,6 @@ BEGIN
                    aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
                    aepg.object_name(p_model, 'cluster_profile'));
 
-    -- The active version of this model, as a join condition on r.version.
     active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
          JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
 
@@ -192,21 +210,27 @@ BEGIN
 
     EXECUTE format(
         'CREATE VIEW %s AS
-         SELECT r.%I, r.cluster, r.distance, r.latent
+         SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
            FROM %s r
            %s',
         aepg.object_name(p_model, 'clusters'), m.key_column, results, active);
     EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
-                   'cluster label and latent vector of every scored row (active version)');
+                   'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)');
 
+    -- Numeric features only: text (categorical) features have no mean.
     SELECT string_agg(format('avg(s.%I::double precision) AS %I', f, 'mean_' || f), E',\n                ' ORDER BY o)
-      INTO means FROM unnest(features) WITH ORDINALITY AS t(f, o);
+      INTO means
+      FROM unnest(features) WITH ORDINALITY AS t(f, o)
+      JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
+     WHERE a.atttypid IN ('bool'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                          'float4'::regtype, 'float8'::regtype, 'numeric'::regtype);
     EXECUTE format(
         'CREATE VIEW %s AS
          SELECT r.cluster,
                 count(*) AS rows,
                 avg(r.score) AS mean_score,
-                avg((r.score > v.threshold)::int)::double precision AS share_flagged%s
+                avg((r.score > v.threshold)::int)::double precision AS share_flagged,
+                avg(r.confidence)::double precision AS mean_confidence%s
            FROM %s r
            JOIN %s s ON s.%I = r.%I
            %s
@@ -216,7 +240,7 @@ BEGIN
         CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
         results, m.source, m.key_column, m.key_column, active);
     EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
-                   'per cluster: rows, mean score, share flagged and feature means (active version)');
+                   'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)');
 END
 $$;
 COMMENT ON FUNCTION aepg.refresh_views(text) IS 'recreates the flags, clusters and cluster_profile views of an aepg model';
@@ -264,8 +288,29 @@ RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
 
--- Scores one feature vector with the active version of a model: the same preprocessing, network,
--- threshold and centroids as the worker, computed in double precision in PL/pgSQL.
+-- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
+CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    outputs  integer := array_length(p_bias, 1);
+    y        double precision[] := array_fill(0::float8, ARRAY[array_length(p_bias, 1)]);
+    acc      double precision;
+BEGIN
+    FOR j IN 1..outputs LOOP
+        acc := p_bias[j];
+        FOR i IN 1..array_length(x, 1) LOOP
+            acc := acc + x[i] * p_weights[(i - 1) * outputs + j];
+        END LOOP;
+        y[j] := aepg.activate_value(p_activation, acc);
+    END LOOP;
+    RETURN y;
+END
+$$;
+COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
+
+-- In-SQL scoring follows the worker for every 0.2.0 option that needs no text input: any scaler,
+-- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
+-- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                       OUT latent real[], OUT top_features text[], OUT distance real)
@@ -275,53 +320,71 @@ DECLARE
     n         integer;
     x         double precision[];
     input     double precision[];
-    y         double precision[];
-    w         real[];
-    b         real[];
-    acc       double precision;
     errors    double precision[];
     layer     record;
     best      double precision;
     d         double precision;
+    center    jsonb;
+    fill      jsonb;
+    by_mae    boolean;
+    stats     double precision[];
+    l         integer;
 BEGIN
     SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
      WHERE m.name = p_model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
     END IF;
+    IF jsonb_array_length(coalesce(v.preprocessing->'encoding'->'categorical', '[]')) > 0
+       OR jsonb_array_length(coalesce(v.preprocessing->'encoding'->'nullIndicators', '[]')) > 0 THEN
+        RAISE EXCEPTION 'aepg model "%" has categorical inputs or NULL indicators, which only the worker encodes', p_model
+              USING ERRCODE = 'feature_not_supported', HINT = 'score its rows with: aepg score ' || p_model;
+    END IF;
     n := array_length(v.features, 1);
     IF coalesce(array_length(p_features, 1), 0) <> n THEN
         RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
               coalesce(array_length(p_features, 1), 0) USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Standardize; NULL becomes the training mean (0 after scaling), as in the worker.
+    center := coalesce(v.preprocessing->'center', v.preprocessing->'mean');
+    fill := v.preprocessing->'fill';
+    by_mae := v.options->>'loss' = 'mae';
+    -- Scale; NULL becomes the training mean (scaled), as in the worker.
     FOR i IN 1..n LOOP
         IF p_features[i] = 'NaN'::float8 OR p_features[i] IN ('Infinity'::float8, '-Infinity'::float8) THEN
             RAISE EXCEPTION 'feature "%" is %', v.features[i], p_features[i] USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        x[i] := coalesce((p_features[i] - (v.preprocessing->'mean'->>(i - 1))::float8)
-                         / (v.preprocessing->'scale'->>(i - 1))::float8, 0);
+        x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
+                         (fill->>(i - 1))::float8, 0);
     END LOOP;
     input := x;
-    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version ORDER BY layer LOOP
-        w := layer.weights;
-        b := layer.bias;
-        y := array_fill(0::float8, ARRAY[layer.outputs]);
-        FOR j IN 1..layer.outputs LOOP
-            acc := b[j];
-            FOR i IN 1..layer.inputs LOOP
-                acc := acc + x[i] * w[(i - 1) * layer.outputs + j];
-            END LOOP;
-            y[j] := aepg.activate_value(layer.activation, acc);
-        END LOOP;
-        x := y;
+    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
+                  ORDER BY layer LOOP
+        -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := x::real[]; END IF;
+        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
         IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
     END LOOP;
-    SELECT array_agg((x[i] - input[i]) ^ 2 ORDER BY i) INTO errors FROM generate_series(1, n) AS i;
+    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE (x[i] - input[i]) ^ 2 END ORDER BY i)
+      INTO errors FROM generate_series(1, n) AS i;
     SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
+    IF v.options->>'score' = 'elbo' THEN
+        l := array_length(stats, 1) / 2;
+        score := score + (v.options->>'beta')::float8 / n
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - stats[j] ^ 2 - exp(stats[l + j]))) FROM generate_series(1, l) AS j);
+    END IF;
     flagged := score > v.threshold;
     SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
       FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
+    -- Deep embedded clustering: the latent space of the fine-tuned encoder.
+    IF EXISTS (SELECT 1 FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder') THEN
+        x := input;
+        FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
+                      ORDER BY layer LOOP
+            x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        END LOOP;
+        latent := x[1:array_length(v.centroids, 2)]::real[];
+    END IF;
     -- Nearest centroid (centroids is clusters x latent).
     FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
         d := 0;
@@ -349,23 +412,27 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
 
--- Defines (or redefines) a model from SQL; a worker or `aepg train NAME` trains it.
+-- create_model: text features are allowed when the options name a categorical encoding, and
+-- option keys are checked, so a misspelt option is an error instead of a silent default.
 CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
                                              exclude text[] DEFAULT NULL, label text DEFAULT NULL,
                                              options jsonb DEFAULT '{}')
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    col    text;
-    kind   text;
+    col      text;
+    kind     text;
+    unknown  text;
 BEGIN
     IF NOT has_table_privilege(source, 'SELECT') THEN
         RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
               USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
-        RAISE EXCEPTION 'model name "%" is not allowed', name
-              USING ERRCODE = 'invalid_name',
-                    HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+    SELECT string_agg(k, ', ' ORDER BY k) INTO unknown FROM jsonb_object_keys(coalesce(options, '{}')) AS k
+     WHERE NOT EXISTS (SELECT 1 FROM aepg.option_keys o WHERE o.key = k);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown option(s): %', unknown
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'options are: ' || (SELECT string_agg(o.key, ', ' ORDER BY o.key) FROM aepg.option_keys o);
     END IF;
     FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
         CONTINUE WHEN col IS NULL;
@@ -375,12 +442,14 @@ BEGIN
             RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
         END IF;
     END LOOP;
-    FOREACH col IN ARRAY coalesce(features, '{}') LOOP
+    FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
         SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
-         WHERE a.attrelid = source AND a.attname = col AND a.atttypid NOT IN (16, 20, 21, 23, 700, 701, 1700);
+         WHERE a.attrelid = source AND a.attname = col
+           AND a.atttypid NOT IN ('bool'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                                  'float4'::regtype, 'float8'::regtype, 'numeric'::regtype);
         IF kind IS NOT NULL THEN
             RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
-                  USING ERRCODE = 'datatype_mismatch';
+                  USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
         END IF;
     END LOOP;
     INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
@@ -389,6 +458,10 @@ BEGIN
        SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
            exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
            updated_at = now();
+EXCEPTION WHEN check_violation OR not_null_violation THEN
+    RAISE EXCEPTION 'model name "%" is not allowed', name
+          USING ERRCODE = 'invalid_name',
+                HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
 END
 $$;
 COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb) IS
@@ -547,3 +620,17 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
     'used by aepg worker: marks a job done, queued again (backoff) or failed';
+
+-- Existing models: their results tables and views take the current shape (a no-op on a new install).
+DO $$
+DECLARE
+    m record;
+BEGIN
+    FOR m IN SELECT name, active_version FROM aepg.models LOOP
+        IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', aepg.object_name(m.name, 'results'));
+            IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
+        END IF;
+    END LOOP;
+END
+$$;

@@ -1,0 +1,100 @@
+import Learn
+
+/// Every training option, declared once. The command-line flag is the key with dashes
+/// (`batch_size` → `--batch-size`); `aepg train --help`, validation, the key list that
+/// `aepg.create_model` checks, and the README's options table are all made from these lines.
+///
+/// Adding an option is adding a line here (and using it, as `options.<name>`); its order here is
+/// its order in help and docs. Rules that tie two options together live in `TrainOptions.resolved()`.
+public struct TrainOptionCatalog: Sendable {
+    public let kind = OptionSpec<ModelKind>(
+        "kind", default: .dense, defaultNote: "dense (denoising when --noise is given)",
+        help: "Model family: dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
+    public let hidden = OptionSpec<[Int]>(
+        "hidden", default: [16, 8], .widths(1, TrainOptionCatalog.maximumWidth),
+        help: "Encoder layer widths; the decoder mirrors them.")
+    public let latent = OptionSpec<Int>(
+        "latent", default: 3, .range(1, TrainOptionCatalog.maximumWidth),
+        help: "Width of the latent layer (the bottleneck; linear).")
+    public let activation = OptionSpec<Activation>(
+        "activation", default: .sigmoid, help: "Hidden-layer activation.")
+    public let outputActivation = OptionSpec<Activation>(
+        "output_activation", default: .linear, defaultNote: "linear (sigmoid with --scale minmax)",
+        help: "Output-layer activation.")
+    public let optimizer = OptionSpec<OptimizerKind>(
+        "optimizer", default: .adam, help: "Optimizer (sgd uses momentum 0.9).")
+    public let learningRate = OptionSpec<Double>(
+        "learning_rate", default: 0.001, .positive, help: "Optimizer step size.")
+    public let batchSize = OptionSpec<Int>(
+        "batch_size", default: 256, .range(1, 1_000_000), help: "Rows per optimizer step; capped at the number of training rows.")
+    public let epochs = OptionSpec<Int>(
+        "epochs", default: 50, .range(1, 100_000), help: "Maximum passes over the data.")
+    public let timeLimit = OptionSpec<Double?>(
+        "time_limit", default: nil, .optional(.positive),
+        help: "Seconds of training at most (for a cron window): then training stops and keeps the best weights so far.")
+    public let validation = OptionSpec<Double>(
+        "validation", default: 0.1, .fraction, help: "Share of rows held out for early stopping; 0 trains on every row.")
+    public let patience = OptionSpec<Int>(
+        "patience", default: 5, .range(0, 100_000),
+        help: "Epochs without improvement before stopping and restoring the best weights; 0 is off.")
+    public let minRelProgress = OptionSpec<Double>(
+        "min_rel_progress", default: 0, .fraction,
+        help: "An epoch must lower the best loss by this fraction to reset the patience (BigQuery ML's min_rel_progress); the best weights are kept either way.")
+    public let seed = OptionSpec<UInt64>(
+        "seed", default: 42, help: "Seed for initialisation, shuffling, dropout, noise and k-means: same seed, same data, same scores.")
+    public let loss = OptionSpec<Loss>(
+        "loss", default: .mse, help: "Reconstruction loss, which is also the per-row score (mean of the per-feature errors).")
+    public let score = OptionSpec<ScoreMethod>(
+        "score", default: .reconstruction, help: "Per-row score; elbo (variational only) adds β·KL per input.")
+    public let l1 = OptionSpec<Double>(
+        "l1", default: 0, .nonNegative, help: "L1 penalty on every layer's weights (Keras: l1·Σ|w|).")
+    public let l2 = OptionSpec<Double>(
+        "l2", default: 0, .nonNegative, help: "L2 penalty on every layer's weights (Keras: l2·Σw²).")
+    public let l1Activity = OptionSpec<Double>(
+        "l1_activity", default: 0, .nonNegative, help: "L1 penalty on the latent activations: a sparse autoencoder.")
+    public let dropout = OptionSpec<Double>(
+        "dropout", default: 0, .fraction, help: "Dropout rate on the hidden layers while training (not the latent, not the output).")
+    public let noise = OptionSpec<InputNoise?>(
+        "noise", default: nil, defaultNote: "gaussian:0.2 with --kind denoising",
+        help: "Input corruption of a denoising autoencoder: gaussian:σ adds N(0, σ²), mask:p zeroes each input with probability p.")
+    public let beta = OptionSpec<Double>(
+        "beta", default: 1, .nonNegative, help: "Weight of the KL term of a variational autoencoder.")
+    public let scale = OptionSpec<ScalingMethod>(
+        "scale", default: .standard, help: "Input scaling: standard (mean 0, sd 1), minmax ([0, 1]), robust (median, IQR) or none.")
+    public let categorical = OptionSpec<CategoricalEncoding>(
+        "categorical", default: .onehot, defaultNote: "— (text columns are features only when it is given)",
+        help: "Encode text columns as features: onehot or label.")
+    public let nullIndicators = OptionSpec<Bool>(
+        "null_indicators", default: false, help: "Add a 0/1 input per numeric column that has NULLs in training.")
+    public let cluster = OptionSpec<ClusterMethod>(
+        "cluster", default: .kmeans, help: "Clustering of the latent vectors: kmeans, or dec (deep embedded clustering).")
+    public let clusters = OptionSpec<Int>(
+        "clusters", default: 4, .range(1, 10_000), help: "Number of clusters (k-means++, 4 restarts); at most the number of rows.")
+    public let decUpdateInterval = OptionSpec<Int>(
+        "dec_update_interval", default: 140, .range(1, 1_000_000), help: "DEC: batches between recomputations of the target distribution.")
+    public let decTol = OptionSpec<Double>(
+        "dec_tol", default: 0.001, .fraction, help: "DEC: stop when fewer than this share of the rows change cluster between updates.")
+    public let thresholdSigma = OptionSpec<Double?>(
+        "threshold_sigma", default: 3, .optional(Requirement("a finite number") { $0.isFinite }),
+        help: "Flag scores above mean + k·std of the training rows' scores.")
+    public let contamination = OptionSpec<Double?>(
+        "contamination", default: nil, .optional(Requirement("in (0, 0.5)") { $0 > 0 && $0 < 0.5 }),
+        help: "Instead of --threshold-sigma: flag the top q share of training scores, e.g. 0.01.")
+    public let trainOn = OptionSpec<TrainOn>(
+        "train_on", default: .all, help: "all, or normal: fit only the rows whose label is 0 (needs a label).")
+
+    /// The widest layer accepted: a wider one would need gigabytes for a batch's activations.
+    public static let maximumWidth = 4_096
+
+    /// The catalog's one instance; options are read through key paths into it.
+    public static let shared = TrainOptionCatalog()
+
+    /// Every option in declaration order.
+    public static let all: [any AnyOptionSpec] = Mirror(reflecting: shared).children.compactMap { $0.value as? any AnyOptionSpec }
+
+    /// The option with this JSON key.
+    public static func spec(key: String) -> (any AnyOptionSpec)? { all.first { $0.key == key } }
+
+    /// The option with this flag (`--batch-size`).
+    public static func spec(flag: String) -> (any AnyOptionSpec)? { all.first { $0.flag == flag } }
+}

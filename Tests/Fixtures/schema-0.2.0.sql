@@ -1,0 +1,846 @@
+-- aepg 0.1.0: the catalog the aepg worker writes and the functions that shape each model's
+-- results table and views. Installed by `aepg init` (any PostgreSQL 13+, managed ones too) or
+-- by CREATE EXTENSION aepg where the extension files are installed. Safe to run again.
+
+
+CREATE SCHEMA IF NOT EXISTS aepg;
+COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
+
+-- One row per model: what to read and how to train it.
+CREATE TABLE IF NOT EXISTS aepg.models (
+    name            text PRIMARY KEY CHECK (name ~ '^[a-z_][a-z0-9_]{0,39}$'),
+    source          regclass NOT NULL,
+    key_column      text NOT NULL,
+    features        text[],                      -- NULL: every numeric column but key, label, exclude
+    exclude         text[] NOT NULL DEFAULT '{}',
+    label_column    text,
+    options         jsonb NOT NULL DEFAULT '{}', -- as given; unset options take the defaults
+    active_version  integer,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.models IS 'aepg models: source table, key, features and training options';
+
+-- One row per trained version, written in the same transaction as its layers and results.
+CREATE TABLE IF NOT EXISTS aepg.versions (
+    model           text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    version         integer NOT NULL,
+    options         jsonb NOT NULL,              -- every option, resolved
+    features        text[] NOT NULL,
+    preprocessing   jsonb NOT NULL,              -- {"method":"standard","mean":[...],"scale":[...]}
+    threshold       double precision NOT NULL,
+    threshold_rule  text NOT NULL,               -- 'sigma:3' or 'contamination:0.01'
+    centroids       real[],                      -- clusters x latent
+    inertia         double precision,
+    loss_history    jsonb NOT NULL,              -- [{"epoch":1,"training":..,"validation":..}, ...]
+    metrics         jsonb NOT NULL DEFAULT '{}',
+    training_rows   bigint NOT NULL,
+    scored_rows     bigint NOT NULL,
+    seconds         double precision NOT NULL,
+    stage_seconds   jsonb NOT NULL DEFAULT '{}', -- read, preprocess, train, score, cluster, write
+    trained_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, version)
+);
+COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
+
+-- Weights and biases, readable from SQL (weights are inputs x outputs, row-major).
+CREATE TABLE IF NOT EXISTS aepg.layers (
+    model       text NOT NULL,
+    version     integer NOT NULL,
+    layer       integer NOT NULL,
+    role        text NOT NULL CHECK (role IN ('encoder', 'decoder')),
+    inputs      integer NOT NULL,
+    outputs     integer NOT NULL,
+    activation  text NOT NULL,
+    weights     real[] NOT NULL,
+    bias        real[] NOT NULL,
+    PRIMARY KEY (model, version, layer),
+    FOREIGN KEY (model, version) REFERENCES aepg.versions (model, version) ON DELETE CASCADE
+);
+COMMENT ON TABLE aepg.layers IS 'aepg network layers per version: weights (inputs x outputs, row-major) and bias';
+
+-- Quality of a version against a label column, one row per `aepg evaluate` run.
+CREATE TABLE IF NOT EXISTS aepg.evaluations (
+    id       bigserial PRIMARY KEY,
+    model    text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    version  integer NOT NULL,
+    label    text NOT NULL,
+    metrics  jsonb NOT NULL,   -- roc_auc, pr_auc, precision, recall, f1, confusion counts, precision at top 1 % / 5 %
+    at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.evaluations IS 'aepg evaluations: metrics of a version against a label column';
+
+-- The installed schema version, for upgrades.
+CREATE TABLE IF NOT EXISTS aepg.meta (
+    key    text PRIMARY KEY,
+    value  text NOT NULL
+);
+INSERT INTO aepg.meta VALUES ('schema_version', '0.1.0')
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+
+-- Installed as an extension, the catalog's rows are user data: pg_dump must keep them.
+-- (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
+DO $$
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations', '');
+EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
+    NULL;
+END
+$$;
+
+-- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
+CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT format('aepg.%I', p_model || '_' || p_suffix)
+$$;
+COMMENT ON FUNCTION aepg.object_name(text, text) IS 'qualified, quoted name of a per-model object';
+
+-- The catalog row of a model, or the error every aepg function gives for an unknown one.
+CREATE OR REPLACE FUNCTION aepg.model_row(p_model text)
+RETURNS aepg.models LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN m;
+END
+$$;
+COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
+
+-- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
+-- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
+-- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
+
+-- Creates (or, when the source key changed type, recreates) aepg.<model>_results:
+-- one row per (version, key) with the latent vector, cluster, distance, score and top features.
+CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m         aepg.models;
+    key_type  text;
+    existing  text;
+    results   text := aepg.object_name(p_model, 'results');
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT format_type(a.atttypid, a.atttypmod) INTO key_type
+      FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF key_type IS NULL THEN
+        RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    SELECT format_type(a.atttypid, a.atttypmod) INTO existing
+      FROM pg_attribute a
+     WHERE a.attrelid = to_regclass(results) AND a.attname = m.key_column AND NOT a.attisdropped;
+    IF existing IS DISTINCT FROM key_type THEN
+        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', results);
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE IF NOT EXISTS %s (
+             %I %s NOT NULL,
+             version integer NOT NULL,
+             latent real[] NOT NULL,
+             cluster integer,
+             distance real,
+             score double precision NOT NULL,
+             top_features text[],
+             PRIMARY KEY (version, %I))',
+        results, m.key_column, key_type, m.key_column);
+    RETURN results::regclass;
+END
+$$;
+COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
+
+-- (Re)creates the views of a model. They always show the active version, so switching
+-- aepg.models.active_version switches every view at once.
+CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m          aepg.models;
+    features   text[];
+    results    text := aepg.object_name(p_model, 'results');
+    active     text;
+    means      text;
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT v.features INTO features FROM aepg.versions v
+     WHERE v.model = p_model AND v.version = m.active_version;
+
+    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
+                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
+                   aepg.object_name(p_model, 'cluster_profile'));
+
+    -- The active version of this model, as a join condition on r.version.
+    active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
+         JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
+
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT s.*, r.score, r.score > v.threshold AS flagged, r.cluster
+           FROM %s s
+           JOIN %s r ON r.%I = s.%I
+           %s',
+        aepg.object_name(p_model, 'flags'), m.source, results, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'flags'),
+                   'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)');
+
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT r.%I, r.cluster, r.distance, r.latent
+           FROM %s r
+           %s',
+        aepg.object_name(p_model, 'clusters'), m.key_column, results, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
+                   'cluster label and latent vector of every scored row (active version)');
+
+    SELECT string_agg(format('avg(s.%I::double precision) AS %I', f, 'mean_' || f), E',\n                ' ORDER BY o)
+      INTO means FROM unnest(features) WITH ORDINALITY AS t(f, o);
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT r.cluster,
+                count(*) AS rows,
+                avg(r.score) AS mean_score,
+                avg((r.score > v.threshold)::int)::double precision AS share_flagged%s
+           FROM %s r
+           JOIN %s s ON s.%I = r.%I
+           %s
+          GROUP BY r.cluster
+          ORDER BY r.cluster',
+        aepg.object_name(p_model, 'cluster_profile'),
+        CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
+        results, m.source, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
+                   'per cluster: rows, mean score, share flagged and feature means (active version)');
+END
+$$;
+COMMENT ON FUNCTION aepg.refresh_views(text) IS 'recreates the flags, clusters and cluster_profile views of an aepg model';
+
+-- Makes a trained version the active one; the views follow at once.
+CREATE OR REPLACE FUNCTION aepg.activate(p_model text, p_version integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.versions WHERE model = p_model AND version = p_version) THEN
+        RAISE EXCEPTION 'aepg model "%" has no version %', p_model, p_version USING ERRCODE = 'undefined_object';
+    END IF;
+    UPDATE aepg.models SET active_version = p_version, updated_at = now() WHERE name = p_model;
+    PERFORM aepg.refresh_views(p_model);
+END
+$$;
+COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of an aepg model the active one';
+
+-- Drops the views and results table of a model (its catalog rows are the caller's).
+CREATE OR REPLACE FUNCTION aepg.drop_model_objects(p_model text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
+                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
+                   aepg.object_name(p_model, 'cluster_profile'));
+    EXECUTE format('DROP TABLE IF EXISTS %s', aepg.object_name(p_model, 'results'));
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_model_objects(text) IS 'drops the results table and views of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- Managing and scoring models from SQL (no worker needed to score).
+
+-- An activation function applied to one value, as the worker applies it (Sources/Learn/Network/Activation.swift).
+CREATE OR REPLACE FUNCTION aepg.activate_value(p_activation text, x double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_activation
+        WHEN 'linear'  THEN x
+        WHEN 'relu'    THEN greatest(x, 0)
+        WHEN 'relu6'   THEN least(greatest(x, 0), 6)
+        WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
+        WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
+        WHEN 'sigmoid' THEN 1 / (1 + exp(least(-x, 700)))
+        WHEN 'tanh'    THEN tanh(x)
+    END
+$$;
+COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
+
+-- Scores one feature vector with the active version of a model: the same preprocessing, network,
+-- threshold and centroids as the worker, computed in double precision in PL/pgSQL.
+CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
+                                      OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                      OUT latent real[], OUT top_features text[], OUT distance real)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v         aepg.versions;
+    n         integer;
+    x         double precision[];
+    input     double precision[];
+    y         double precision[];
+    w         real[];
+    b         real[];
+    acc       double precision;
+    errors    double precision[];
+    layer     record;
+    best      double precision;
+    d         double precision;
+BEGIN
+    SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    n := array_length(v.features, 1);
+    IF coalesce(array_length(p_features, 1), 0) <> n THEN
+        RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
+              coalesce(array_length(p_features, 1), 0) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Standardize; NULL becomes the training mean (0 after scaling), as in the worker.
+    FOR i IN 1..n LOOP
+        IF p_features[i] = 'NaN'::float8 OR p_features[i] IN ('Infinity'::float8, '-Infinity'::float8) THEN
+            RAISE EXCEPTION 'feature "%" is %', v.features[i], p_features[i] USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        x[i] := coalesce((p_features[i] - (v.preprocessing->'mean'->>(i - 1))::float8)
+                         / (v.preprocessing->'scale'->>(i - 1))::float8, 0);
+    END LOOP;
+    input := x;
+    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version ORDER BY layer LOOP
+        w := layer.weights;
+        b := layer.bias;
+        y := array_fill(0::float8, ARRAY[layer.outputs]);
+        FOR j IN 1..layer.outputs LOOP
+            acc := b[j];
+            FOR i IN 1..layer.inputs LOOP
+                acc := acc + x[i] * w[(i - 1) * layer.outputs + j];
+            END LOOP;
+            y[j] := aepg.activate_value(layer.activation, acc);
+        END LOOP;
+        x := y;
+        IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
+    END LOOP;
+    SELECT array_agg((x[i] - input[i]) ^ 2 ORDER BY i) INTO errors FROM generate_series(1, n) AS i;
+    SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    flagged := score > v.threshold;
+    SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
+      FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
+    -- Nearest centroid (centroids is clusters x latent).
+    FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
+        d := 0;
+        FOR k IN 1..array_length(latent, 1) LOOP
+            d := d + (latent[k]::float8 - v.centroids[c][k]) ^ 2;
+        END LOOP;
+        IF best IS NULL OR d < best THEN best := d; cluster := c - 1; END IF;
+    END LOOP;
+    distance := sqrt(best);
+END
+$$;
+COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
+    'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features, distance';
+
+-- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by name.
+CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
+                                          OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                          OUT latent real[], OUT top_features text[], OUT distance real)
+LANGUAGE sql STABLE AS $$
+    SELECT s.*
+      FROM aepg.models m
+      JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
+      CROSS JOIN LATERAL aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(v.features) WITH ORDINALITY AS t(f, o) ORDER BY o)) AS s
+     WHERE m.name = p_model
+$$;
+COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
+
+-- Defines (or redefines) a model from SQL; a worker or `aepg train NAME` trains it.
+CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
+                                             exclude text[] DEFAULT NULL, label text DEFAULT NULL,
+                                             options jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    col    text;
+    kind   text;
+BEGIN
+    IF NOT has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
+        RAISE EXCEPTION 'model name "%" is not allowed', name
+              USING ERRCODE = 'invalid_name',
+                    HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
+        CONTINUE WHEN col IS NULL;
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF kind IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY coalesce(features, '{}') LOOP
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.atttypid NOT IN (16, 20, 21, 23, 700, 701, 1700);
+        IF kind IS NOT NULL THEN
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+                  USING ERRCODE = 'datatype_mismatch';
+        END IF;
+    END LOOP;
+    INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
+    VALUES (create_model.name, source, key, features, coalesce(exclude, '{}'), label, coalesce(options, '{}'))
+    ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
+       SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
+           exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
+           updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb) IS
+    'defines or redefines an aepg model; train it with aepg train NAME';
+
+-- Drops a model with its versions, layers, results and views.
+CREATE OR REPLACE FUNCTION aepg.drop_model(name text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = drop_model.name) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', name USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM aepg.drop_model_objects(name);
+    DELETE FROM aepg.models m WHERE m.name = drop_model.name;
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_model(text) IS 'drops an aepg model with its versions, results and views';
+
+-- Models with their active version's quality, and every version.
+CREATE OR REPLACE VIEW aepg.model_list AS
+SELECT m.name, m.source, m.key_column, m.label_column, m.active_version, v.trained_at, v.training_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc
+  FROM aepg.models m
+  LEFT JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version;
+COMMENT ON VIEW aepg.model_list IS 'aepg models with their active version and its quality';
+
+CREATE OR REPLACE VIEW aepg.version_list AS
+SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at, v.training_rows, v.scored_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc,
+       v.seconds, jsonb_array_length(v.loss_history) AS epochs
+  FROM aepg.versions v JOIN aepg.models m ON m.name = v.model;
+COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model';
+
+-- Realtime scoring: a trigger on the source table scores every inserted or updated row into the
+-- model's results table at once (active version), using aepg.score_row.
+CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m        aepg.models;
+    results  text;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+    IF NOT FOUND OR m.active_version IS NULL THEN
+        RETURN NULL;  -- nothing trained yet: the row is scored by the next aepg score
+    END IF;
+    results := aepg.object_name(m.name, 'results');
+    EXECUTE format(
+        'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
+         SELECT ($1).%I, $2, s.latent, s.cluster, s.distance, s.score, s.top_features FROM aepg.score_row($3, to_jsonb($1)) s
+         ON CONFLICT (version, %I) DO UPDATE
+            SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+                score = EXCLUDED.score, top_features = EXCLUDED.top_features',
+        results, m.key_column, m.key_column, m.key_column)
+    USING NEW, m.active_version, m.name;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION aepg.realtime_trigger() IS 'trigger function behind aepg.enable_realtime';
+
+CREATE OR REPLACE FUNCTION aepg.enable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    m := aepg.model_row(p_model);
+    PERFORM aepg.disable_realtime(p_model);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
+                   'aepg_realtime_' || p_model, m.source, p_model);
+END
+$$;
+COMMENT ON FUNCTION aepg.enable_realtime(text) IS 'scores every inserted or updated source row of an aepg model at once (a trigger)';
+
+CREATE OR REPLACE FUNCTION aepg.disable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    m := aepg.model_row(p_model);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
+END
+$$;
+COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- The job queue: aepg.enqueue() adds a job and wakes the workers (NOTIFY aepg_jobs); `aepg worker`
+-- takes jobs with FOR UPDATE SKIP LOCKED, so any number of workers on any number of machines share it.
+
+CREATE TABLE IF NOT EXISTS aepg.jobs (
+    id            bigserial PRIMARY KEY,
+    kind          text NOT NULL CHECK (kind IN ('train', 'score', 'evaluate')),
+    model         text NOT NULL,
+    args          jsonb NOT NULL DEFAULT '{}',
+    status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    attempts      integer NOT NULL DEFAULT 0,
+    max_attempts  integer NOT NULL DEFAULT 3,
+    run_after     timestamptz NOT NULL DEFAULT now(),
+    worker        text,                -- host and process of the worker that ran it last
+    backend_pid   integer,             -- its server process, to reclaim jobs of workers that died
+    enqueued_at   timestamptz NOT NULL DEFAULT now(),
+    started_at    timestamptz,
+    finished_at   timestamptz,
+    result        jsonb,
+    error         text
+);
+CREATE INDEX IF NOT EXISTS jobs_queued ON aepg.jobs (run_after, id) WHERE status IN ('queued', 'running');
+COMMENT ON TABLE aepg.jobs IS 'aepg job queue: train, score and evaluate requests run by aepg worker';
+
+CREATE OR REPLACE FUNCTION aepg.enqueue(kind text, model text, args jsonb DEFAULT '{}')
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = enqueue.model) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', model USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO aepg.jobs (kind, model, args) VALUES (enqueue.kind, enqueue.model, coalesce(enqueue.args, '{}'))
+    RETURNING id INTO job;
+    PERFORM pg_notify('aepg_jobs', job::text);
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION aepg.enqueue(text, text, jsonb) IS 'queues a train, score or evaluate job for aepg worker; returns its id';
+
+-- Takes the next runnable job for a worker: queued and due, or running under a worker whose
+-- server process is gone (it crashed). Returns no row when there is nothing to do.
+CREATE OR REPLACE FUNCTION aepg.claim_job(p_worker text)
+RETURNS SETOF aepg.jobs LANGUAGE sql AS $$
+    UPDATE aepg.jobs j
+       SET status = 'running', attempts = j.attempts + 1, worker = p_worker, backend_pid = pg_backend_pid(),
+           started_at = now(), finished_at = NULL, error = NULL
+     WHERE j.id = (SELECT c.id FROM aepg.jobs c
+                    WHERE c.run_after <= now()
+                      AND (c.status = 'queued'
+                           OR (c.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.backend_pid)))
+                    ORDER BY c.run_after, c.id
+                    FOR UPDATE SKIP LOCKED
+                    LIMIT 1)
+    RETURNING j.*
+$$;
+COMMENT ON FUNCTION aepg.claim_job(text) IS 'used by aepg worker: takes the next runnable job (FOR UPDATE SKIP LOCKED)';
+
+-- Records how a job ended: done; retried later (backoff) while attempts remain; failed. A
+-- retry_after (the model was busy) does not count as an attempt; a permanent error is not retried.
+CREATE OR REPLACE FUNCTION aepg.finish_job(p_id bigint, p_error text, p_result jsonb DEFAULT NULL,
+                                           p_retry_after interval DEFAULT NULL, p_permanent boolean DEFAULT false)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE aepg.jobs
+       SET status = CASE WHEN p_error IS NULL THEN 'done'
+                         WHEN p_permanent THEN 'failed'
+                         WHEN p_retry_after IS NOT NULL OR attempts < max_attempts THEN 'queued'
+                         ELSE 'failed' END,
+           attempts = CASE WHEN p_retry_after IS NOT NULL AND p_error IS NOT NULL THEN attempts - 1 ELSE attempts END,
+           run_after = now() + coalesce(p_retry_after, make_interval(secs => 5 * attempts)),
+           finished_at = now(), result = p_result, error = p_error, backend_pid = NULL
+     WHERE id = p_id
+$$;
+COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
+    'used by aepg worker: marks a job done, queued again (backoff) or failed';
+-- aepg 0.1.0 -> 0.2.0: model families (denoising, variational), scalers, categorical inputs,
+-- deep embedded clustering. Applied by `aepg init` / any aepg command on a 0.1.0 schema, or by
+-- ALTER EXTENSION aepg UPDATE. Safe to run again.
+
+
+-- Deep embedded clustering stores its fine-tuned encoder next to the autoencoder.
+ALTER TABLE aepg.layers DROP CONSTRAINT IF EXISTS layers_role_check;
+ALTER TABLE aepg.layers ADD CONSTRAINT layers_role_check CHECK (role IN ('encoder', 'decoder', 'cluster_encoder'));
+COMMENT ON COLUMN aepg.layers.role IS 'encoder and decoder: the autoencoder; cluster_encoder: the encoder fine-tuned by deep embedded clustering';
+COMMENT ON COLUMN aepg.versions.preprocessing IS
+    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"inputs":[..],"encoding":{..}}; 0.1.0 versions have "mean" for "center"';
+
+-- Results gain the soft-assignment confidence of deep embedded clustering (NULL for k-means).
+CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m         aepg.models;
+    key_type  text;
+    existing  text;
+    results   text := aepg.object_name(p_model, 'results');
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT format_type(a.atttypid, a.atttypmod) INTO key_type
+      FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF key_type IS NULL THEN
+        RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    SELECT format_type(a.atttypid, a.atttypmod) INTO existing
+      FROM pg_attribute a
+     WHERE a.attrelid = to_regclass(results) AND a.attname = m.key_column AND NOT a.attisdropped;
+    IF existing IS DISTINCT FROM key_type THEN
+        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', results);
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE IF NOT EXISTS %s (
+             %I %s NOT NULL,
+             version integer NOT NULL,
+             latent real[] NOT NULL,
+             cluster integer,
+             distance real,
+             confidence real,
+             score double precision NOT NULL,
+             top_features text[],
+             PRIMARY KEY (version, %I))',
+        results, m.key_column, key_type, m.key_column);
+    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', results);
+    RETURN results::regclass;
+END
+$$;
+
+-- The clusters view shows the confidence; the rest of refresh_views is as in 0.1.0.
+CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m          aepg.models;
+    features   text[];
+    results    text := aepg.object_name(p_model, 'results');
+    active     text;
+    means      text;
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT v.features INTO features FROM aepg.versions v
+     WHERE v.model = p_model AND v.version = m.active_version;
+
+    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
+                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
+                   aepg.object_name(p_model, 'cluster_profile'));
+
+    active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
+         JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
+
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT s.*, r.score, r.score > v.threshold AS flagged, r.cluster
+           FROM %s s
+           JOIN %s r ON r.%I = s.%I
+           %s',
+        aepg.object_name(p_model, 'flags'), m.source, results, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'flags'),
+                   'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)');
+
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
+           FROM %s r
+           %s',
+        aepg.object_name(p_model, 'clusters'), m.key_column, results, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
+                   'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)');
+
+    -- Numeric features only: text (categorical) features have no mean.
+    SELECT string_agg(format('avg(s.%I::double precision) AS %I', f, 'mean_' || f), E',\n                ' ORDER BY o)
+      INTO means
+      FROM unnest(features) WITH ORDINALITY AS t(f, o)
+      JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
+     WHERE a.atttypid IN ('bool'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                          'float4'::regtype, 'float8'::regtype, 'numeric'::regtype);
+    EXECUTE format(
+        'CREATE VIEW %s AS
+         SELECT r.cluster,
+                count(*) AS rows,
+                avg(r.score) AS mean_score,
+                avg((r.score > v.threshold)::int)::double precision AS share_flagged,
+                avg(r.confidence)::double precision AS mean_confidence%s
+           FROM %s r
+           JOIN %s s ON s.%I = r.%I
+           %s
+          GROUP BY r.cluster
+          ORDER BY r.cluster',
+        aepg.object_name(p_model, 'cluster_profile'),
+        CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
+        results, m.source, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
+                   'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)');
+END
+$$;
+
+-- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
+CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    outputs  integer := array_length(p_bias, 1);
+    y        double precision[] := array_fill(0::float8, ARRAY[array_length(p_bias, 1)]);
+    acc      double precision;
+BEGIN
+    FOR j IN 1..outputs LOOP
+        acc := p_bias[j];
+        FOR i IN 1..array_length(x, 1) LOOP
+            acc := acc + x[i] * p_weights[(i - 1) * outputs + j];
+        END LOOP;
+        y[j] := aepg.activate_value(p_activation, acc);
+    END LOOP;
+    RETURN y;
+END
+$$;
+COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
+
+-- In-SQL scoring follows the worker for every 0.2.0 option that needs no text input: any scaler,
+-- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
+-- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
+CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
+                                      OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                      OUT latent real[], OUT top_features text[], OUT distance real)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v         aepg.versions;
+    n         integer;
+    x         double precision[];
+    input     double precision[];
+    errors    double precision[];
+    layer     record;
+    best      double precision;
+    d         double precision;
+    center    jsonb;
+    fill      jsonb;
+    by_mae    boolean;
+    stats     double precision[];
+    l         integer;
+BEGIN
+    SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    IF jsonb_array_length(coalesce(v.preprocessing->'encoding'->'categorical', '[]')) > 0
+       OR jsonb_array_length(coalesce(v.preprocessing->'encoding'->'nullIndicators', '[]')) > 0 THEN
+        RAISE EXCEPTION 'aepg model "%" has categorical inputs or NULL indicators, which only the worker encodes', p_model
+              USING ERRCODE = 'feature_not_supported', HINT = 'score its rows with: aepg score ' || p_model;
+    END IF;
+    n := array_length(v.features, 1);
+    IF coalesce(array_length(p_features, 1), 0) <> n THEN
+        RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
+              coalesce(array_length(p_features, 1), 0) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    center := coalesce(v.preprocessing->'center', v.preprocessing->'mean');
+    fill := v.preprocessing->'fill';
+    by_mae := v.options->>'loss' = 'mae';
+    -- Scale; NULL becomes the training mean (scaled), as in the worker.
+    FOR i IN 1..n LOOP
+        IF p_features[i] = 'NaN'::float8 OR p_features[i] IN ('Infinity'::float8, '-Infinity'::float8) THEN
+            RAISE EXCEPTION 'feature "%" is %', v.features[i], p_features[i] USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
+                         (fill->>(i - 1))::float8, 0);
+    END LOOP;
+    input := x;
+    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
+                  ORDER BY layer LOOP
+        -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := x::real[]; END IF;
+        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
+    END LOOP;
+    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE (x[i] - input[i]) ^ 2 END ORDER BY i)
+      INTO errors FROM generate_series(1, n) AS i;
+    SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
+    IF v.options->>'score' = 'elbo' THEN
+        l := array_length(stats, 1) / 2;
+        score := score + (v.options->>'beta')::float8 / n
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - stats[j] ^ 2 - exp(stats[l + j]))) FROM generate_series(1, l) AS j);
+    END IF;
+    flagged := score > v.threshold;
+    SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
+      FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
+    -- Deep embedded clustering: the latent space of the fine-tuned encoder.
+    IF EXISTS (SELECT 1 FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder') THEN
+        x := input;
+        FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
+                      ORDER BY layer LOOP
+            x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        END LOOP;
+        latent := x[1:array_length(v.centroids, 2)]::real[];
+    END IF;
+    -- Nearest centroid (centroids is clusters x latent).
+    FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
+        d := 0;
+        FOR k IN 1..array_length(latent, 1) LOOP
+            d := d + (latent[k]::float8 - v.centroids[c][k]) ^ 2;
+        END LOOP;
+        IF best IS NULL OR d < best THEN best := d; cluster := c - 1; END IF;
+    END LOOP;
+    distance := sqrt(best);
+END
+$$;
+
+-- create_model: text features are allowed when the options name a categorical encoding, and
+-- option keys are checked, so a misspelt option is an error instead of a silent default.
+CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
+                                             exclude text[] DEFAULT NULL, label text DEFAULT NULL,
+                                             options jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    col      text;
+    kind     text;
+    unknown  text;
+    known    text[] := ARRAY['kind', 'hidden', 'latent', 'activation', 'output_activation', 'optimizer',
+                             'learning_rate', 'batch_size', 'epochs', 'validation', 'patience', 'min_rel_progress',
+                             'seed', 'loss', 'score', 'l1', 'l2', 'l1_activity', 'dropout', 'noise', 'beta', 'scale',
+                             'categorical', 'null_indicators', 'cluster', 'clusters', 'dec_update_interval', 'dec_tol',
+                             'threshold_sigma', 'contamination', 'train_on'];
+BEGIN
+    IF NOT has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,39}$' THEN
+        RAISE EXCEPTION 'model name "%" is not allowed', name
+              USING ERRCODE = 'invalid_name',
+                    HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+    END IF;
+    SELECT string_agg(k, ', ') INTO unknown FROM jsonb_object_keys(coalesce(options, '{}')) AS k WHERE k <> ALL (known);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown option(s): %', unknown
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'options are: ' || array_to_string(known, ', ');
+    END IF;
+    FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
+        CONTINUE WHEN col IS NULL;
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF kind IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col AND a.atttypid NOT IN (16, 20, 21, 23, 700, 701, 1700);
+        IF kind IS NOT NULL THEN
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+                  USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
+        END IF;
+    END LOOP;
+    INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
+    VALUES (create_model.name, source, key, features, coalesce(exclude, '{}'), label, coalesce(options, '{}'))
+    ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
+       SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
+           exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
+           updated_at = now();
+END
+$$;
+
+-- Existing models: their results tables gain the column, their views the new shape.
+DO $$
+DECLARE
+    m record;
+BEGIN
+    FOR m IN SELECT name, active_version FROM aepg.models LOOP
+        IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', aepg.object_name(m.name, 'results'));
+            IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+
+INSERT INTO aepg.meta VALUES ('schema_version', '0.2.0')
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
