@@ -34,9 +34,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["PGClient"], path: "Tests/TestSupport"),
         // In-memory training and scoring throughput (benchmarks/compare.sh runs it beside PyTorch).
         .executableTarget(name: "aepg-bench", dependencies: ["Learn"]),
+        // Unit tests: no database, no server binaries.
         .testTarget(name: "LearnTests", dependencies: ["Learn"]),
-        .testTarget(name: "PGClientTests", dependencies: ["PGClient", "TestSupport"]),
-        .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient", "TestSupport"]),
+        .testTarget(name: "PGClientTests", dependencies: ["PGClient"]),
+        .testTarget(name: "AEPGTests", dependencies: ["AEPG", "Learn", "PGClient"]),
+        // Against the real PostgreSQL that scripts/test.sh starts (AEPG_TEST_DB), and the built binary.
+        .testTarget(name: "IntegrationTests", dependencies: ["AEPG", "Learn", "PGClient", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 # The report test renders in a real browser; here it must, not skip.
 export AEPG_REQUIRE_CHROMIUM=1
+# Database tests must run here, not skip.
+export AEPG_REQUIRE_DB=1
 source scripts/pg-throwaway.sh
 
 dir=$(mktemp -d /tmp/aepg-test.XXXXXX)

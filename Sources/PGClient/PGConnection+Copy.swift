@@ -103,3 +103,16 @@ public final class CopyInWriter {
         pending.removeAll(keepingCapacity: true)
     }
 }
+
+extension PGConnection {
+    /// Runs a `COPY ... FROM STDIN (FORMAT binary)` statement: writes the binary header, lets
+    /// `body` append rows (with `BinaryCopyEncoder`), then writes the end-of-data marker.
+    public func copyInBinary(_ sql: String, _ body: (CopyInWriter) throws -> Void) throws {
+        let encoder = BinaryCopyEncoder()
+        try copyIn(sql) { copy in
+            encoder.header(into: &copy.pending)
+            try body(copy)
+            encoder.trailer(into: &copy.pending)
+        }
+    }
+}

@@ -5,12 +5,22 @@ import XCTest
 /// The PostgreSQL that `scripts/test.sh` starts, reached through `AEPG_TEST_DB`. Each test
 /// case gets a database of its own, created fresh and dropped afterwards.
 public enum TestDatabase {
-    /// Connection string of the server's maintenance database; skips the test when unset.
+    /// Connection string of the server's maintenance database. When unset the test skips, unless
+    /// `AEPG_REQUIRE_DB` is set (as `make test` sets it): then it fails, so a run cannot pass by skipping.
     public static func serverConninfo() throws -> String {
-        guard let conninfo = ProcessInfo.processInfo.environment["AEPG_TEST_DB"], !conninfo.isEmpty else {
-            throw XCTSkip("AEPG_TEST_DB is not set: run the tests with `make test`, which starts a throwaway PostgreSQL")
+        let environment = ProcessInfo.processInfo.environment
+        guard let conninfo = environment["AEPG_TEST_DB"], !conninfo.isEmpty else {
+            let message = "AEPG_TEST_DB is not set: run the tests with `make test`, which starts a throwaway PostgreSQL"
+            if environment["AEPG_REQUIRE_DB"] != nil { throw MissingDatabase(message: message) }
+            throw XCTSkip(message)
         }
         return conninfo
+    }
+
+    /// The error of a required database that is not there.
+    struct MissingDatabase: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 
     /// Creates an empty database named `name` (dropping any earlier one) and returns its conninfo.

@@ -24,24 +24,26 @@ public struct Catalog {
     /// The model's definition, or `unknownModel`.
     public func model(_ name: ModelName) throws -> ModelDefinition {
         let r = try connection.execute("""
-            SELECT source::text, key_column, features::text, exclude::text, label_column, options::text, active_version
+            SELECT source::text AS source, key_column, features::text AS features, exclude::text AS exclude, label_column,
+                   options::text AS options, active_version
               FROM aepg.models WHERE name = $1
             """, [name.value])
         guard r.rowCount == 1 else {
             throw AEPGError(.unknownModel,
                 "model \"\(name)\" does not exist; define it with aepg train --table SCHEMA.TABLE --key COLUMN --name \(name)")
         }
+        let row = r.row(0)
         return ModelDefinition(
-            name: name, source: r.string(0, 0)!, keyColumn: r.string(0, 1)!,
-            features: r.string(0, 2).map(PostgresArray.strings), exclude: PostgresArray.strings(r.string(0, 3)!),
-            labelColumn: r.string(0, 4), options: try JSON.decode(TrainOptions.self, r.string(0, 5)!),
-            activeVersion: r.int(0, 6))
+            name: name, source: try row.text("source"), keyColumn: try row.text("key_column"),
+            features: try row.optionalText("features").map(PostgresArray.strings),
+            exclude: PostgresArray.strings(try row.text("exclude")), labelColumn: try row.optionalText("label_column"),
+            options: try JSON.decode(TrainOptions.self, try row.text("options")), activeVersion: try row.optionalInt("active_version"))
     }
 
     /// Every model with its active version, by name.
     public func models() throws -> [(name: String, source: String, activeVersion: Int?)] {
-        let r = try connection.execute("SELECT name, source::text, active_version FROM aepg.models ORDER BY name")
-        return (0..<r.rowCount).map { (r.string($0, 0)!, r.string($0, 1)!, r.int($0, 2)) }
+        let r = try connection.execute("SELECT name, source::text AS source, active_version FROM aepg.models ORDER BY name")
+        return try r.rows.map { (try $0.text("name"), try $0.text("source"), try $0.optionalInt("active_version")) }
     }
 
     /// Loads a trained version (the active one when `version` is nil) ready to score.
@@ -51,28 +53,31 @@ public struct Catalog {
             throw AEPGError(.noActiveVersion, "model \"\(name)\" has no trained version yet; run aepg train \(name)")
         }
         let v = try connection.execute("""
-            SELECT features::text, preprocessing::text, centroids::text, threshold, options::text
+            SELECT features::text AS features, preprocessing::text AS preprocessing, centroids::text AS centroids,
+                   threshold, options::text AS options
               FROM aepg.versions WHERE model = $1 AND version = $2
             """, [name.value, String(chosen)])
         guard v.rowCount == 1 else { throw AEPGError(.noActiveVersion, "model \"\(name)\" has no version \(chosen)") }
-        let options = try JSON.decode(ResolvedOptions.self, v.string(0, 4)!)
-        let preprocessing = try JSON.decode(PreprocessingRecord.self, v.string(0, 1)!)
+        let stored = v.row(0)
+        let options = try JSON.decode(ResolvedOptions.self, try stored.text("options"))
+        let preprocessing = try JSON.decode(PreprocessingRecord.self, try stored.text("preprocessing"))
         let layers = try connection.execute("""
-            SELECT inputs, outputs, activation, role, weights::text, bias::text
+            SELECT inputs, outputs, activation, role, weights::text AS weights, bias::text AS bias
               FROM aepg.layers WHERE model = $1 AND version = $2 ORDER BY layer
             """, [name.value, String(chosen)])
         /// The layers with one of `roles`, as a network.
         func network(roles: Set<String>) throws -> Network? {
             var widths: [Int] = [], activations: [Activation] = [], parameters: [Float] = [], encoderDepth = 0
-            for i in 0..<layers.rowCount where roles.contains(layers.string(i, 3)!) {
-                if widths.isEmpty { widths.append(layers.int(i, 0)!) }
-                widths.append(layers.int(i, 1)!)
-                guard let activation = Activation(rawValue: layers.string(i, 2)!) else {
-                    throw AEPGError(.database, "layer \(i) of \(name) v\(chosen) has unknown activation \(layers.string(i, 2)!)")
+            for layer in layers.rows where roles.contains(try layer.text("role")) {
+                if widths.isEmpty { widths.append(try layer.int("inputs")) }
+                widths.append(try layer.int("outputs"))
+                let activationName = try layer.text("activation")
+                guard let activation = Activation(rawValue: activationName) else {
+                    throw AEPGError(.database, "layer \(layer.index) of \(name) v\(chosen) has unknown activation \(activationName)")
                 }
                 activations.append(activation)
-                if layers.string(i, 3) != "decoder" { encoderDepth += 1 }
-                parameters += PostgresArray.floats(layers.string(i, 4)!) + PostgresArray.floats(layers.string(i, 5)!)
+                if try layer.text("role") != "decoder" { encoderDepth += 1 }
+                parameters += PostgresArray.floats(try layer.text("weights")) + PostgresArray.floats(try layer.text("bias"))
             }
             guard !activations.isEmpty else { return nil }
             let variational = options.kind == .variational
@@ -85,14 +90,14 @@ public struct Catalog {
             throw AEPGError(.database, "model \(name) v\(chosen) has no layers")
         }
         let clusterEncoder = try network(roles: ["cluster_encoder"])
-        let centroidValues = v.string(0, 2).map(PostgresArray.floats) ?? []
+        let centroidValues = try stored.optionalText("centroids").map(PostgresArray.floats) ?? []
         let latent = autoencoder.latentWidth
-        let features = PostgresArray.strings(v.string(0, 0)!)
+        let features = PostgresArray.strings(try stored.text("features"))
         return TrainedModel(
             version: chosen, features: features, encoding: preprocessing.encoding ?? FeatureEncoding(numeric: features),
             scaler: preprocessing.scaler, network: autoencoder, clusterEncoder: clusterEncoder,
             centroids: Matrix(rows: centroidValues.count / latent, columns: latent, values: centroidValues),
-            threshold: v.double(0, 3)!, options: options)
+            threshold: try stored.double("threshold"), options: options)
     }
 
     /// Drops a model: its results table, views, versions and layers.

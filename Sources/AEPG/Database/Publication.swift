@@ -12,12 +12,6 @@ struct Publication {
     var options: ResolvedOptions
     var scaler: FeatureScaler
     var network: Network
-    /// Deep embedded clustering's encoder, stored as layers with role `cluster_encoder`.
-    var clusterEncoder: Network?
-    var clusters: KMeansResult
-    /// Soft-assignment confidence per row (deep embedded clustering only).
-    var confidence: [Float]?
-    var threshold: Double
     var history: TrainingHistory
     var metrics: LabelMetrics
     var trainingRows: Int
@@ -26,18 +20,17 @@ struct Publication {
     static func resultsTable(_ model: ModelName) -> String { "aepg." + quoteIdentifier(model.value + "_results") }
 
     /// Writes everything and activates the new version; returns it and the version it replaced.
-    func write(on connection: PGConnection, keys: KeyColumn, latents: Matrix, scores: [Double], tops: [Int32],
-               topCount: Int, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
+    func write(_ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
         do {
             return try connection.transaction {
                 let previous = try connection.execute(
                     "SELECT active_version FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value]).int(0, 0)
                 let version = try connection.execute(
                     "SELECT coalesce(max(version), 0) + 1 FROM aepg.versions WHERE model = $1", [model.value]).int(0, 0)!
-                try insertVersion(version, on: connection, rows: keys.count, stages: stages, seconds: seconds)
-                try insertLayers(version, on: connection)
+                try insertVersion(version, rows, on: connection, stages: stages, seconds: seconds)
+                try insertLayers(version, clusterEncoder: rows.clusters.encoder, on: connection)
                 try connection.execute("SELECT aepg.prepare_results($1)", [model.value])
-                try copyResults(version, on: connection, keys: keys, latents: latents, scores: scores, tops: tops, topCount: topCount)
+                try copyResults(version, rows, on: connection)
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
                 // Keep the results of the new and the previous version (an instant roll-back); drop older ones.
@@ -54,7 +47,8 @@ struct Publication {
         }
     }
 
-    private func insertVersion(_ version: Int, on connection: PGConnection, rows: Int, stages: [String: Double], seconds: Double) throws {
+    private func insertVersion(_ version: Int, _ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws {
+        let clusters = rows.clusters.result
         let losses = history.epochs.map {
             LossRecord(epoch: $0.epoch, training: $0.trainingLoss, validation: $0.validationLoss, seconds: $0.seconds)
         }
@@ -69,20 +63,19 @@ struct Publication {
                     $12, $13, $14, $15::jsonb)
             """, [model.value, String(version), try JSON.encode(options), PostgresArray.literal(features),
                   try JSON.encode(PreprocessingRecord(scaler: scaler, encoding: encoding)),
-                  String(threshold), options.thresholdRuleText, centroidsLiteral, String(clusters.inertia),
-                  try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows),
+                  String(rows.scores.threshold), options.thresholdRuleText, Self.centroidsLiteral(clusters.centroids),
+                  String(clusters.inertia), try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows.keys.count),
                   String(seconds), try JSON.encode(stages)])
     }
 
     /// `{{c11,c12},{c21,c22}}`: the centroids as a clusters x latent array.
-    private var centroidsLiteral: String {
-        let c = clusters.centroids
+    private static func centroidsLiteral(_ c: Matrix) -> String {
         return "{" + (0..<c.rows).map { PostgresArray.literal(c.row($0)) }.joined(separator: ",") + "}"
     }
 
     /// The autoencoder's layers (roles `encoder`, `decoder`), then deep embedded clustering's
     /// encoder, if any (role `cluster_encoder`), numbered on.
-    private func insertLayers(_ version: Int, on connection: PGConnection) throws {
+    private func insertLayers(_ version: Int, clusterEncoder: Network?, on connection: PGConnection) throws {
         var rows: [(Network, Int, String)] = network.layers.indices.map {
             (network, $0, $0 < network.encoderDepth ? "encoder" : "decoder")
         }
@@ -98,12 +91,12 @@ struct Publication {
         }
     }
 
-    private func copyResults(_ version: Int, on connection: PGConnection, keys: KeyColumn, latents: Matrix,
-                             scores: [Double], tops: [Int32], topCount: Int) throws {
+    private func copyResults(_ version: Int, _ rows: ScoredRows, on connection: PGConnection) throws {
         let writer = ResultWriter(table: Self.resultsTable(model), keyColumn: keyColumn, version: version, features: encoding.inputNames)
+        let keys = rows.keys, latents = rows.clusters.latents, clusters = rows.clusters.result, confidence = rows.clusters.confidence
+        let scores = rows.scores.scores, tops = rows.scores.tops, topCount = rows.scores.topCount
         let width = latents.columns
-        try connection.copyIn(writer.copySQL) { copy in
-            writer.header(&copy.pending)
+        try connection.copyInBinary(writer.copySQL) { copy in
             try latents.storage.withUnsafeBufferPointer { latent in
                 try tops.withUnsafeBufferPointer { top in
                     for row in 0..<keys.count {
@@ -118,7 +111,6 @@ struct Publication {
                     }
                 }
             }
-            writer.trailer(&copy.pending)
         }
     }
 }

@@ -20,9 +20,6 @@ struct ResultWriter {
         "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, confidence, score, top_features) FROM STDIN (FORMAT binary)"
     }
 
-    func header(_ out: inout [UInt8]) { encoder.header(into: &out) }
-    func trailer(_ out: inout [UInt8]) { encoder.trailer(into: &out) }
-
     /// Appends one result row; `confidence` is the soft-assignment confidence of deep embedded
     /// clustering (nil, written as NULL, for k-means).
     func append(key: UnsafeRawBufferPointer, latent: UnsafePointer<Float>, latentWidth: Int,

@@ -48,13 +48,13 @@ public struct SourceTable: Equatable, Sendable {
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
         }
         let rows = try connection.execute("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid
               FROM pg_attribute a
              WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum
             """, [name])
-        let columns = (0..<rows.rowCount).map {
-            SourceColumn(name: rows.string($0, 0)!, typeName: rows.string($0, 1)!, typeOID: UInt32(rows.int($0, 2)!))
+        let columns = try rows.rows.map {
+            SourceColumn(name: try $0.text("attname"), typeName: try $0.text("type_name"), typeOID: UInt32(try $0.int("type_oid")))
         }
         return SourceTable(name: name, columns: columns)
     }

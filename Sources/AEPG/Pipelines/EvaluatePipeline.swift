@@ -43,15 +43,15 @@ public struct EvaluatePipeline {
         let labelValue = labelColumn.isNumeric ? labelColumn.asDouble : labelColumn.asText
         let key = quoteIdentifier(definition.keyColumn)
         let rows = try connection.execute("""
-            SELECT r.score, r.cluster, \(labelValue)::text
+            SELECT r.score, r.cluster, \(labelValue)::text AS label
               FROM \(Publication.resultsTable(model)) r JOIN \(source.name) s ON s.\(key) = r.\(key)
              WHERE r.version = $1 AND \(labelValue) IS NOT NULL
             """, [String(trained.version)])
         guard rows.rowCount > 0 else {
             throw AEPGError(.notEnoughRows, "no scored row of \(source.name) has a \(labelName) value; run aepg score \(model) first")
         }
-        let scores = (0..<rows.rowCount).map { rows.double($0, 0)! }
-        let texts = (0..<rows.rowCount).map { rows.string($0, 2)! }
+        let scores = try rows.rows.map { try $0.double("score") }
+        let texts = try rows.rows.map { try $0.text("label") }
         let numbers = labelColumn.isNumeric ? texts.map { Double($0) ?? .nan } : nil
         var evaluation = Evaluation(version: trained.version, label: labelName, rows: scores.count, positives: 0,
                                     threshold: trained.threshold)

@@ -25,12 +25,13 @@ public struct ReportPipeline {
             throw AEPGError(.noActiveVersion, "model \"\(model)\" has no trained version yet; run aepg train \(model)")
         }
         let v = try connection.execute("""
-            SELECT options::text, features::text, threshold, threshold_rule, loss_history::text, scored_rows,
-                   to_char(trained_at, 'YYYY-MM-DD HH24:MI TZ')
+            SELECT options::text AS options, features::text AS features, threshold, threshold_rule,
+                   loss_history::text AS loss_history, scored_rows, to_char(trained_at, 'YYYY-MM-DD HH24:MI TZ') AS trained_at
               FROM aepg.versions WHERE model = $1 AND version = $2
             """, [model.value, String(version)])
-        let options = try JSON.decode(ResolvedOptions.self, v.string(0, 0)!)
-        let losses = try JSON.decode([LossRecord].self, v.string(0, 4)!)
+        let stored = try v.onlyRow()
+        let options = try JSON.decode(ResolvedOptions.self, try stored.text("options"))
+        let losses = try JSON.decode([LossRecord].self, try stored.text("loss_history"))
         let source = try SourceTable.resolve(definition.source, on: connection)
         let labelName = label ?? definition.labelColumn
         let labelColumn = try labelName.map { try source.column($0, role: "label") }
@@ -84,13 +85,13 @@ public struct ReportPipeline {
         }
 
         let evaluation = try connection.execute("""
-            SELECT metrics::text, label, to_char(at, 'YYYY-MM-DD HH24:MI') FROM aepg.evaluations
+            SELECT metrics::text AS metrics, label, to_char(at, 'YYYY-MM-DD HH24:MI') AS at FROM aepg.evaluations
              WHERE model = $1 AND version = $2 ORDER BY at DESC, id DESC LIMIT 1
             """, [model.value, String(version)])
         let metricsText: String, evaluationSource: String
-        if evaluation.rowCount > 0 {
-            metricsText = evaluation.string(0, 0)!
-            evaluationSource = "From aepg evaluate against \(evaluation.string(0, 1)!) at \(evaluation.string(0, 2)!)."
+        if let latest = evaluation.rows.first {
+            metricsText = try latest.text("metrics")
+            evaluationSource = "From aepg evaluate against \(try latest.text("label")) at \(try latest.text("at"))."
         } else {
             metricsText = try connection.execute("SELECT metrics::text FROM aepg.versions WHERE model = $1 AND version = $2",
                                                  [model.value, String(version)]).string(0, 0) ?? "{}"
@@ -103,9 +104,9 @@ public struct ReportPipeline {
         let evaluationRows = shown.compactMap { name in metrics[name].map { (name, $0) } }
 
         return ReportData(
-            model: model.value, version: version, source: source.name, trainedAt: v.string(0, 6) ?? "",
-            options: options, features: PostgresArray.strings(v.string(0, 1)!), rows: v.int(0, 5) ?? 0, label: binary ? labelName : nil,
-            threshold: v.double(0, 2)!, thresholdRule: v.string(0, 3)!,
+            model: model.value, version: version, source: source.name, trainedAt: try stored.text("trained_at"),
+            options: options, features: PostgresArray.strings(try stored.text("features")), rows: try stored.int("scored_rows"),
+            label: binary ? labelName : nil, threshold: try stored.double("threshold"), thresholdRule: try stored.text("threshold_rule"),
             epochs: losses.map { .init(epoch: $0.epoch, training: $0.training, validation: $0.validation) },
             histogram: .init(low: low, high: high, bins: bins, counts: counts), latent: latent, latentAxes: axes,
             clusterProfile: (columns, profileRows), evaluation: evaluationRows, evaluationSource: evaluationSource)

@@ -83,14 +83,12 @@ public struct ScorePipeline {
                         let inRange = range?.condition(on: "\(results).\(quoteIdentifier(query.key.name))", typeName: query.key.typeName) ?? "TRUE"
                         try output.execute("DELETE FROM \(results) WHERE version = $1 AND \(inRange)", [String(trained.version)])
                     }
-                    try output.copyIn(writer.copySQL) { copy in
-                        writer.header(&copy.pending)
+                    try output.copyInBinary(writer.copySQL) { copy in
                         while let chunk = try handoff.takeFull() {
                             written += scorer.encode(chunk, with: writer, into: &copy.pending)
                             handoff.recycle(chunk)
                             try copy.flushIfNeeded()
                         }
-                        writer.trailer(&copy.pending)
                     }
                 }
             } catch {

@@ -6,7 +6,9 @@ import PGClient
 /// `aepg train`: reads a table, fits preprocessing and an autoencoder, scores and clusters every
 /// row, and publishes the new version in one transaction.
 ///
-/// Until that transaction commits, the previous version stays active and its results stay
+/// The work is a sequence of stages, each a method in `TrainPipeline+Stages.swift` named as the
+/// stage clock names it (read, preprocess, train, score, cluster, write), each handing one value
+/// to the next. Until the write commits, the previous version stays active and its results stay
 /// visible; a failure or a kill at any point leaves nothing half-written.
 public struct TrainPipeline {
     /// A new or changed definition (`aepg train --table ...`); nil retrains the stored one.
@@ -29,156 +31,101 @@ public struct TrainPipeline {
         try SchemaInstaller.ensureInstalled(on: connection)
         let lock = try ModelLock.acquire("train", model: model, on: connection)
         defer { lock.release() }
-        let catalog = Catalog(connection: connection)
-
-        var stored: ModelDefinition
-        if var given = definition {
-            let source = try SourceTable.resolve(given.source, on: connection)
-            given.source = source.name
-            _ = try source.featureColumns(of: given, categorical: given.options.overridden(by: overrides).categorical != nil)
-            try catalog.save(given)
-            stored = try catalog.model(model)
-        } else {
-            stored = try catalog.model(model)
-        }
-        let merged = stored.options.overridden(by: overrides)
-        let options = try merged.resolved()
+        let plan = try plan(on: connection)
         var clock = StageClock()
-
-        // Read
-        let source = try SourceTable.resolve(stored.source, on: connection)
-        let query = FeatureQuery(source: source, key: try source.column(stored.keyColumn, role: "key"),
-                                 columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
-                                 label: try stored.labelColumn.map { try source.column($0, role: "label") })
-        let featureNames = (query.features + query.categorical).map(\.name)
-        logger.info("reading \(source.name): key \(query.key.name), \(featureNames.count) features\(stored.labelColumn.map { ", label \($0)" } ?? "")")
-        // Sized from the planner's estimate, so the matrix is not reallocated (and briefly held twice) while it grows.
-        let expectedRows = try source.estimatedRows(on: connection)
-        var raw = Matrix(columns: featureNames.count, reservingRows: expectedRows + expectedRows / 20 + 1024)
-        var keys = KeyColumn()
-        var labels: [Double] = []
-        let reader = FeatureReader(query: query)
-        try clock.measure("read") {
-            try reader.read(connection, sql: query.copySQL()) { key, features, label in
-                keys.append(key)
-                raw.appendRow(UnsafeBufferPointer(start: features, count: featureNames.count))
-                if query.label != nil { labels.append(label ?? .nan) }
-            }
+        var table = try clock.measure("read") { try read(plan, on: connection) }
+        logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
+        let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
+        let fitted = try clock.measure("train") { try train(inputs, plan) }
+        let scores = clock.measure("score") { score(inputs, fitted, plan) }
+        var clusters = try clock.measure("cluster") { try cluster(scores.latents, plan) }
+        if plan.options.cluster == .dec {
+            clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan) }
         }
-        guard raw.rows > 0 else {
-            throw AEPGError(.notEnoughRows, "table \(source.name) has no rows to train on")
-        }
-        guard options.clusters <= raw.rows else {
-            throw AEPGError(.notEnoughRows,
-                "table \(source.name) has \(raw.rows) row(s), fewer than \(options.name(of: \.clusters)) \(options.clusters); lower it")
-        }
-        logger.info("read \(raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
-
-        // Preprocess: encode text columns and NULL indicators, then scale.
-        let fitRows = try trainingRows(options: options, labels: labels, rowCount: raw.rows, label: stored.labelColumn)
-        let encoding = try reader.fitEncoding(raw: &raw, options: options)
-        var data = Matrix(rows: 0, columns: 0)
-        let scaler = clock.measure("preprocess") { () -> FeatureScaler in
-            data = encoding.encode(raw)
-            raw = Matrix(rows: 0, columns: 0)  // the encoded copy, if any, is all that is needed now
-            let scaler = FeatureScaler.fit(data, rows: fitRows, method: options.scale)
-            scaler.transform(&data)
-            return scaler
-        }
-        let imputed = reader.nullCounts.reduce(0, +)
-        if imputed > 0 { logger.info("imputed \(imputed) NULL feature value(s) with the training mean") }
-
-        // Train
-        let network = Network.autoencoder(inputs: encoding.inputWidth, hidden: options.hidden, latent: options.latent,
-                                          activation: options.activation, outputActivation: options.outputActivation,
-                                          variational: options.kind == .variational, seed: options.seed)
-        let epochs = options.epochs
-        let history: TrainingHistory
-        do {
-            history = try clock.measure("train") {
-                try Trainer.fit(network, data: data, rows: fitRows, settings: options.trainingSettings) { report in
-                    // The first epochs, every tenth and the last: enough to follow, short enough to read.
-                    guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
-                    let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
-                    logger.info("epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
-                }
-            }
-        } catch let error as TrainingError {
-            throw AEPGError(.training, error.description)
-        }
-        if history.stoppedEarly { logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)") }
-
-        // Score every row
-        let scorer = ReconstructionScorer(network: network, loss: options.loss, klWeight: options.scoreKLWeight)
-        let latentWidth = network.latentWidth, topCount = scorer.topFeatureCount
-        var scores = [Double](repeating: 0, count: data.rows)
-        var latents = Matrix(rows: data.rows, columns: latentWidth)
-        var tops = [Int32](repeating: 0, count: data.rows * topCount)
-        clock.measure("score") {
-            latents.withUnsafeMutableStorage { latentOut in
-                scorer.scoreAll(data) { first, count in
-                    for r in 0..<count { scores[first + r] = scorer.scores[r] }
-                    (latentOut + first * latentWidth).update(from: scorer.latent, count: count * latentWidth)
-                    tops.withUnsafeMutableBufferPointer {
-                        ($0.baseAddress! + first * topCount).update(from: scorer.topFeatures, count: count * topCount)
-                    }
-                }
-            }
-        }
-        let fitScores = fitRows.map { $0.map { scores[$0] } } ?? scores
-        let threshold = options.thresholdRule.threshold(trainingScores: fitScores)
-
-        // Cluster the latent vectors
-        var clusters = try clock.measure("cluster") {
-            try KMeans(clusters: options.clusters, seed: options.seed).fit(latents)
-        }
-        var clusterEncoder: Network?, confidence: [Float]?
-        if options.cluster == .dec {
-            let encoder = network.encoder()
-            let result = clock.measure("dec") {
-                DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: clusters, settings: options.decSettings)
-            }
-            logger.info("deep embedded clustering: \(result.iterations) batches, last label change \(format((result.changedShares.last ?? 0) * 100)) %")
-            clusters = result.clusters
-            clusterEncoder = encoder
-            confidence = result.confidence
-            latents = result.latents
-        }
-
-        let labelMetrics = LabelMetrics(labels: labels, scores: scores, threshold: threshold, clusters: clusters.labels)
-
-        // Publish
+        let rows = ScoredRows(keys: table.keys, scores: scores, clusters: clusters)
+        let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
+                                        clusters: clusters.result.labels)
         let publication = Publication(
-            model: model, keyColumn: query.key.name, features: featureNames, encoding: encoding, options: options,
-            scaler: scaler, network: network, clusterEncoder: clusterEncoder, clusters: clusters, confidence: confidence,
-            threshold: threshold, history: history, metrics: labelMetrics, trainingRows: fitRows?.count ?? data.rows)
+            model: model, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
+            options: plan.options, scaler: inputs.scaler, network: fitted.network, history: fitted.history,
+            metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
         // The stored timings cover everything up to the write, which cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
         let (version, previous) = try clock.measure("write") {
-            try publication.write(on: connection, keys: keys, latents: latents, scores: scores, tops: tops,
-                                  topCount: topCount, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
+            try publication.write(rows, on: connection, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
         }
-        var sizes = [Int](repeating: 0, count: options.clusters)
-        for label in clusters.labels { sizes[Int(label)] += 1 }
+        var sizes = [Int](repeating: 0, count: plan.options.clusters)
+        for label in clusters.result.labels { sizes[Int(label)] += 1 }
         return TrainSummary(
-            model: model, version: version, previousVersion: previous, rows: data.rows, features: featureNames,
-            options: options, history: history, threshold: threshold,
-            flaggedRows: scores.lazy.filter { $0 > threshold }.count, clusterSizes: sizes, inertia: clusters.inertia,
-            metrics: labelMetrics.binary, clustering: labelMetrics.clustering, stages: clock.stages, seconds: clock.elapsed, imputedNulls: imputed)
+            model: model, version: version, previousVersion: previous, rows: inputs.data.rows, features: plan.featureNames,
+            options: plan.options, history: fitted.history, threshold: scores.threshold,
+            flaggedRows: scores.scores.lazy.filter { $0 > scores.threshold }.count, clusterSizes: sizes,
+            inertia: clusters.result.inertia, metrics: labelMetrics.binary, clustering: labelMetrics.clustering,
+            stages: clock.stages, seconds: clock.elapsed, imputedNulls: inputs.imputed)
     }
+}
 
-    /// The rows the network and scaler are fitted on: all (nil), or those labelled 0.
-    private func trainingRows(options: ResolvedOptions, labels: [Double], rowCount: Int, label: String?) throws -> [Int]? {
-        guard options.trainOn == .normal else { return nil }
-        guard let label else {
-            throw AEPGError(.invalidOption, "\(options.name(of: \.trainOn)) normal needs a label column (--label) to tell normal rows (label 0) apart")
-        }
-        let normal = labels.indices.filter { labels[$0] == 0 }
-        guard !normal.isEmpty else {
-            throw AEPGError(.notEnoughRows, "no row has \(label) = 0, so \(options.name(of: \.trainOn)) normal has nothing to train on")
-        }
-        return normal
-    }
+/// What a training run reads and how: the definition, its resolved options and the query.
+struct TrainPlan {
+    var definition: ModelDefinition
+    var options: ResolvedOptions
+    var source: SourceTable
+    var query: FeatureQuery
+    /// Source columns read, numeric first.
+    var featureNames: [String] { (query.features + query.categorical).map(\.name) }
+}
+
+/// The rows as read: keys, raw features (text columns as category codes) and labels.
+struct TrainingTable {
+    var keys = KeyColumn()
+    var raw: Matrix
+    var labels: [Double] = []
+    let reader: FeatureReader
+}
+
+/// The network's inputs: encoded and scaled rows, and how they were made.
+struct TrainingInputs {
+    var data: Matrix
+    var encoding: FeatureEncoding
+    var scaler: FeatureScaler
+    /// The rows the scaler and network are fitted on; nil for all.
+    var fitRows: [Int]?
+    /// NULL feature values replaced by the training mean.
+    var imputed: Int
+}
+
+/// The fitted autoencoder and how its training went.
+struct FittedNetwork {
+    var network: Network
+    var history: TrainingHistory
+}
+
+/// Every row's score, latent vector and worst-reconstructed inputs, and the threshold.
+struct RowScores {
+    var scores: [Double]
+    /// Rows × latent width.
+    var latents: Matrix
+    /// Rows × `topCount` input indices, largest error first.
+    var tops: [Int32]
+    var topCount: Int
+    var threshold: Double
+}
+
+/// The clusters of the rows' latent vectors.
+struct RowClusters {
+    var result: KMeansResult
+    /// The latent vectors written back: the autoencoder's, or deep embedded clustering's.
+    var latents: Matrix
+    /// Deep embedded clustering: the soft-assignment confidence per row, and its fine-tuned encoder.
+    var confidence: [Float]?
+    var encoder: Network?
+}
+
+/// Everything per row that the write stage publishes.
+struct ScoredRows {
+    var keys: KeyColumn
+    var scores: RowScores
+    var clusters: RowClusters
 }
 
 /// Formats a number for progress lines.

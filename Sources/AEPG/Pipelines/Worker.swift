@@ -73,9 +73,9 @@ public struct Worker {
         try connection.listen("aepg_jobs")
         let name = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(slot)"
         while !stop.isSet {
-            let job = try connection.execute("SELECT id, kind, model, args::text FROM aepg.claim_job($1)", [name])
-            if job.rowCount == 1 {
-                try runJob(id: job.int(0, 0)!, kind: job.string(0, 1)!, model: job.string(0, 2)!, args: job.string(0, 3)!,
+            let claimed = try connection.execute("SELECT id, kind, model, args::text AS args FROM aepg.claim_job($1)", [name])
+            if let job = claimed.rows.first {
+                try runJob(id: try job.int("id"), kind: try job.text("kind"), model: try job.text("model"), args: try job.text("args"),
                            on: connection)
                 ran += 1
                 continue

@@ -1,0 +1,142 @@
+import Foundation
+import Learn
+import PGClient
+
+/// The stages of `TrainPipeline.run`, in order.
+extension TrainPipeline {
+    /// Saves a new definition (checked against its table first) and resolves the options and
+    /// the query; the source table is looked up once.
+    func plan(on connection: PGConnection) throws -> TrainPlan {
+        let catalog = Catalog(connection: connection)
+        var stored: ModelDefinition
+        let source: SourceTable
+        if var given = definition {
+            source = try SourceTable.resolve(given.source, on: connection)
+            given.source = source.name
+            _ = try source.featureColumns(of: given, categorical: given.options.overridden(by: overrides).categorical != nil)
+            try catalog.save(given)
+            stored = given
+        } else {
+            stored = try catalog.model(model)
+            source = try SourceTable.resolve(stored.source, on: connection)
+        }
+        let merged = stored.options.overridden(by: overrides)
+        let options = try merged.resolved()
+        let query = FeatureQuery(source: source, key: try source.column(stored.keyColumn, role: "key"),
+                                 columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
+                                 label: try stored.labelColumn.map { try source.column($0, role: "label") })
+        stored.options = merged
+        return TrainPlan(definition: stored, options: options, source: source, query: query)
+    }
+
+    /// Streams the rows in with binary COPY.
+    func read(_ plan: TrainPlan, on connection: PGConnection) throws -> TrainingTable {
+        let width = plan.featureNames.count
+        logger.info("reading \(plan.source.name): key \(plan.query.key.name), \(width) features\(plan.definition.labelColumn.map { ", label \($0)" } ?? "")")
+        // Sized from the planner's estimate, so the matrix is not reallocated (and briefly held twice) while it grows.
+        let expectedRows = try plan.source.estimatedRows(on: connection)
+        var table = TrainingTable(raw: Matrix(columns: width, reservingRows: expectedRows + expectedRows / 20 + 1024),
+                                  reader: FeatureReader(query: plan.query))
+        let hasLabel = plan.query.label != nil
+        try table.reader.read(connection, sql: plan.query.copySQL()) { key, features, label in
+            table.keys.append(key)
+            table.raw.appendRow(UnsafeBufferPointer(start: features, count: width))
+            if hasLabel { table.labels.append(label ?? .nan) }
+        }
+        guard table.raw.rows > 0 else {
+            throw AEPGError(.notEnoughRows, "table \(plan.source.name) has no rows to train on")
+        }
+        guard plan.options.clusters <= table.raw.rows else {
+            throw AEPGError(.notEnoughRows, "table \(plan.source.name) has \(table.raw.rows) row(s), fewer than "
+                + "\(plan.options.name(of: \.clusters)) \(plan.options.clusters); lower it")
+        }
+        return table
+    }
+
+    /// Encodes text columns and NULL indicators, then fits and applies the scaler; the raw
+    /// matrix is released as soon as the encoded one exists.
+    func preprocess(_ table: inout TrainingTable, _ plan: TrainPlan) throws -> TrainingInputs {
+        let fitRows = try trainingRows(plan, labels: table.labels, rowCount: table.raw.rows)
+        let encoding = try table.reader.fitEncoding(raw: &table.raw, options: plan.options)
+        var data = encoding.encode(table.raw)
+        table.raw = Matrix(rows: 0, columns: 0)
+        let scaler = FeatureScaler.fit(data, rows: fitRows, method: plan.options.scale)
+        scaler.transform(&data)
+        let imputed = table.reader.nullCounts.reduce(0, +)
+        if imputed > 0 { logger.info("imputed \(imputed) NULL feature value(s) with the training mean") }
+        return TrainingInputs(data: data, encoding: encoding, scaler: scaler, fitRows: fitRows, imputed: imputed)
+    }
+
+    /// Builds and fits the autoencoder, logging the first epochs, every tenth and the last.
+    func train(_ inputs: TrainingInputs, _ plan: TrainPlan) throws -> FittedNetwork {
+        let options = plan.options
+        let network = Network.autoencoder(inputs: inputs.encoding.inputWidth, hidden: options.hidden, latent: options.latent,
+                                          activation: options.activation, outputActivation: options.outputActivation,
+                                          variational: options.kind == .variational, seed: options.seed)
+        let epochs = options.epochs
+        let history: TrainingHistory
+        do {
+            history = try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: options.trainingSettings) { report in
+                guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
+                let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
+                logger.info("epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
+            }
+        } catch let error as TrainingError {
+            throw AEPGError(.training, error.description)
+        }
+        if history.stoppedAtTimeLimit {
+            logger.info("stopped at the time limit (\(options.name(of: \.timeLimit)) \(options.timeLimit ?? 0)); kept the weights of epoch \(history.bestEpoch)")
+        } else if history.stoppedEarly {
+            logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)")
+        }
+        return FittedNetwork(network: network, history: history)
+    }
+
+    /// Scores every row and sets the threshold from the training rows' scores.
+    func score(_ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) -> RowScores {
+        let scorer = ReconstructionScorer(network: fitted.network, loss: plan.options.loss, klWeight: plan.options.scoreKLWeight)
+        let rows = inputs.data.rows, latentWidth = fitted.network.latentWidth, topCount = scorer.topFeatureCount
+        var scores = [Double](repeating: 0, count: rows)
+        var latents = Matrix(rows: rows, columns: latentWidth)
+        var tops = [Int32](repeating: 0, count: rows * topCount)
+        latents.withUnsafeMutableStorage { latentOut in
+            scorer.scoreAll(inputs.data) { first, count in
+                for r in 0..<count { scores[first + r] = scorer.scores[r] }
+                (latentOut + first * latentWidth).update(from: scorer.latent, count: count * latentWidth)
+                tops.withUnsafeMutableBufferPointer {
+                    ($0.baseAddress! + first * topCount).update(from: scorer.topFeatures, count: count * topCount)
+                }
+            }
+        }
+        let fitScores = inputs.fitRows.map { $0.map { scores[$0] } } ?? scores
+        return RowScores(scores: scores, latents: latents, tops: tops, topCount: topCount,
+                         threshold: plan.options.thresholdRule.threshold(trainingScores: fitScores))
+    }
+
+    /// k-means on the latent vectors.
+    func cluster(_ latents: Matrix, _ plan: TrainPlan) throws -> RowClusters {
+        RowClusters(result: try KMeans(clusters: plan.options.clusters, seed: plan.options.seed).fit(latents), latents: latents)
+    }
+
+    /// Deep embedded clustering: a copy of the encoder and the centroids fine-tuned together.
+    func refine(_ clusters: RowClusters, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) -> RowClusters {
+        let encoder = fitted.network.encoder()
+        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: inputs.data, initial: clusters.result, settings: plan.options.decSettings)
+        logger.info("deep embedded clustering: \(result.iterations) batches, last label change \(format((result.changedShares.last ?? 0) * 100)) %")
+        return RowClusters(result: result.clusters, latents: result.latents, confidence: result.confidence, encoder: encoder)
+    }
+
+    /// The rows the network and scaler are fitted on: all (nil), or those labelled 0.
+    private func trainingRows(_ plan: TrainPlan, labels: [Double], rowCount: Int) throws -> [Int]? {
+        let options = plan.options
+        guard options.trainOn == .normal else { return nil }
+        guard let label = plan.definition.labelColumn else {
+            throw AEPGError(.invalidOption, "\(options.name(of: \.trainOn)) normal needs a label column (--label) to tell normal rows (label 0) apart")
+        }
+        let normal = labels.indices.filter { labels[$0] == 0 }
+        guard !normal.isEmpty else {
+            throw AEPGError(.notEnoughRows, "no row has \(label) = 0, so \(options.name(of: \.trainOn)) normal has nothing to train on")
+        }
+        return normal
+    }
+}

@@ -1,0 +1,46 @@
+@testable import AEPG
+import Foundation
+import XCTest
+
+/// What aepg sends and reads as SQL text, without a database: array literals, the compiled-in
+/// schema and the extension scripts made from it.
+final class SQLTextTests: XCTestCase {
+    func testArrayLiteralsRoundTrip() {
+        let floats: [Float] = [1.5, -2, 3e-05, .leastNormalMagnitude, 123_456.79]
+        XCTAssertEqual(PostgresArray.literal(floats), "{1.5,-2.0,3e-05,1.1754944e-38,123456.79}")
+        XCTAssertEqual(PostgresArray.floats(PostgresArray.literal(floats)), floats)
+        XCTAssertEqual(PostgresArray.floats("{{1,2},{3,4.5}}"), [1, 2, 3, 4.5], "two dimensions flatten row by row")
+        let names = ["plain", "with space", #"quo"te"#, #"back\slash"#, "comma,inside", ""]
+        XCTAssertEqual(PostgresArray.literal(names), #"{"plain","with space","quo\"te","back\\slash","comma,inside",""}"#)
+        XCTAssertEqual(PostgresArray.strings(PostgresArray.literal(names)), names)
+        XCTAssertEqual(PostgresArray.strings("{a,b}"), ["a", "b"], "unquoted elements, as PostgreSQL prints them")
+        XCTAssertEqual(PostgresArray.strings("{}"), [])
+    }
+
+    func testTheSchemaIsCompiledIn() throws {
+        let schema = try SchemaInstaller.file("aepg.sql")
+        XCTAssertTrue(schema.contains("CREATE TABLE IF NOT EXISTS aepg.option_keys"))
+        XCTAssertNotNil(EmbeddedSQL.files["aepg-roles.sql"])
+        XCTAssertNotNil(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"])
+        XCTAssertEqual(try SchemaInstaller.script(from: nil), schema, "a new install is the schema alone")
+        XCTAssertTrue(try SchemaInstaller.script(from: "0.1.0").hasPrefix(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!),
+                      "an upgrade runs the deltas first")
+        XCTAssertThrowsError(try SchemaInstaller.script(from: "9.9.9")) { XCTAssertEqual(($0 as? AEPGError)?.code, .schemaMissing) }
+    }
+
+    func testExtensionFilesCarryTheVersionAndEveryOptionKey() throws {
+        let files = try ExtensionFiles.all()
+        let version = SchemaInstaller.version
+        XCTAssertEqual(Set(files.keys), Set(["aepg.control", "aepg--\(version).sql"]
+            + SchemaInstaller.history.dropLast().map { "aepg--\($0)--\(version).sql" }))
+        XCTAssertTrue(files["aepg.control"]!.contains("default_version = '\(version)'"))
+        let install = files["aepg--\(version).sql"]!
+        XCTAssertTrue(install.hasPrefix(#"\echo Use "CREATE EXTENSION aepg""#), "psql refuses to run it by accident")
+        XCTAssertTrue(install.contains("INSERT INTO aepg.meta VALUES ('schema_version', '\(version)')"))
+        let json = try XCTUnwrap(install.components(separatedBy: "$json$").dropFirst().first)
+        let rows = try JSONDecoder().decode([[String: JSONValue]].self, from: Data(json.utf8))
+        XCTAssertEqual(rows.compactMap { if case .string(let key) = $0["key"] { return key } else { return nil } },
+                       TrainOptionCatalog.all.map(\.key))
+        XCTAssertEqual(ExtensionFiles.dollarQuoted("a $json$ b"), "$json6$a $json$ b$json6$")
+    }
+}
