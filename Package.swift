@@ -4,7 +4,7 @@ import PackageDescription
 // Dependencies point one way: aepg (CLI) -> AEPG (pipelines) -> {Learn, PGClient} -> system libraries.
 let package = Package(
     name: "aepg",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "aepg", targets: ["aepg"]),
         .library(name: "Learn", targets: ["Learn"]),
@@ -41,5 +41,5 @@ let package = Package(
         // Against the real PostgreSQL that scripts/test.sh starts (AEPG_TEST_DB), and the built binary.
         .testTarget(name: "IntegrationTests", dependencies: ["AEPG", "Learn", "PGClient", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

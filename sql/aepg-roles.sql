@@ -39,7 +39,8 @@ GRANT INSERT, UPDATE, DELETE ON aepg.models TO aepg_operator;
 GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb),
                           aepg.drop_model(text), aepg.drop_model_objects(text), aepg.activate(text, integer),
                           aepg.refresh_views(text), aepg.enqueue(text, text, jsonb),
-                          aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger()
+                          aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger(),
+                          aepg.column_type(regclass, text)
       TO aepg_operator;
 
 -- Workers: read and write the catalog, results and jobs; create per-model tables and views.

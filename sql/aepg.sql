@@ -133,11 +133,19 @@ END
 $$;
 COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
 
+-- The type of a table's column as SQL writes it (`numeric(10,2)`), NULL when there is no such column.
+CREATE OR REPLACE FUNCTION aepg.column_type(p_table regclass, p_column text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = p_table AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
 -- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
 -- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
 -- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
 
--- Results gain the soft-assignment confidence of deep embedded clustering (NULL for k-means).
+-- A model's results table, its key column typed like the source's; a key whose type changed gets
+-- a new table. `confidence` is deep embedded clustering's soft assignment (NULL for k-means).
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
 RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -147,15 +155,11 @@ DECLARE
     results   text := aepg.object_name(p_model, 'results');
 BEGIN
     m := aepg.model_row(p_model);
-    SELECT format_type(a.atttypid, a.atttypmod) INTO key_type
-      FROM pg_attribute a
-     WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    key_type := aepg.column_type(m.source, m.key_column);
     IF key_type IS NULL THEN
         RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
     END IF;
-    SELECT format_type(a.atttypid, a.atttypmod) INTO existing
-      FROM pg_attribute a
-     WHERE a.attrelid = to_regclass(results) AND a.attname = m.key_column AND NOT a.attisdropped;
+    existing := aepg.column_type(to_regclass(results), m.key_column);
     IF existing IS DISTINCT FROM key_type THEN
         EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', results);
     END IF;
@@ -177,7 +181,7 @@ END
 $$;
 COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
 
--- The clusters view shows the confidence; the rest of refresh_views is as in 0.1.0.
+-- A model's views over its active version: flags, clusters (with the confidence) and cluster profile.
 CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -308,7 +312,7 @@ END
 $$;
 COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
 
--- In-SQL scoring follows the worker for every 0.2.0 option that needs no text input: any scaler,
+-- In-SQL scoring follows the worker for every option that needs no text input: any scaler,
 -- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
 -- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
@@ -436,9 +440,7 @@ BEGIN
     END IF;
     FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
         CONTINUE WHEN col IS NULL;
-        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
-         WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-        IF kind IS NULL THEN
+        IF aepg.column_type(source, col) IS NULL THEN
             RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
         END IF;
     END LOOP;

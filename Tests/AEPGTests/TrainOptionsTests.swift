@@ -37,7 +37,7 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(merged.kind, .variational)
         XCTAssertEqual(merged.epochs, 7)
         XCTAssertEqual(merged.thresholdSigma, 2)
-        XCTAssertNil(merged.contamination)
+        XCTAssertNil(merged.values["contamination"])
     }
 
     func testStoredOptionsRoundTripAndOldOnesTakeDefaults() throws {

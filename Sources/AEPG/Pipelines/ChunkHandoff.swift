@@ -31,14 +31,16 @@ final class RowChunk {
 
 /// Hands chunks from the thread that reads (COPY OUT) to the thread that scores and writes
 /// (COPY IN), so the two connections work at the same time. Bounded: the reader waits for a
-/// free chunk when the scorer falls behind.
-final class ChunkHandoff {
+/// free chunk when the scorer falls behind. Every stored property is read and written under
+/// `condition`, which is what makes sharing it between the two threads safe.
+final class ChunkHandoff: @unchecked Sendable {
     private let condition = NSCondition()
     private var free: [RowChunk]
     private var full: [RowChunk] = []
     private var finished = false
     private var failure: Error?
     private var cancelled = false
+    private var unseen = 0
 
     struct Cancelled: Error {}
 
@@ -61,11 +63,13 @@ final class ChunkHandoff {
         condition.unlock()
     }
 
-    /// Reader: no more chunks; `error` is why, if reading failed.
-    func finish(_ error: Error?) {
+    /// Reader: no more chunks; `error` is why, if reading failed. `unseenCategories` counts the
+    /// text values the model did not see in training.
+    func finish(_ error: Error?, unseenCategories: Int = 0) {
         condition.lock()
         finished = true
         failure = error
+        unseen = unseenCategories
         condition.broadcast()
         condition.unlock()
     }
@@ -78,6 +82,13 @@ final class ChunkHandoff {
         if !full.isEmpty { return full.removeFirst() }
         if let failure, !(failure is Cancelled) { throw failure }
         return nil
+    }
+
+    /// Scorer, after `takeFull` returned nil: what the reader reported with `finish`.
+    var unseenCategories: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return unseen
     }
 
     /// Scorer: a chunk is scored and can be refilled.

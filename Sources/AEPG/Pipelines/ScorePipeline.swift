@@ -48,9 +48,6 @@ public struct ScorePipeline {
                                   features: encoding.inputNames)
         let scorer = ChunkScorer(model: trained)
         let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
-        // Written by the reading thread before it calls `handoff.finish`, read here after
-        // `takeFull` has returned nil: the handoff's lock orders the two.
-        nonisolated(unsafe) var unseenCategories = 0
         let output = try PGConnection(conninfo)
         var written = 0
         do {
@@ -58,11 +55,17 @@ public struct ScorePipeline {
             try range?.apply(to: connection)
             try range?.apply(to: output)
             // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap.
+            // The reading connection and the model are the reading thread's until it calls
+            // `handoff.finish`; this thread waits for that (`takeFull`, `cancelAndWait`) before it
+            // touches them again.
+            let lent = Handover((connection, trained))
+            let readSQL = query.copySQL(skipScoredIn: all ? nil : results, range: range)
             let reading = Thread { [handoff] in
+                let (connection, trained) = lent.value
                 let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
                 do {
                     var chunk = try handoff.takeFree()
-                    try reader.read(connection, sql: query.copySQL(skipScoredIn: all ? nil : results, range: range)) { key, row, _ in
+                    try reader.read(connection, sql: readSQL) { key, row, _ in
                         chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
                         if chunk.isFull {
                             handoff.publish(chunk)
@@ -70,8 +73,7 @@ public struct ScorePipeline {
                         }
                     }
                     handoff.publish(chunk)
-                    unseenCategories = reader.categoryCodes.reduce(0) { $0 + $1.unseen }
-                    handoff.finish(nil)
+                    handoff.finish(nil, unseenCategories: reader.categoryCodes.reduce(0) { $0 + $1.unseen })
                 } catch {
                     handoff.finish(error)
                 }
@@ -100,6 +102,7 @@ public struct ScorePipeline {
         } catch let error as PGError {
             throw AEPGError.database(error, while: "scoring \(model)")
         }
+        let unseenCategories = handoff.unseenCategories
         if unseenCategories > 0 {
             logger.warning("\(unseenCategories) categorical value(s) were not seen in training; they were encoded as unknown (no category)")
         }

@@ -1,16 +1,17 @@
 import Foundation
+import Learn
 import Logging
+import Synchronization
 import PGClient
 
 /// A flag that asks long-running loops to stop (set from a signal handler).
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
+public final class StopFlag: Sendable {
+    private let stopped = Atomic<Bool>(false)
 
     public init() {}
 
-    public var isSet: Bool { lock.withLock { stopped } }
-    public func set() { lock.withLock { stopped = true } }
+    public var isSet: Bool { stopped.load(ordering: .acquiring) }
+    public func set() { stopped.store(true, ordering: .releasing) }
 }
 
 /// `aepg worker`: takes jobs from `aepg.jobs` and runs them.
@@ -40,11 +41,11 @@ public struct Worker {
     public func run(until stop: StopFlag) throws -> Int {
         // Only this check can fail the worker; once running, threads reconnect instead of failing.
         try SchemaInstaller.ensureInstalled(on: try PGConnection(conninfo))
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: concurrency)
-        counts.initialize(repeating: 0, count: concurrency)
-        defer { counts.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: concurrency) { slot in counts[slot] = loop(slot: slot, stop: stop) }
-        return (0..<concurrency).reduce(0) { $0 + counts[$1] }
+        var counts = [Int](repeating: 0, count: concurrency)
+        counts.withUnsafeMutableBufferPointer { counts in
+            Parallel.forEachPart(concurrency) { slot in counts[slot] = loop(slot: slot, stop: stop) }
+        }
+        return counts.reduce(0, +)
     }
 
     /// One worker thread: runs sessions until stopped, reconnecting (with backoff up to 30 s)

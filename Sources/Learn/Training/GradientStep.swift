@@ -64,7 +64,7 @@ public final class GradientStep {
             run(0)
             return losses[0]
         }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: run)
+        Parallel.forEachPart(parts, run)
         // Each worker's gradient is the mean over its rows: weight by row count.
         var total = 0.0
         let combined = Lanes(workers[0].gradients.pointer)

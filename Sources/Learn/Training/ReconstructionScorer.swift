@@ -66,7 +66,7 @@ public final class ReconstructionScorer {
             return
         }
         BLASThreads.with(1) {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Parallel.forEachPart(parts) { part in
                 let first = part * share
                 scoreRows(input, first: first, count: min(share, count - first), workspace: workers[part])
             }
