@@ -22,29 +22,33 @@ GRANT aepg_reader TO aepg_operator;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aepg FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA aepg REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
--- Readers: the schema, every table and view in it (also those created later, by the owner or
--- by a worker), and in-database scoring.
+-- Readers: the schema, every table and view in it (also those the owner's functions create
+-- later), and in-database scoring. The flags and cluster views run with the reader's rights
+-- (PostgreSQL 15+), so reading a model's source through them takes SELECT on the source too.
 GRANT USAGE ON SCHEMA aepg TO aepg_reader, aepg_worker;
 GRANT SELECT ON ALL TABLES IN SCHEMA aepg TO aepg_reader;
 ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
-ALTER DEFAULT PRIVILEGES FOR ROLE aepg_worker IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
 GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
                           aepg.activate_value(text, double precision), aepg.object_name(text, text),
-                          aepg.apply_layer(real[], real[], text, double precision[]),
-                          aepg.model_row(text) TO aepg_reader, aepg_worker;
+                          aepg.apply_layer(real[], real[], text, double precision[]), aepg.as_real(double precision[]),
+                          aepg.model_row(text), aepg.is_numeric_type(oid), aepg.column_type(regclass, text)
+      TO aepg_reader, aepg_worker;
 
--- Operators: manage models and queue jobs. create_model runs with the caller's rights and checks
--- that the caller can read the source; enqueue is SECURITY DEFINER (search_path pinned).
+-- Operators: manage models and queue jobs. Every write of a definition, through create_model or
+-- directly, passes aepg.check_model_definition with the operator's own rights (they must be able
+-- to read the source); enqueue is SECURITY DEFINER (search_path pinned, arguments checked).
 GRANT INSERT, UPDATE, DELETE ON aepg.models TO aepg_operator;
 GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb),
                           aepg.drop_model(text), aepg.drop_model_objects(text), aepg.activate(text, integer),
                           aepg.refresh_views(text), aepg.enqueue(text, text, jsonb),
                           aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger(),
-                          aepg.column_type(regclass, text)
+                          aepg.has_results(text, integer)
       TO aepg_operator;
 
--- Workers: read and write the catalog, results and jobs; create per-model tables and views.
-GRANT CREATE ON SCHEMA aepg TO aepg_worker;
+-- Workers: read and write the catalog, results and jobs. They create nothing in the schema (the
+-- owner's functions make per-model tables and views), so they cannot plant triggers or objects
+-- that the owner's functions would run.
+REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA aepg TO aepg_worker;
 ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO aepg_worker;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA aepg TO aepg_worker;

@@ -17,9 +17,49 @@ CREATE TABLE IF NOT EXISTS aepg.models (
     options         jsonb NOT NULL DEFAULT '{}', -- as given; unset options take the defaults
     active_version  integer,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    updated_at      timestamptz NOT NULL DEFAULT now()
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    realtime        boolean NOT NULL DEFAULT false  -- aepg.enable_realtime: a trigger scores written rows
 );
 COMMENT ON TABLE aepg.models IS 'aepg models: source table, key, features and training options';
+
+-- Every way of writing a definition (create_model, aepg train, a direct INSERT or UPDATE) passes
+-- this check, run with the writer's own rights: the writer must be able to read the source, and
+-- the key must be of a built-in type (its comparison and I/O functions then run no one's code).
+-- Pointing a model at another table switches its realtime scoring off.
+CREATE OR REPLACE FUNCTION aepg.check_model_definition()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    key_type oid;
+BEGIN
+    IF NOT has_table_privilege(NEW.source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', NEW.source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT a.atttypid INTO key_type FROM pg_attribute a
+     WHERE a.attrelid = NEW.source AND a.attname = NEW.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF key_type IS NULL THEN
+        RAISE EXCEPTION 'table % has no column "%"', NEW.source, NEW.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    IF key_type >= 16384 THEN
+        RAISE EXCEPTION 'key column "%" of % has type %, which is not built in', NEW.key_column, NEW.source, key_type::regtype
+              USING ERRCODE = 'datatype_mismatch',
+                    HINT = 'use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.source IS DISTINCT FROM OLD.source THEN
+        NEW.realtime := false;
+    END IF;
+    RETURN NEW;
+END
+$$;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'aepg.models'::regclass AND tgname = 'check_model_definition') THEN
+        CREATE TRIGGER check_model_definition
+            BEFORE INSERT OR UPDATE OF source, key_column, features, exclude, label_column ON aepg.models
+            FOR EACH ROW EXECUTE FUNCTION aepg.check_model_definition();
+    END IF;
+END
+$$;
 
 -- One row per trained version, written in the same transaction as its layers and results.
 CREATE TABLE IF NOT EXISTS aepg.versions (
@@ -98,18 +138,17 @@ RETURNS void LANGUAGE sql AS $$
       FROM jsonb_to_recordset(p_options) AS o(key text, flag text, default_value jsonb, help text);
 $$;
 
--- Installed as an extension, the catalog's rows are user data: pg_dump must keep them.
--- (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
-DO $$
-BEGIN
-    PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
-    PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
-    PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
-    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations', '');
-EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
-    NULL;
-END
-$$;
+-- Rows the realtime trigger could not score: the user's write is kept, the row stays unscored
+-- (the next `aepg score` scores it), and the reason is here. A later successful score clears it.
+CREATE TABLE IF NOT EXISTS aepg.realtime_failures (
+    model     text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    key       text NOT NULL,   -- the row's key as text ('' when the key was NULL)
+    reason    text NOT NULL,
+    failures  integer NOT NULL DEFAULT 1,
+    at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, key)
+);
+COMMENT ON TABLE aepg.realtime_failures IS 'rows the realtime trigger stored unscored, with the reason';
 
 -- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
 CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
@@ -132,6 +171,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
+
+-- Whether a column type is one aepg reads as a number: the built-in boolean, integer, floating-point
+-- and numeric types (the same list as SourceColumn.isNumeric in the worker; a test holds them together).
+CREATE OR REPLACE FUNCTION aepg.is_numeric_type(p_type oid)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT p_type IN ('pg_catalog.bool'::pg_catalog.regtype, 'pg_catalog.int2'::pg_catalog.regtype,
+                      'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype,
+                      'pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype,
+                      'pg_catalog.numeric'::pg_catalog.regtype)
+$$;
 
 -- The type of a table's column as SQL writes it (`numeric(10,2)`), NULL when there is no such column.
 CREATE OR REPLACE FUNCTION aepg.column_type(p_table regclass, p_column text)
@@ -181,7 +230,12 @@ END
 $$;
 COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
 
--- A model's views over its active version: flags, clusters (with the confidence) and cluster profile.
+-- A model's views over its active version: flags, clusters (with the confidence) and cluster
+-- profile. On PostgreSQL 15 and later they run with the reader's rights (security_invoker), so
+-- the reader's grants and row-level security on the source apply; on older servers they run with
+-- the owner's, so grant a view only to roles that may read its source.
+-- A source column whose name the view adds itself (score, flagged, cluster) shows as
+-- source_<name>; a source too wide for one view shows its key and features only.
 CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -189,7 +243,10 @@ DECLARE
     features   text[];
     results    text := aepg.object_name(p_model, 'results');
     active     text;
+    columns    text;
     means      text;
+    invoker    text := CASE WHEN current_setting('server_version_num')::int >= 150000
+                            THEN ' WITH (security_invoker = true)' ELSE '' END;
 BEGIN
     m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
@@ -202,34 +259,47 @@ BEGIN
     active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
          JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
 
+    -- A view has at most 1,600 columns: the source's, then score, flagged and cluster.
+    SELECT string_agg(CASE WHEN a.attname IN ('score', 'flagged', 'cluster')
+                           THEN format('s.%I AS %I', a.attname, 'source_' || a.attname)
+                           ELSE format('s.%I', a.attname) END, ', ' ORDER BY a.attnum)
+      INTO columns
+      FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attnum > 0 AND NOT a.attisdropped
+       AND ((SELECT count(*) FROM pg_attribute w WHERE w.attrelid = m.source AND w.attnum > 0 AND NOT w.attisdropped) <= 1597
+            OR a.attname = m.key_column OR a.attname = ANY (features[1:1596]));
     EXECUTE format(
-        'CREATE VIEW %s AS
-         SELECT s.*, r.score, r.score > v.threshold AS flagged, r.cluster
+        'CREATE VIEW %s%s AS
+         SELECT %s, r.score, r.score > v.threshold AS flagged, r.cluster
            FROM %s s
            JOIN %s r ON r.%I = s.%I
            %s',
-        aepg.object_name(p_model, 'flags'), m.source, results, m.key_column, m.key_column, active);
+        aepg.object_name(p_model, 'flags'), invoker, columns, m.source, results, m.key_column, m.key_column, active);
     EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'flags'),
                    'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)');
 
     EXECUTE format(
-        'CREATE VIEW %s AS
+        'CREATE VIEW %s%s AS
          SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
            FROM %s r
            %s',
-        aepg.object_name(p_model, 'clusters'), m.key_column, results, active);
+        aepg.object_name(p_model, 'clusters'), invoker, m.key_column, results, active);
     EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
                    'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)');
 
-    -- Numeric features only: text (categorical) features have no mean.
-    SELECT string_agg(format('avg(s.%I::double precision) AS %I', f, 'mean_' || f), E',\n                ' ORDER BY o)
+    -- Numeric features only (text features have no mean), at most 1,595 of them; names are
+    -- mean_<feature>, cut to fit PostgreSQL's 63 bytes and numbered where two would meet.
+    SELECT string_agg(format('avg(s.%I::double precision) AS %I', f,
+                             CASE WHEN same = 1 AND name NOT IN ('mean_score', 'mean_confidence') THEN name
+                                  ELSE left(name, 58) || '_' || same END), E',\n                ' ORDER BY o)
       INTO means
-      FROM unnest(features) WITH ORDINALITY AS t(f, o)
-      JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
-     WHERE a.atttypid IN ('bool'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
-                          'float4'::regtype, 'float8'::regtype, 'numeric'::regtype);
+      FROM (SELECT t.f, t.o, left('mean_' || t.f, 63) AS name,
+                   row_number() OVER (PARTITION BY left('mean_' || t.f, 63) ORDER BY t.o) AS same
+              FROM unnest(features[1:1595]) WITH ORDINALITY AS t(f, o)
+              JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
+             WHERE aepg.is_numeric_type(a.atttypid)) AS named;
     EXECUTE format(
-        'CREATE VIEW %s AS
+        'CREATE VIEW %s%s AS
          SELECT r.cluster,
                 count(*) AS rows,
                 avg(r.score) AS mean_score,
@@ -240,7 +310,7 @@ BEGIN
            %s
           GROUP BY r.cluster
           ORDER BY r.cluster',
-        aepg.object_name(p_model, 'cluster_profile'),
+        aepg.object_name(p_model, 'cluster_profile'), invoker,
         CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
         results, m.source, m.key_column, m.key_column, active);
     EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
@@ -249,12 +319,31 @@ END
 $$;
 COMMENT ON FUNCTION aepg.refresh_views(text) IS 'recreates the flags, clusters and cluster_profile views of an aepg model';
 
+-- Whether a version of a model has rows in its results table.
+CREATE OR REPLACE FUNCTION aepg.has_results(p_model text, p_version integer)
+RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    IF to_regclass(aepg.object_name(p_model, 'results')) IS NULL THEN RETURN false; END IF;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE version = $1)', aepg.object_name(p_model, 'results'))
+       INTO found USING p_version;
+    RETURN found;
+END
+$$;
+
 -- Makes a trained version the active one; the views follow at once.
 CREATE OR REPLACE FUNCTION aepg.activate(p_model text, p_version integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM aepg.versions WHERE model = p_model AND version = p_version) THEN
         RAISE EXCEPTION 'aepg model "%" has no version %', p_model, p_version USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT aepg.has_results(p_model, p_version) THEN
+        RAISE EXCEPTION 'version % of aepg model "%" has no results left (only the active and the previous version keep theirs)',
+              p_version, p_model
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = format('activate it and rescore: aepg train %s, or score it again after activating with aepg score %s --all', p_model, p_model);
     END IF;
     UPDATE aepg.models SET active_version = p_version, updated_at = now() WHERE name = p_model;
     PERFORM aepg.refresh_views(p_model);
@@ -286,11 +375,22 @@ RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN 'relu6'   THEN least(greatest(x, 0), 6)
         WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
         WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
-        WHEN 'sigmoid' THEN 1 / (1 + exp(least(-x, 700)))
+        WHEN 'sigmoid' THEN 1 / (1 + exp(least(greatest(-x, -700), 700)))
         WHEN 'tanh'    THEN tanh(x)
     END
 $$;
 COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
+
+-- A vector as the worker holds it, in 32-bit floats: what is too small for them is 0, what is too
+-- large is infinite (a plain cast would raise an error instead).
+CREATE OR REPLACE FUNCTION aepg.as_real(p_values double precision[])
+RETURNS real[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_agg(CASE WHEN abs(v) < 1.1754943508222875e-38 THEN 0
+                          WHEN v > 3.4028234663852886e38 THEN 'Infinity'
+                          WHEN v < -3.4028234663852886e38 THEN '-Infinity'
+                          ELSE v END::real ORDER BY o)
+      FROM unnest(p_values) WITH ORDINALITY AS t(v, o)
+$$;
 
 -- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
 CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
@@ -354,8 +454,10 @@ BEGIN
     by_mae := v.options->>'loss' = 'mae';
     -- Scale; NULL becomes the training mean (scaled), as in the worker.
     FOR i IN 1..n LOOP
-        IF p_features[i] = 'NaN'::float8 OR p_features[i] IN ('Infinity'::float8, '-Infinity'::float8) THEN
-            RAISE EXCEPTION 'feature "%" is %', v.features[i], p_features[i] USING ERRCODE = 'invalid_parameter_value';
+        -- The worker reads features as 32-bit floats: beyond their range a value is as unusable as NaN.
+        IF p_features[i] = 'NaN'::float8 OR abs(p_features[i]) > 3.4028234663852886e38 THEN
+            RAISE EXCEPTION 'feature "%" is %, which aepg cannot score (NaN, infinite or beyond 32-bit floats)', v.features[i], p_features[i]
+                  USING ERRCODE = 'invalid_parameter_value';
         END IF;
         x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
                          (fill->>(i - 1))::float8, 0);
@@ -364,18 +466,20 @@ BEGIN
     FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
                   ORDER BY layer LOOP
         -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
-        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := x::real[]; END IF;
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := aepg.as_real(x); END IF;
         x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
-        IF layer.role = 'encoder' THEN latent := x::real[]; END IF;
+        IF layer.role = 'encoder' THEN latent := aepg.as_real(x); END IF;
     END LOOP;
-    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE (x[i] - input[i]) ^ 2 END ORDER BY i)
+    -- (Differences are capped at 1e150, so squaring one cannot overflow.)
+    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE least(abs(x[i] - input[i]), 1e150) ^ 2 END ORDER BY i)
       INTO errors FROM generate_series(1, n) AS i;
     SELECT avg(e) INTO score FROM unnest(errors) AS e;
     -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
     IF v.options->>'score' = 'elbo' THEN
         l := array_length(stats, 1) / 2;
         score := score + (v.options->>'beta')::float8 / n
-                 * (SELECT sum(-0.5 * (1 + stats[l + j] - stats[j] ^ 2 - exp(stats[l + j]))) FROM generate_series(1, l) AS j);
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - least(abs(stats[j]), 1e150) ^ 2 - exp(least(stats[l + j], 700))))
+                      FROM generate_series(1, l) AS j);
     END IF;
     flagged := score > v.threshold;
     SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
@@ -387,7 +491,7 @@ BEGIN
                       ORDER BY layer LOOP
             x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
         END LOOP;
-        latent := x[1:array_length(v.centroids, 2)]::real[];
+        latent := aepg.as_real(x[1:array_length(v.centroids, 2)]);
     END IF;
     -- Nearest centroid (centroids is clusters x latent).
     FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
@@ -407,12 +511,22 @@ COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
 CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
                                           OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                           OUT latent real[], OUT top_features text[], OUT distance real)
-LANGUAGE sql STABLE AS $$
-    SELECT s.*
-      FROM aepg.models m
-      JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
-      CROSS JOIN LATERAL aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(v.features) WITH ORDINALITY AS t(f, o) ORDER BY o)) AS s
-     WHERE m.name = p_model
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    features text[];
+BEGIN
+    IF jsonb_typeof(p_row) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'aepg.score_row takes a row as a JSON object (to_jsonb(t)), not %', coalesce(jsonb_typeof(p_row), 'NULL')
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT v.features INTO features FROM aepg.models m JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT * INTO score, flagged, cluster, latent, top_features, distance
+      FROM aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(features) WITH ORDINALITY AS t(f, o) ORDER BY o));
+END
 $$;
 COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
 
@@ -438,6 +552,14 @@ BEGIN
               USING ERRCODE = 'invalid_parameter_value',
                     HINT = 'options are: ' || (SELECT string_agg(o.key, ', ' ORDER BY o.key) FROM aepg.option_keys o);
     END IF;
+    IF (SELECT count(*) <> count(DISTINCT f) FROM unnest(features) AS f) THEN
+        RAISE EXCEPTION 'features name a column twice: %', array_to_string(features, ', ') USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF label = ANY (features) OR key = ANY (features) THEN
+        RAISE EXCEPTION 'column "%" cannot be both a feature and the %', CASE WHEN key = ANY (features) THEN key ELSE label END,
+              CASE WHEN key = ANY (features) THEN 'key' ELSE 'label' END
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
         CONTINUE WHEN col IS NULL;
         IF aepg.column_type(source, col) IS NULL THEN
@@ -447,8 +569,7 @@ BEGIN
     FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
         SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
          WHERE a.attrelid = source AND a.attname = col
-           AND a.atttypid NOT IN ('bool'::regtype, 'int2'::regtype, 'int4'::regtype, 'int8'::regtype,
-                                  'float4'::regtype, 'float8'::regtype, 'numeric'::regtype);
+           AND NOT aepg.is_numeric_type(a.atttypid);
         IF kind IS NOT NULL THEN
             RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
                   USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
@@ -476,6 +597,13 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = drop_model.name) THEN
         RAISE EXCEPTION 'aepg model "%" does not exist', name USING ERRCODE = 'undefined_object';
     END IF;
+    -- The realtime trigger goes too when the caller may drop it; one left behind does nothing,
+    -- as it only scores for a model of the same name on the same table with realtime on.
+    BEGIN
+        PERFORM aepg.disable_realtime(name);
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE NOTICE 'the realtime trigger of "%" stays on its table (its owner can drop it); it no longer scores', name;
+    END;
     PERFORM aepg.drop_model_objects(name);
     DELETE FROM aepg.models m WHERE m.name = drop_model.name;
 END
@@ -485,10 +613,11 @@ COMMENT ON FUNCTION aepg.drop_model(text) IS 'drops an aepg model with its versi
 -- Models with their active version's quality, and every version.
 CREATE OR REPLACE VIEW aepg.model_list AS
 SELECT m.name, m.source, m.key_column, m.label_column, m.active_version, v.trained_at, v.training_rows,
-       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc,
+       m.realtime, (SELECT count(*) FROM aepg.realtime_failures f WHERE f.model = m.name) AS realtime_failures
   FROM aepg.models m
   LEFT JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version;
-COMMENT ON VIEW aepg.model_list IS 'aepg models with their active version and its quality';
+COMMENT ON VIEW aepg.model_list IS 'aepg models with their active version, its quality, and the rows realtime scoring left unscored';
 
 CREATE OR REPLACE VIEW aepg.version_list AS
 SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at, v.training_rows, v.scored_rows,
@@ -498,31 +627,81 @@ SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at,
 COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model';
 
 -- Realtime scoring: a trigger on the source table scores every inserted or updated row into the
--- model's results table at once (active version), using aepg.score_row.
+-- model's results table at once (active version).
+--
+-- It runs as aepg's owner (to write the results table, which writers of the source need no
+-- rights on), so it runs no code of anyone else's: it scores only for the model's own source
+-- with realtime on (a trigger put on another table, or left behind, does nothing); it reads the
+-- key and the features only from columns of built-in types (their casts and I/O functions are
+-- PostgreSQL's); and scoring is aepg's own arithmetic. It never rejects the user's write: a row
+-- it cannot score is left unscored, with the reason in aepg.realtime_failures.
 CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    m        aepg.models;
-    results  text;
+    m         aepg.models;
+    features  text[];
+    key_text  text;
+    key_type  text;
+    reading   text;
+    readable  integer;
+    inputs    double precision[];
+    s         record;
+    problem   text;
 BEGIN
     SELECT * INTO m FROM aepg.models WHERE name = TG_ARGV[0];
-    IF NOT FOUND OR m.active_version IS NULL THEN
-        RETURN NULL;  -- nothing trained yet: the row is scored by the next aepg score
+    IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
+        RETURN NULL;
     END IF;
-    results := aepg.object_name(m.name, 'results');
-    EXECUTE format(
-        'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
-         SELECT ($1).%I, $2, s.latent, s.cluster, s.distance, s.score, s.top_features FROM aepg.score_row($3, to_jsonb($1)) s
-         ON CONFLICT (version, %I) DO UPDATE
-            SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
-                score = EXCLUDED.score, top_features = EXCLUDED.top_features',
-        results, m.key_column, m.key_column, m.key_column)
-    USING NEW, m.active_version, m.name;
+    BEGIN
+        SELECT v.features INTO features FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
+        SELECT string_agg(CASE WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
+                               THEN format('($1).%I::pg_catalog.int4::pg_catalog.float8', t.f)
+                               ELSE format('($1).%I::pg_catalog.float8', t.f) END, ', ' ORDER BY t.o),
+               count(*)
+          INTO reading, readable
+          FROM unnest(features) WITH ORDINALITY AS t(f, o)
+          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = t.f AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE aepg.is_numeric_type(a.atttypid);
+        IF readable <> array_length(features, 1) THEN
+            RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
+                  USING ERRCODE = 'feature_not_supported';
+        END IF;
+        SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
+         WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
+        IF key_type IS NULL THEN
+            RAISE EXCEPTION 'the key column "%" is missing or not of a built-in type', m.key_column USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        EXECUTE format('SELECT ($1).%I::pg_catalog.text', m.key_column) INTO key_text USING NEW;
+        IF key_text IS NULL THEN
+            RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
+        END IF;
+        EXECUTE format('SELECT ARRAY[%s]', reading) INTO inputs USING NEW;
+        s := aepg.score(m.name, inputs);
+        EXECUTE format(
+            'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
+             VALUES ($1::%s, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (version, %I) DO UPDATE
+                SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+                    confidence = NULL, score = EXCLUDED.score, top_features = EXCLUDED.top_features',
+            aepg.object_name(m.name, 'results'), m.key_column, key_type, m.key_column)
+        USING key_text, m.active_version, s.latent, s.cluster, s.distance, s.score, s.top_features;
+        DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+        BEGIN
+            INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (m.name, coalesce(key_text, ''), problem)
+            ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
+        EXCEPTION WHEN OTHERS THEN
+            NULL;  -- not even the note could be written: the user's write still stands
+        END;
+    END;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION aepg.realtime_trigger() IS 'trigger function behind aepg.enable_realtime';
 
+-- Realtime scoring on or off: the trigger on the source (the caller needs the right to create
+-- triggers on it) and the model's realtime flag, which the trigger checks.
 CREATE OR REPLACE FUNCTION aepg.enable_realtime(p_model text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -532,6 +711,7 @@ BEGIN
     PERFORM aepg.disable_realtime(p_model);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
                    'aepg_realtime_' || p_model, m.source, p_model);
+    UPDATE aepg.models SET realtime = true WHERE name = p_model;
 END
 $$;
 COMMENT ON FUNCTION aepg.enable_realtime(text) IS 'scores every inserted or updated source row of an aepg model at once (a trigger)';
@@ -542,6 +722,7 @@ DECLARE
     m aepg.models;
 BEGIN
     m := aepg.model_row(p_model);
+    UPDATE aepg.models SET realtime = false WHERE name = p_model;
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
 END
 $$;
@@ -588,9 +769,15 @@ $$;
 COMMENT ON FUNCTION aepg.enqueue(text, text, jsonb) IS 'queues a train, score or evaluate job for aepg worker; returns its id';
 
 -- Takes the next runnable job for a worker: queued and due, or running under a worker whose
--- server process is gone (it crashed). Returns no row when there is nothing to do.
+-- server process is gone (it crashed). A job whose workers died max_attempts times fails instead
+-- of being taken again. Returns no row when there is nothing to do.
 CREATE OR REPLACE FUNCTION aepg.claim_job(p_worker text)
 RETURNS SETOF aepg.jobs LANGUAGE sql AS $$
+    UPDATE aepg.jobs j
+       SET status = 'failed', finished_at = now(), backend_pid = NULL,
+           error = format('its worker died during each of %s attempts (the job may crash the worker: check its options and data)', j.attempts)
+     WHERE j.status = 'running' AND j.attempts >= j.max_attempts
+       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = j.backend_pid);
     UPDATE aepg.jobs j
        SET status = 'running', attempts = j.attempts + 1, worker = p_worker, backend_pid = pg_backend_pid(),
            started_at = now(), finished_at = NULL, error = NULL
@@ -623,8 +810,38 @@ $$;
 COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
     'used by aepg worker: marks a job done, queued again (backoff) or failed';
 
--- Existing models: their results tables and views take the current shape (a no-op on a new install).
+-- Installed as an extension, the catalog's rows and sequences are user data: pg_dump must keep
+-- them. (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
 DO $$
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations_id_seq', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs_id_seq', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.realtime_failures', '');
+EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
+    NULL;
+END
+$$;
+
+-- The worker role creates nothing in aepg: per-model tables and views are made by the functions
+-- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.)
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
+        REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
+    END IF;
+END
+$$;
+
+-- Brings every model's results table and views to the current shape; `aepg init` calls it after
+-- an upgrade. (Not run inside extension scripts: objects created there would become members of
+-- the extension, and pg_dump would leave them out.)
+CREATE OR REPLACE FUNCTION aepg.upgrade_model_objects()
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m record;
 BEGIN

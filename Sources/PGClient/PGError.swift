@@ -35,6 +35,8 @@ public struct PGError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Well-known SQLSTATE codes that callers branch on.
     public enum State {
         public static let uniqueViolation = "23505"
+        /// ON CONFLICT DO UPDATE met the same key twice in one statement.
+        public static let cardinalityViolation = "21000"
         public static let notNullViolation = "23502"
         public static let undefinedTable = "42P01"
         public static let undefinedColumn = "42703"

@@ -2,6 +2,7 @@ import Foundation
 import AEPG
 import ArgumentParser
 import Logging
+import PGClient
 
 /// The `aepg` command line: argument parsing, progress output and exit codes; the work is in AEPG.
 @main
@@ -25,6 +26,10 @@ struct AEPGCommand: ParsableCommand {
         } catch let error as AEPGError {
             printError(error.description)
             Foundation.exit(error.code.exitStatus.rawValue)
+        } catch let error as PGError {
+            // A database error no stage put in words of its own: still the database's.
+            printError(error.description)
+            Foundation.exit(AEPGError.Code.database.exitStatus.rawValue)
         } catch {
             exit(withError: error)
         }

@@ -157,7 +157,7 @@ final class CommandLineTests: DatabaseTestCase {
         defer { first.terminate(); first.waitUntilExit() }
         let second = try aepg("train", "pts", "--db", conninfo, "--epochs", "1")
         XCTAssertEqual(second.status, 75, "EX_TEMPFAIL tells cron to try later")
-        XCTAssertTrue(second.stderr.contains("model \"pts\" is already being trained by another aepg (server process"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("model \"pts\" is already being trained or scored by another aepg (server process"), second.stderr)
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 1)
     }
 }

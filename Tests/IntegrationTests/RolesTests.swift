@@ -38,6 +38,9 @@ final class RolesTests: DatabaseTestCase {
 
     func testReaderReadsAndScoresButChangesNothing() throws {
         let reader = try connect(as: "t_reader")
+        // The flags view shows source rows with the reader's own rights on the source.
+        assertDenied(reader, "SELECT count(*) FROM aepg.pts_flags")
+        try connection.execute("GRANT SELECT ON points TO t_reader")
         XCTAssertEqual(try reader.execute("SELECT count(*) FROM aepg.pts_flags WHERE flagged IS NOT NULL").int(0, 0), 400)
         XCTAssertEqual(try reader.execute("SELECT count(*) FROM aepg.pts_results").int(0, 0), 400)
         XCTAssertNotNil(try reader.execute("SELECT score FROM aepg.score('pts', ARRAY[0, 1, 1, 0]::float8[])").double(0, 0))
@@ -69,7 +72,9 @@ final class RolesTests: DatabaseTestCase {
         XCTAssertEqual(summary.version, 2)
         try insertPoints("public.points", from: 401, to: 420)
         XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: worker, conninfo: conninfo + " user=t_worker"), 20)
+        try connection.execute("GRANT SELECT ON points TO t_reader")
         let reader = try connect(as: "t_reader")
         XCTAssertEqual(try reader.execute("SELECT count(*) FROM aepg.pts_flags").int(0, 0), 420, "readers see what the worker wrote")
+        assertDenied(worker, "CREATE TABLE aepg.planted (x int)")
     }
 }

@@ -8,7 +8,9 @@ import XCTest
 final class SchemaTests: DatabaseTestCase {
     /// CREATE EXTENSION from the files `aepg extension` writes gives the catalog `aepg init` gives;
     /// an extension created at the released 0.2.0 is updated by aepg itself to the same catalog.
-    func testCreateExtensionInstallsTheSameSchema() throws {
+    /// Writes the extension files into the server's extension folder (as `make install-extension`
+    /// does), with the released 0.2.0 install script beside them.
+    private func installExtensionFiles() throws {
         let sharedir = try connection.execute("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'").string(0, 0)!
         let extensionDir = URL(fileURLWithPath: sharedir).appendingPathComponent("extension")
         guard FileManager.default.isWritableFile(atPath: extensionDir.path) else {
@@ -17,8 +19,11 @@ final class SchemaTests: DatabaseTestCase {
         for (name, text) in try ExtensionFiles.all() {
             try text.write(to: extensionDir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        // The released 0.2.0 install script, as `make install-extension` of aepg 0.2.0 left it.
         try Self.fixture("schema-0.2.0.sql").write(to: extensionDir.appendingPathComponent("aepg--0.2.0.sql"), atomically: true, encoding: .utf8)
+    }
+
+    func testCreateExtensionInstallsTheSameSchema() throws {
+        try installExtensionFiles()
         let expected = try Self.catalogSummary(connection)
 
         let fresh = try PGConnection(try TestDatabase.fresh("aepg_extension"))
@@ -33,14 +38,56 @@ final class SchemaTests: DatabaseTestCase {
         try SchemaInstaller.install(on: updated)
         XCTAssertEqual(try updated.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'").string(0, 0), SchemaInstaller.version)
         XCTAssertEqual(try Self.catalogSummary(updated), expected, "an updated extension has the catalog of a new one")
-        XCTAssertEqual(try updated.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 4,
-                       "the catalog tables are marked for pg_dump")
+        XCTAssertEqual(try updated.execute("SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'aepg'").int(0, 0), 8,
+                       "the catalog tables, jobs, realtime notes and sequences are marked for pg_dump")
         try updated.execute("CREATE TABLE t AS SELECT i AS id, sin(i) AS a, cos(i) AS b FROM generate_series(1, 50) i")
         let name = try ModelName("ext")
         let summary = try TrainPipeline(model: name, definition: ModelDefinition(name: name, source: "t", keyColumn: "id", options: Self.fast),
                                         logger: quiet).run(on: updated)
         XCTAssertEqual(summary.rows, 50)
         XCTAssertEqual(try updated.execute("SELECT count(*) FROM aepg.ext_flags").int(0, 0), 50)
+    }
+
+    /// pg_dump and pg_restore of a database with the extension keep the job queue and the
+    /// sequences where they were (issue 11, defect 10).
+    func testDumpAndRestoreKeepJobsAndSequences() throws {
+        try installExtensionFiles()
+        let original = try TestDatabase.fresh("aepg_dumped")
+        defer { TestDatabase.drop("aepg_dumped"); TestDatabase.drop("aepg_restored") }
+        let db = try PGConnection(original)
+        try db.execute("CREATE EXTENSION aepg")
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, a float8)")
+        try db.execute("SELECT aepg.create_model('m', 't', 'id')")
+        try db.execute("SELECT aepg.enqueue('train', 'm')")
+        try db.execute("SELECT aepg.enqueue('score', 'm')")
+        try db.execute("""
+            INSERT INTO aepg.versions (model, version, options, features, preprocessing, threshold, threshold_rule,
+                                       loss_history, training_rows, scored_rows, seconds)
+            VALUES ('m', 1, '{}', '{a}', '{}', 1, 'sigma:3', '[]', 1, 1, 1)
+            """)
+        for _ in 0..<3 { try db.execute("INSERT INTO aepg.evaluations (model, version, label, metrics) VALUES ('m', 1, 'l', '{}')") }
+        let dump = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-\(UUID().uuidString).dump")
+        defer { try? FileManager.default.removeItem(at: dump) }
+        let bin = ProcessInfo.processInfo.environment["AEPG_PG_BIN"] ?? "/usr/bin"
+        XCTAssertEqual(try Self.runTool(bin + "/pg_dump", ["-Fc", "-f", dump.path, "-d", original]), 0)
+        let restored = try TestDatabase.fresh("aepg_restored")
+        XCTAssertEqual(try Self.runTool(bin + "/pg_restore", ["-d", restored, dump.path]), 0)
+        let back = try PGConnection(restored)
+        XCTAssertEqual(try back.execute("SELECT count(*) FROM aepg.jobs").int(0, 0), 2)
+        XCTAssertEqual(try back.execute("SELECT count(*) FROM aepg.option_keys").int(0, 0), TrainOptionCatalog.all.count)
+        try back.execute("INSERT INTO aepg.evaluations (model, version, label, metrics) VALUES ('m', 1, 'l', '{}')")
+        XCTAssertEqual(try back.execute("SELECT max(id) FROM aepg.evaluations").int(0, 0), 4, "the sequence went on from 3")
+        XCTAssertGreaterThan(try back.execute("SELECT aepg.enqueue('train', 'm')").int(0, 0) ?? 0, 2)
+    }
+
+    /// Runs a PostgreSQL client tool; returns its exit status.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     func testADroppedConnectionGivesAClearErrorAndChangesNothing() throws {

@@ -103,12 +103,7 @@ public struct Catalog {
     /// Drops a model: its results table, views, versions and layers.
     public func drop(_ name: ModelName) throws {
         _ = try model(name)
-        try connection.transaction {
-            try connection.execute("""
-                SELECT aepg.drop_model_objects($1)
-                """, [name.value])
-            try connection.execute("DELETE FROM aepg.models WHERE name = $1", [name.value])
-        }
+        try connection.execute("SELECT aepg.drop_model($1)", [name.value])
     }
 }
 

@@ -5,11 +5,14 @@ import PGClient
 struct ModelLock {
     let connection: PGConnection
     let key: String
+    let shared: Bool
 
-    /// Takes the lock or fails at once with `busy`, naming the process that holds it.
-    static func acquire(_ purpose: String, model: ModelName, on connection: PGConnection) throws -> ModelLock {
+    /// Takes the lock (`shared`: alongside other shared holders, not an exclusive one) or fails at
+    /// once with `busy`, naming the process that holds it.
+    static func acquire(_ purpose: String, model: ModelName, shared: Bool = false, on connection: PGConnection) throws -> ModelLock {
         let key = "aepg.\(purpose):\(model.value)"
-        let taken = try connection.execute("SELECT pg_try_advisory_lock(hashtext($1))", [key]).bool(0, 0) ?? false
+        let function = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"
+        let taken = try connection.execute("SELECT \(function)(hashtext($1))", [key]).bool(0, 0) ?? false
         guard taken else {
             let holder = try? connection.execute("""
                 SELECT pid FROM pg_locks
@@ -17,13 +20,14 @@ struct ModelLock {
                  LIMIT 1
                 """, [key]).int(0, 0)
             let who = holder.flatMap { $0 }.map { " (server process \($0))" } ?? ""
+            let activity = purpose != "train" ? "scored" : shared ? "trained" : "trained or scored"
             throw AEPGError(.busy,
-                "model \"\(model)\" is already being \(purpose == "train" ? "trained" : "scored") by another aepg\(who); wait for it to finish and try again")
+                "model \"\(model)\" is already being \(activity) by another aepg\(who); wait for it to finish and try again")
         }
-        return ModelLock(connection: connection, key: key)
+        return ModelLock(connection: connection, key: key, shared: shared)
     }
 
     func release() {
-        _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext($1))", [key])
+        _ = try? connection.execute("SELECT \(shared ? "pg_advisory_unlock_shared" : "pg_advisory_unlock")(hashtext($1))", [key])
     }
 }

@@ -5,6 +5,8 @@ import PGClient
 /// in one transaction that also switches the model's active version.
 struct Publication {
     var model: ModelName
+    /// A definition given for this training: saved in the same transaction as the version.
+    var definition: ModelDefinition?
     var keyColumn: String
     /// Source columns read (numeric first).
     var features: [String]
@@ -23,6 +25,7 @@ struct Publication {
     func write(_ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
         do {
             return try connection.transaction {
+                if let definition { try Catalog(connection: connection).save(definition) }
                 let previous = try connection.execute(
                     "SELECT active_version FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value]).int(0, 0)
                 let version = try connection.execute(
@@ -30,6 +33,8 @@ struct Publication {
                 try insertVersion(version, rows, on: connection, stages: stages, seconds: seconds)
                 try insertLayers(version, clusterEncoder: rows.clusters.encoder, on: connection)
                 try connection.execute("SELECT aepg.prepare_results($1)", [model.value])
+                // Rows of a model that was dropped while its results table stayed may carry this number.
+                try connection.execute("DELETE FROM \(Self.resultsTable(model)) WHERE version = $1", [String(version)])
                 try copyResults(version, rows, on: connection)
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])

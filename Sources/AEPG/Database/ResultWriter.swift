@@ -20,6 +20,22 @@ struct ResultWriter {
         "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, confidence, score, top_features) FROM STDIN (FORMAT binary)"
     }
 
+    /// A temporary table shaped like `results`, dropped at commit, to COPY into before `mergeSQL`.
+    static func stagingSQL(like results: String) -> String {
+        "CREATE TEMP TABLE aepg_staging (LIKE \(results)) ON COMMIT DROP"
+    }
+
+    /// Moves the staged rows into `results`, replacing a row the realtime trigger (or anything
+    /// else) wrote for the same version and key meanwhile.
+    static func mergeSQL(into results: String, keyColumn: String) -> String {
+        """
+        INSERT INTO \(results) SELECT * FROM pg_temp.aepg_staging
+        ON CONFLICT (version, \(quoteIdentifier(keyColumn))) DO UPDATE
+           SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+               confidence = EXCLUDED.confidence, score = EXCLUDED.score, top_features = EXCLUDED.top_features
+        """
+    }
+
     /// Appends one result row; `confidence` is the soft-assignment confidence of deep embedded
     /// clustering (nil, written as NULL, for k-means).
     func append(key: UnsafeRawBufferPointer, latent: UnsafePointer<Float>, latentWidth: Int,

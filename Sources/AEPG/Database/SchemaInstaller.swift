@@ -22,14 +22,17 @@ public enum SchemaInstaller {
                 try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init'))")
                 let ext = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'")
                 if let installed = ext.string(0, 0) {
-                    if installed != version { try connection.execute("ALTER EXTENSION aepg UPDATE TO '\(version)'") }
-                    return
+                    guard installed != version else { return }
+                    try connection.execute("ALTER EXTENSION aepg UPDATE TO '\(version)'")
+                } else {
+                    try connection.executeScript(try script(from: try installedVersion(on: connection)))
+                    try connection.execute("SELECT aepg.set_option_keys($1::jsonb)", [try optionKeysJSON()])
+                    try connection.execute("""
+                        INSERT INTO aepg.meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                        """, [version])
                 }
-                try connection.executeScript(try script(from: try installedVersion(on: connection)))
-                try connection.execute("SELECT aepg.set_option_keys($1::jsonb)", [try optionKeysJSON()])
-                try connection.execute("""
-                    INSERT INTO aepg.meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
-                    """, [version])
+                // Outside the extension script, so the objects it recreates are not the extension's.
+                try connection.execute("SELECT aepg.upgrade_model_objects()")
             }
         } catch let error as PGError {
             throw AEPGError.database(error, while: "installing the aepg schema")

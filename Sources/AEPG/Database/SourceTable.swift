@@ -22,12 +22,20 @@ public struct SourceColumn: Equatable, Sendable {
     /// SQL that reads the column as text from alias `s`.
     public var asText: String { "s.\(quoteIdentifier(name))::text" }
 
-    // bool, int8, int2, int4, float4, float8, numeric
+    // bool, int8, int2, int4, float4, float8, numeric (aepg.is_numeric_type in SQL; RuleAgreementTests)
     static let numericTypes: Set<UInt32> = [16, 20, 21, 23, 700, 701, 1700]
+
+    /// Whether the type is one of PostgreSQL's own (its functions run no user's code).
+    public var isBuiltIn: Bool { typeOID < 16_384 }
 }
 
 /// A source table resolved in the database: its canonical name and columns.
 public struct SourceTable: Equatable, Sendable {
+    /// The columns of a results table besides the key (see aepg.prepare_results).
+    static let resultsColumns: Set<String> = ["version", "latent", "cluster", "distance", "confidence", "score", "top_features"]
+    /// Features per model at most: a table, and so the results' views, holds at most 1,600 columns.
+    public static let maximumFeatures = 1_590
+
     /// The name as a regclass prints it: schema-qualified where needed, quoted where needed.
     public var name: String
     public var columns: [SourceColumn]
@@ -77,12 +85,37 @@ public struct SourceTable: Equatable, Sendable {
     /// The feature columns of a model: the explicit list, or every numeric column (and, with
     /// `categorical`, every text column) but the key, the label and the excluded ones. Each must
     /// exist and be numeric, or be read as text when `categorical` is set.
+    ///
+    /// Everything that would otherwise fail only after training is checked here, before any work:
+    /// a key of a type aepg cannot store or a name the results table uses itself, a label that is
+    /// not a number, a column named twice, the label among the features, too many features.
     public func featureColumns(of model: ModelDefinition, categorical: Bool = false) throws -> [SourceColumn] {
-        _ = try column(model.keyColumn, role: "key")
-        if let label = model.labelColumn { _ = try column(label, role: "label") }
+        let key = try column(model.keyColumn, role: "key")
+        guard key.isBuiltIn else {
+            throw AEPGError(.unsupportedType, "key column \"\(key.name)\" of \(name) has type \(key.typeName), which is not built in; "
+                + "use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it")
+        }
+        guard !Self.resultsColumns.contains(key.name) else {
+            throw AEPGError(.invalidName, "the key column of \(name) is named \"\(key.name)\", a name the results table uses itself ("
+                + Self.resultsColumns.sorted().joined(separator: ", ") + "); train on a view that renames it")
+        }
+        if let label = model.labelColumn {
+            let labelColumn = try column(label, role: "label")
+            guard labelColumn.isNumeric else {
+                throw AEPGError(.unsupportedType, "label column \"\(label)\" of \(name) has type \(labelColumn.typeName); a training label "
+                    + "must be a number (0/1 for anomalies, or a class number); aepg evaluate --label also takes text classes")
+            }
+            if model.features?.contains(label) == true {
+                throw AEPGError(.invalidOption, "column \"\(label)\" cannot be both a feature and the label")
+            }
+        }
         for name in model.exclude { _ = try column(name, role: "excluded") }
         let chosen: [SourceColumn]
         if let explicit = model.features {
+            let repeated = Dictionary(grouping: explicit, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+            guard repeated.isEmpty else {
+                throw AEPGError(.invalidOption, "features name a column more than once: \(repeated.joined(separator: ", "))")
+            }
             chosen = try explicit.map { try column($0, role: "feature") }
             for column in chosen where !column.isNumeric && !categorical {
                 throw AEPGError(.unsupportedType,
@@ -97,6 +130,9 @@ public struct SourceTable: Equatable, Sendable {
         }
         guard !chosen.isEmpty else {
             throw AEPGError(.unsupportedType, "table \(name) has no numeric feature columns besides the key and label")
+        }
+        guard chosen.count <= Self.maximumFeatures else {
+            throw AEPGError(.invalidOption, "\(chosen.count) feature columns are more than aepg takes (\(Self.maximumFeatures)); choose them with --features or leave some out with --exclude")
         }
         return chosen
     }

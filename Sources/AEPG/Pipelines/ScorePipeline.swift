@@ -31,6 +31,9 @@ public struct ScorePipeline {
         try SchemaInstaller.ensureInstalled(on: connection)
         let lock = try ModelLock.acquire(shard.map { "score.\($0)" } ?? "score", model: model, on: connection)
         defer { lock.release() }
+        // Scores share the model with each other, not with a training (which takes this lock alone).
+        let training = try ModelLock.acquire("train", model: model, shared: true, on: connection)
+        defer { training.release() }
         let catalog = Catalog(connection: connection)
         let definition = try catalog.model(model)
         let trained = try catalog.trainedModel(model)
@@ -44,7 +47,7 @@ public struct ScorePipeline {
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
                                  label: nil)
         let results = Publication.resultsTable(model)
-        let writer = ResultWriter(table: results, keyColumn: definition.keyColumn, version: trained.version,
+        let writer = ResultWriter(table: "pg_temp.aepg_staging", keyColumn: definition.keyColumn, version: trained.version,
                                   features: encoding.inputNames)
         let scorer = ChunkScorer(model: trained)
         let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
@@ -85,6 +88,7 @@ public struct ScorePipeline {
                         let inRange = range?.condition(on: "\(results).\(quoteIdentifier(query.key.name))", typeName: query.key.typeName) ?? "TRUE"
                         try output.execute("DELETE FROM \(results) WHERE version = $1 AND \(inRange)", [String(trained.version)])
                     }
+                    try output.execute(ResultWriter.stagingSQL(like: results))
                     try output.copyInBinary(writer.copySQL) { copy in
                         while let chunk = try handoff.takeFull() {
                             written += scorer.encode(chunk, with: writer, into: &copy.pending)
@@ -92,12 +96,13 @@ public struct ScorePipeline {
                             try copy.flushIfNeeded()
                         }
                     }
+                    try output.execute(ResultWriter.mergeSQL(into: results, keyColumn: definition.keyColumn))
                 }
             } catch {
                 handoff.cancelAndWait()
                 throw error
             }
-        } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
+        } catch let error as PGError where error.sqlState == PGError.State.cardinalityViolation {
             throw AEPGError.duplicateKeys(in: definition.keyColumn)
         } catch let error as PGError {
             throw AEPGError.database(error, while: "scoring \(model)")

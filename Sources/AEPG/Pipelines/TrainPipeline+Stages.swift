@@ -4,8 +4,9 @@ import PGClient
 
 /// The stages of `TrainPipeline.run`, in order.
 extension TrainPipeline {
-    /// Saves a new definition (checked against its table first) and resolves the options and
-    /// the query; the source table is looked up once.
+    /// Checks a new definition against its table and resolves the options and the query; the
+    /// source table is looked up once. A new definition is saved by the write stage, with the
+    /// version, so a training that fails leaves the stored definition as it was.
     func plan(on connection: PGConnection) throws -> TrainPlan {
         let catalog = Catalog(connection: connection)
         var stored: ModelDefinition
@@ -13,8 +14,6 @@ extension TrainPipeline {
         if var given = definition {
             source = try SourceTable.resolve(given.source, on: connection)
             given.source = source.name
-            _ = try source.featureColumns(of: given, categorical: given.options.overridden(by: overrides).categorical != nil)
-            try catalog.save(given)
             stored = given
         } else {
             stored = try catalog.model(model)
@@ -25,8 +24,23 @@ extension TrainPipeline {
         let query = FeatureQuery(source: source, key: try source.column(stored.keyColumn, role: "key"),
                                  columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
-        stored.options = merged
-        return TrainPlan(definition: stored, options: options, source: source, query: query)
+        try checkMemory(options, inputs: query.features.count + query.categorical.count)
+        return TrainPlan(definition: stored, isNew: definition != nil, options: options, source: source, query: query)
+    }
+
+    /// The most memory a network's training may ask for, checked before any row is read: a batch's
+    /// activations and gradients, and the parameters with the optimizer's state.
+    static let memoryLimit = 4.0 * 1_073_741_824
+
+    private func checkMemory(_ options: ResolvedOptions, inputs: Int) throws {
+        let widths = [inputs] + options.hidden + [options.latent * 2] + options.hidden.reversed() + [inputs]
+        let parameters = zip(widths, widths.dropFirst()).reduce(0.0) { $0 + Double($1.0 + 1) * Double($1.1) }
+        let batchBytes = Double(options.batchSize) * Double(widths.reduce(0, +)) * 4 * 4
+        let bytes = batchBytes + parameters * 4 * 4
+        guard bytes <= Self.memoryLimit else {
+            throw AEPGError(.invalidOption, String(format: "%@ and %@ would need about %.1f GiB to train (at most 4 GiB); lower them",
+                                                   options.name(of: \.batchSize), options.name(of: \.hidden), bytes / 1_073_741_824))
+        }
     }
 
     /// Streams the rows in with binary COPY.
@@ -132,6 +146,9 @@ extension TrainPipeline {
         guard options.trainOn == .normal else { return nil }
         guard let label = plan.definition.labelColumn else {
             throw AEPGError(.invalidOption, "\(options.name(of: \.trainOn)) normal needs a label column (--label) to tell normal rows (label 0) apart")
+        }
+        if let other = labels.first(where: { !$0.isNaN && $0 != 0 && $0 != 1 }) {
+            throw AEPGError(.invalidOption, "\(options.name(of: \.trainOn)) normal needs a 0/1 label (1 = anomaly), but \(label) has the value \(other)")
         }
         let normal = labels.indices.filter { labels[$0] == 0 }
         guard !normal.isEmpty else {

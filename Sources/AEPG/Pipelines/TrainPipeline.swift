@@ -46,7 +46,7 @@ public struct TrainPipeline {
         let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
                                         clusters: clusters.result.labels)
         let publication = Publication(
-            model: model, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
+            model: model, definition: plan.isNew ? plan.definition : nil, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, history: fitted.history,
             metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
         // The stored timings cover everything up to the write, which cannot time itself.
@@ -68,6 +68,8 @@ public struct TrainPipeline {
 /// What a training run reads and how: the definition, its resolved options and the query.
 struct TrainPlan {
     var definition: ModelDefinition
+    /// The definition was given for this run (`--table`): it is saved when the version is.
+    var isNew: Bool
     var options: ResolvedOptions
     var source: SourceTable
     var query: FeatureQuery
