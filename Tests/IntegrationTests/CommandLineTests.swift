@@ -12,7 +12,7 @@ final class CommandLineTests: DatabaseTestCase {
 
     /// Loads a CSV dataset from the repository's data/ or ../shared/data, or skips.
     private func load(_ file: String, as table: String, label: String) throws {
-        guard let csv = TestDatabase.dataset(file) else { throw XCTSkip("\(file) is not available") }
+        let csv = try XCTUnwrap(TestDatabase.dataset(file), "\(file) is needed: it ships in data/ or in ../shared/data beside the checkout")
         try TestDatabase.loadCSV(csv, into: table, label: label, on: connection)
     }
 
@@ -131,7 +131,9 @@ final class CommandLineTests: DatabaseTestCase {
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw XCTSkip("training did not reach epoch \(epochs) in time")
+        XCTFail("training did not reach epoch \(epochs) within 120 s")
+        process.terminate()
+        throw CancellationError()
     }
 
     func testSigkillMidTrainingLeavesThePreviousVersionActiveAndWhole() throws {

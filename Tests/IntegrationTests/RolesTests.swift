@@ -76,5 +76,15 @@ final class RolesTests: DatabaseTestCase {
         let reader = try connect(as: "t_reader")
         XCTAssertEqual(try reader.execute("SELECT count(*) FROM aepg.pts_flags").int(0, 0), 420, "readers see what the worker wrote")
         assertDenied(worker, "CREATE TABLE aepg.planted (x int)")
+
+        // Jobs an operator queues, a worker logged in as aepg_worker runs.
+        let operatorRole = try connect(as: "t_operator")
+        try operatorRole.execute("SELECT aepg.enqueue('train', 'pts', '{\"epochs\": 2}')")
+        try operatorRole.execute("SELECT aepg.enqueue('score', 'pts')")
+        let ran = try Worker(conninfo: conninfo + " user=t_worker", pollSeconds: 0.2, exitWhenIdle: true, logger: quiet)
+            .run(until: StopFlag())
+        XCTAssertEqual(ran, 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 2)
+        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'pts'"), 3)
     }
 }

@@ -44,9 +44,19 @@ final class SQLSurfaceTests: DatabaseTestCase {
         XCTAssertThrowsError(try connection.execute("SELECT * FROM aepg.score('nope', ARRAY[1]::float8[])")) {
             XCTAssertTrue("\($0)".contains("does not exist or has no trained version"), "\($0)")
         }
-        XCTAssertThrowsError(try connection.execute("SELECT * FROM aepg.score('pts', ARRAY[1, 'NaN', 3, 4]::float8[])"))
-        let null = try connection.execute("SELECT score FROM aepg.score('pts', ARRAY[NULL, 0, 0, 0]::float8[])")
-        XCTAssertNotNil(null.double(0, 0), "NULL features are imputed with the training mean")
+        XCTAssertThrowsError(try connection.execute("SELECT * FROM aepg.score('pts', ARRAY[1, 'NaN', 3, 4]::float8[])")) {
+            XCTAssertEqual(($0 as? PGError)?.sqlState, "22023", "\($0)")  // invalid_parameter_value
+            XCTAssertTrue("\($0)".contains("feature \"b\" is NaN"), "\($0)")
+        }
+        // A NULL feature is imputed with its training mean: the same score as giving the mean itself.
+        let mean = try XCTUnwrap(connection.execute("""
+            SELECT (preprocessing->'center'->>0)::float8 FROM aepg.versions WHERE model = 'pts'
+            """).double(0, 0))
+        let imputed = try XCTUnwrap(connection.execute("SELECT score FROM aepg.score('pts', ARRAY[NULL, 0.3, 0.2, 0.1]::float8[])").double(0, 0))
+        let given = try XCTUnwrap(connection.execute("SELECT score FROM aepg.score('pts', ARRAY[$1::float8, 0.3, 0.2, 0.1])", [String(mean)]).double(0, 0))
+        XCTAssertEqual(imputed, given, accuracy: 1e-9 * given)
+        let other = try XCTUnwrap(connection.execute("SELECT score FROM aepg.score('pts', ARRAY[$1::float8 + 1, 0.3, 0.2, 0.1])", [String(mean)]).double(0, 0))
+        XCTAssertNotEqual(imputed, other, accuracy: 1e-9 * given)
     }
 
     func testModelsManagedFromSQL() throws {

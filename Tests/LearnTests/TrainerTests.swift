@@ -42,22 +42,30 @@ final class TrainerTests: XCTestCase {
         var s = settings(epochs: 60, patience: 2)
         s.optimizer = OptimizerSettings(kind: .sgd, learningRate: 0.2)
         let history = try Trainer.fit(network, data: data, settings: s)
+        XCTAssertTrue(history.stoppedEarly, "the settings are chosen so that patience runs out")
+        XCTAssertLessThan(history.epochs.count, 60)
+        XCTAssertGreaterThan(history.epochs.count - history.bestEpoch, 1, "the last epochs were worse than the best")
         let best = history.epochs.min { $0.validationLoss! < $1.validationLoss! }!
         XCTAssertEqual(history.bestEpoch, best.epoch)
-        let workspace = Workspace(network: network, capacity: 64)
-        let restored = Trainer.meanLoss(network, data: data, rows: Array(0..<400), loss: .mse, workspace: workspace,
-                                        buffer: FloatBuffer(count: 64 * 8))
-        XCTAssertTrue(restored.isFinite)
-        if history.stoppedEarly { XCTAssertLessThan(history.epochs.count, 60) }
+        XCTAssertLessThan(best.validationLoss!, history.epochs.last!.validationLoss!)
+        // The network holds the best epoch's weights, not the last epoch's.
+        let restored = trainerValidationLoss(network, data: data, settings: s, rows: history.validationRows)
+        XCTAssertEqual(restored, best.validationLoss!, accuracy: 1e-9 * best.validationLoss!)
     }
 
     func testBatchLargerThanTheDataIsCapped() throws {
         let data = Matrix(rows: 3, columns: 2, values: [1, 2, 3, 4, 5, 6])
-        let network = Network.autoencoder(inputs: 2, hidden: [], latent: 1, activation: .linear, seed: 1)
-        var s = settings(epochs: 2, validation: 0)
-        s.batchSize = 1000
-        let history = try Trainer.fit(network, data: data, settings: s)
-        XCTAssertEqual(history.trainingRows, 3)
+        func weights(batch: Int) throws -> [Float] {
+            let network = Network.autoencoder(inputs: 2, hidden: [], latent: 1, activation: .linear, seed: 1)
+            var s = settings(epochs: 2, validation: 0)
+            s.batchSize = batch
+            let history = try Trainer.fit(network, data: data, settings: s)
+            XCTAssertEqual(history.trainingRows, 3)
+            return network.parameters.array
+        }
+        // A batch of 1,000 on 3 rows trains exactly as a batch of 3 (one step an epoch), not as smaller ones.
+        XCTAssertEqual(try weights(batch: 1000), try weights(batch: 3))
+        XCTAssertNotEqual(try weights(batch: 1000), try weights(batch: 1))
     }
 
     /// A row scores the same alone as in the middle of a chunk (scores are batch-independent).
@@ -89,15 +97,8 @@ final class TrainerTimeLimitTests: XCTestCase {
         XCTAssertLessThan(history.epochs.count, 100_000)
         let best = history.epochs[history.bestEpoch - 1].validationLoss!
         XCTAssertEqual(best, history.epochs.compactMap(\.validationLoss).min()!, "the kept epoch is the best one")
-        // The network holds the kept epoch's weights: on the validation rows (the trainer's seeded
-        // split, redone here) they give the best validation loss recorded.
-        var split = SeededRandom(seed: settings.seed)
-        var order = Array(0..<rows)
-        order.shuffle(using: &split)
-        let validation = Array(order[0..<history.validationRows])
-        let workspace = Workspace(network: network, capacity: 16)
-        let loss = Trainer.meanLoss(network, data: data, rows: validation, loss: .mse, workspace: workspace,
-                                    buffer: FloatBuffer(count: 16 * 32))
+        // The network holds the kept epoch's weights: on the validation rows they give the best loss recorded.
+        let loss = trainerValidationLoss(network, data: data, settings: settings, rows: history.validationRows)
         XCTAssertEqual(loss, best, accuracy: 1e-9 * best)
         XCTAssertLessThan(best, history.epochs[0].validationLoss! + 1e-12)
     }
@@ -112,4 +113,15 @@ final class TrainerTimeLimitTests: XCTestCase {
         XCTAssertFalse(history.stoppedAtTimeLimit)
         XCTAssertEqual(history.epochs.count, 7)
     }
+}
+
+/// The trainer's validation loss of `network`: on the rows its seeded split holds out, computed
+/// again here from the seed.
+func trainerValidationLoss(_ network: Network, data: Matrix, settings: TrainingSettings, rows: Int) -> Double {
+    var split = SeededRandom(seed: settings.seed)
+    var order = Array(0..<data.rows)
+    order.shuffle(using: &split)
+    let workspace = Workspace(network: network, capacity: settings.batchSize)
+    return Trainer.meanLoss(network, data: data, rows: Array(order[0..<rows]), loss: settings.loss, workspace: workspace,
+                            buffer: FloatBuffer(count: settings.batchSize * data.columns))
 }
