@@ -31,6 +31,9 @@ RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key_type oid;
 BEGIN
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.source) NOT IN ('r', 'p', 'm', 'v') THEN
+        RAISE EXCEPTION '% is not a table, materialized view or view', NEW.source USING ERRCODE = 'wrong_object_type';
+    END IF;
     IF NOT has_table_privilege(NEW.source, 'SELECT') THEN
         RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', NEW.source
               USING ERRCODE = 'insufficient_privilege';
@@ -207,6 +210,12 @@ BEGIN
     key_type := aepg.column_type(m.source, m.key_column);
     IF key_type IS NULL THEN
         RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    -- The key's comparison and I/O functions run whenever the table is written (by the realtime
+    -- trigger, as the owner): only PostgreSQL's own types, checked now, not only at definition.
+    IF (SELECT a.atttypid FROM pg_attribute a
+         WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped) >= 16384 THEN
+        RAISE EXCEPTION 'key column "%" of % is not of a built-in type', m.key_column, m.source USING ERRCODE = 'datatype_mismatch';
     END IF;
     existing := aepg.column_type(to_regclass(results), m.key_column);
     IF existing IS DISTINCT FROM key_type THEN
@@ -638,7 +647,7 @@ COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model'
 CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    m         aepg.models;
+    m         record;   -- not aepg.models: compiling must not wait for a lock on the catalog
     features  text[];
     key_text  text;
     key_type  text;
@@ -647,12 +656,16 @@ DECLARE
     inputs    double precision[];
     s         record;
     problem   text;
+    patience  text := current_setting('lock_timeout');
 BEGIN
-    SELECT * INTO m FROM aepg.models WHERE name = TG_ARGV[0];
-    IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
-        RETURN NULL;
-    END IF;
+    -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
+    PERFORM set_config('lock_timeout', '200ms', true);
     BEGIN
+        SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+        IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
+            PERFORM set_config('lock_timeout', patience, true);
+            RETURN NULL;
+        END IF;
         SELECT v.features INTO features FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
         SELECT string_agg(CASE WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
                                THEN format('($1).%I::pg_catalog.int4::pg_catalog.float8', t.f)
@@ -666,6 +679,7 @@ BEGIN
             RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
                   USING ERRCODE = 'feature_not_supported';
         END IF;
+        -- The key, of a built-in type in the source and of the same type in the results table.
         SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
          WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
         IF key_type IS NULL THEN
@@ -674,6 +688,13 @@ BEGIN
         EXECUTE format('SELECT ($1).%I::pg_catalog.text', m.key_column) INTO key_text USING NEW;
         IF key_text IS NULL THEN
             RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a, pg_attribute r
+                        WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped
+                          AND r.attrelid = aepg.object_name(m.name, 'results')::regclass AND r.attname = m.key_column
+                          AND r.atttypid = a.atttypid) THEN
+            RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
+                  USING ERRCODE = 'datatype_mismatch';
         END IF;
         EXECUTE format('SELECT ARRAY[%s]', reading) INTO inputs USING NEW;
         s := aepg.score(m.name, inputs);
@@ -689,12 +710,13 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
         BEGIN
-            INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (m.name, coalesce(key_text, ''), problem)
+            INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
             ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
         EXCEPTION WHEN OTHERS THEN
             NULL;  -- not even the note could be written: the user's write still stands
         END;
     END;
+    PERFORM set_config('lock_timeout', patience, true);
     RETURN NULL;
 END
 $$;

@@ -88,3 +88,66 @@ final class RolesTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'pts'"), 3)
     }
 }
+
+/// What an independent review found after the first fixes: ways to run one's code as the worker
+/// or as aepg's owner, and to stall writes through a lock. Each is refused now.
+extension RolesTests {
+    func testTheWorkerReadsNoSourceThatWouldRunSomeoneElsesCode() throws {
+        let worker = try connect(as: "t_worker")
+        // A view whose owner is not the worker: its functions would run as the worker.
+        try connection.execute("DROP ROLE IF EXISTS t_viewer")
+        try connection.execute("CREATE ROLE t_viewer")
+        defer { _ = try? connection.execute("DROP OWNED BY t_viewer"); _ = try? connection.execute("DROP ROLE IF EXISTS t_viewer") }
+        try connection.execute("GRANT SELECT ON points TO t_viewer")
+        try connection.execute("CREATE VIEW their_view AS SELECT * FROM points")
+        try connection.execute("ALTER VIEW their_view OWNER TO t_viewer")
+        try connection.execute("GRANT SELECT ON their_view TO t_worker")
+        let name = try ModelName("viewed")
+        assertFails(.unsupportedType, containing: "is a view owned by t_viewer") {
+            try TrainPipeline(model: name, definition: ModelDefinition(name: name, source: "their_view", keyColumn: "id",
+                                                                        options: Self.fast), logger: quiet).run(on: worker)
+        }
+        // A table with row-level security the worker does not bypass: its policies would run as the worker.
+        try connection.execute("CREATE TABLE policed AS SELECT * FROM points")
+        try connection.execute("ALTER TABLE policed ADD PRIMARY KEY (id)")
+        try connection.execute("ALTER TABLE policed ENABLE ROW LEVEL SECURITY")
+        try connection.execute("CREATE POLICY everything ON policed USING (true)")
+        try connection.execute("GRANT SELECT ON policed TO t_worker")
+        let policed = try ModelName("policed")
+        assertFails(.unsupportedType, containing: "has row-level security") {
+            try TrainPipeline(model: policed, definition: ModelDefinition(name: policed, source: "policed", keyColumn: "id",
+                                                                           options: Self.fast), logger: quiet).run(on: worker)
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name IN ('viewed', 'policed')"), 0)
+    }
+
+    /// A key retyped to a domain after its model was defined: the owner's functions refuse it
+    /// instead of running the domain's check.
+    func testAKeyRetypedToADomainIsRefusedByTheOwnersFunctions() throws {
+        try connection.execute("CREATE TABLE ran (who name)")
+        try connection.execute("CREATE FUNCTION public.noted(v bigint) RETURNS boolean LANGUAGE sql AS $$ INSERT INTO ran VALUES (current_user) RETURNING true $$")
+        try connection.execute("CREATE DOMAIN public.watched AS bigint CHECK (public.noted(VALUE))")
+        try connection.execute("SELECT aepg.drop_model_objects('pts')")
+        try connection.execute("ALTER TABLE points ALTER COLUMN id TYPE public.watched")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.prepare_results('pts')")) {
+            XCTAssertTrue("\($0)".contains("is not of a built-in type"), "\($0)")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> current_user"), 0)
+    }
+
+    /// An operator holding a lock on aepg's catalog delays a realtime-scored write by a moment at
+    /// most; the write is kept.
+    func testALockOnTheCatalogDoesNotHoldUpWrites() throws {
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let operatorRole = try connect(as: "t_operator")
+        try operatorRole.execute("BEGIN")
+        try operatorRole.execute("LOCK TABLE aepg.models IN ACCESS EXCLUSIVE MODE")
+        let writer = try PGConnection(conninfo)
+        try writer.execute("SET statement_timeout = '10s'")
+        let started = Date()
+        try writer.execute("INSERT INTO points VALUES (5001, 0.1, 0.2, 0.3, 0.4, 0)")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the write waited for the lock")
+        try operatorRole.execute("ROLLBACK")
+        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id = 5001"), 1)
+    }
+}

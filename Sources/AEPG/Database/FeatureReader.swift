@@ -137,7 +137,7 @@ final class FeatureReader {
         }
         if !problems.isEmpty {
             throw AEPGError(.badData, problems.joined(separator: "; ")
-                + "; aepg cannot learn from them: fix or filter those rows (for example train on a view that excludes them)")
+                + "; aepg cannot learn from them: fix or filter those rows (for example train on a view of your own that excludes them)")
         }
         if nullKeys > 0 {
             throw AEPGError(.badData,

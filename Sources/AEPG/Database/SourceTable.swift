@@ -55,6 +55,7 @@ public struct SourceTable: Equatable, Sendable {
             throw AEPGError(.unknownTable,
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
         }
+        try checkSafeToRead(name, on: connection)
         let rows = try connection.execute("""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid
               FROM pg_attribute a
@@ -67,10 +68,55 @@ public struct SourceTable: Equatable, Sendable {
         return SourceTable(name: name, columns: columns)
     }
 
+    /// Refuses a source whose reading would run another role's code with this role's rights (a
+    /// view's functions run as its reader, and so do row-level security policies), and turns
+    /// row-level security off for this session, so that a policy makes the read fail instead of
+    /// running. A worker reads many people's tables; none of them may act through it.
+    static func checkSafeToRead(_ name: String, on connection: PGConnection) throws {
+        let relation = try connection.execute("""
+            SELECT c.relkind::text AS kind, pg_get_userbyid(c.relowner) AS owner,
+                   pg_has_role(c.relowner, 'USAGE') AS own,
+                   c.relrowsecurity AND NOT (r.rolbypassrls OR (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)) AS policed
+              FROM pg_class c, pg_roles r
+             WHERE c.oid = $1::regclass AND r.rolname = current_user
+            """, [name]).onlyRow()
+        switch try relation.text("kind") {
+        case "r", "p", "m":
+            break
+        case "v" where try relation.bool("own"):
+            break
+        case "v":
+            throw AEPGError(.unsupportedType, "\(name) is a view owned by \(try relation.text("owner")); aepg reads a view only as "
+                + "its owner (its functions would run with this role's rights): train on a table, or on a view this role owns")
+        default:
+            throw AEPGError(.unsupportedType, "\(name) is not a table, materialized view or view; aepg cannot read it")
+        }
+        guard try !relation.bool("policed") else {
+            throw AEPGError(.unsupportedType, "\(name) has row-level security, which would hide rows from training and run its "
+                + "policies with this role's rights; run aepg as a role that bypasses it (the table's owner, or one with BYPASSRLS)")
+        }
+        try connection.execute("SET row_security = off")
+    }
+
     /// The planner's row estimate (`pg_class.reltuples`; 0 for never-analysed tables and views).
     public func estimatedRows(on connection: PGConnection) throws -> Int {
         let estimate = try connection.execute("SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = $1::regclass", [name])
         return min(estimate.int(0, 0) ?? 0, 1 << 30)
+    }
+
+    /// The key column: of a built-in type (its send and comparison functions run as whoever reads
+    /// or writes results) and not named like a column of the results table.
+    public func keyColumn(_ name: String) throws -> SourceColumn {
+        let key = try column(name, role: "key")
+        guard key.isBuiltIn else {
+            throw AEPGError(.unsupportedType, "key column \"\(key.name)\" of \(self.name) has type \(key.typeName), which is not built in; "
+                + "use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view of your own that casts it")
+        }
+        guard !Self.resultsColumns.contains(key.name) else {
+            throw AEPGError(.invalidName, "the key column of \(self.name) is named \"\(key.name)\", a name the results table uses itself ("
+                + Self.resultsColumns.sorted().joined(separator: ", ") + "); train on a view of your own that renames it")
+        }
+        return key
     }
 
     /// The column called exactly `name`, or an error listing the columns there are.
@@ -90,15 +136,7 @@ public struct SourceTable: Equatable, Sendable {
     /// a key of a type aepg cannot store or a name the results table uses itself, a label that is
     /// not a number, a column named twice, the label among the features, too many features.
     public func featureColumns(of model: ModelDefinition, categorical: Bool = false) throws -> [SourceColumn] {
-        let key = try column(model.keyColumn, role: "key")
-        guard key.isBuiltIn else {
-            throw AEPGError(.unsupportedType, "key column \"\(key.name)\" of \(name) has type \(key.typeName), which is not built in; "
-                + "use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it")
-        }
-        guard !Self.resultsColumns.contains(key.name) else {
-            throw AEPGError(.invalidName, "the key column of \(name) is named \"\(key.name)\", a name the results table uses itself ("
-                + Self.resultsColumns.sorted().joined(separator: ", ") + "); train on a view that renames it")
-        }
+        _ = try keyColumn(model.keyColumn)
         if let label = model.labelColumn {
             let labelColumn = try column(label, role: "label")
             guard labelColumn.isNumeric else {

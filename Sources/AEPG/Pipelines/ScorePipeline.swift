@@ -43,7 +43,7 @@ public struct ScorePipeline {
         if let wrong = numeric.first(where: { !$0.isNumeric }) {
             throw AEPGError(.unsupportedType, "feature column \"\(wrong.name)\" of \(source.name) is now \(wrong.typeName); retrain the model")
         }
-        let query = FeatureQuery(source: source, key: try source.column(definition.keyColumn, role: "key"), features: numeric,
+        let query = FeatureQuery(source: source, key: try source.keyColumn(definition.keyColumn), features: numeric,
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
                                  label: nil)
         let results = Publication.resultsTable(model)

@@ -21,7 +21,7 @@ extension TrainPipeline {
         }
         let merged = stored.options.overridden(by: overrides)
         let options = try merged.resolved()
-        let query = FeatureQuery(source: source, key: try source.column(stored.keyColumn, role: "key"),
+        let query = FeatureQuery(source: source, key: try source.keyColumn(stored.keyColumn),
                                  columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
         try checkMemory(options, inputs: query.features.count + query.categorical.count)
