@@ -26,6 +26,13 @@ final class SQLTextTests: XCTestCase {
         XCTAssertTrue(try SchemaInstaller.script(from: "0.1.0").hasPrefix(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!),
                       "an upgrade runs the deltas first")
         XCTAssertThrowsError(try SchemaInstaller.script(from: "9.9.9")) { XCTAssertEqual(($0 as? AEPGError)?.code, .schemaMissing) }
+        // Versions go in release order, compared as numbers (0.10.0 after 0.9.0), and the deltas run oldest first.
+        XCTAssertEqual(SchemaInstaller.history, SchemaInstaller.history.sorted { $0.compare($1, options: .numeric) == .orderedAscending })
+        let fromFirst = try SchemaInstaller.script(from: "0.1.0")
+        let first = try XCTUnwrap(fromFirst.range(of: EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!))
+        let second = try XCTUnwrap(fromFirst.range(of: EmbeddedSQL.files["upgrades/0.2.0--0.3.0.sql"]!))
+        XCTAssertLessThan(first.lowerBound, second.lowerBound)
+        XCTAssertFalse(try SchemaInstaller.script(from: "0.2.0").contains(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!))
     }
 
     func testExtensionFilesCarryTheVersionAndEveryOptionKey() throws {

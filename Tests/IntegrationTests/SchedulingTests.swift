@@ -6,24 +6,37 @@ import XCTest
 
 /// Scheduling as the README documents it: cron lines, and pg_cron queueing jobs for workers.
 final class SchedulingTests: DatabaseTestCase {
-    /// cron runs commands with `sh -c`, a bare PATH and no terminal: the README's lines must work so.
+    /// The README's cron lines, read from the README itself, run as cron runs them: `sh -c`, a
+    /// bare PATH, no terminal, DATABASE_URL from the crontab. Only the binary's path, the log
+    /// file and the database differ.
     func testTheDocumentedCronLinesWorkUnderCronsBareEnvironment() throws {
-        try train()
+        try train("payments")
         try insertPoints("public.points", from: 401, to: 410)
+        let readme = try String(contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let block = try XCTUnwrap(readme.components(separatedBy: "```cron\n").dropFirst().first?.components(separatedBy: "```").first)
+        let commands = block.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.contains("=") }.map { line in
+            // minute hour day month weekday user command
+            line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: true).last.map(String.init) ?? ""
+        }
+        XCTAssertEqual(commands.count, 2, block)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-cron-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let aepg = CommandLineRunner.executable.path
-        let line = "\(aepg) train pts >> \(log.path) 2>&1 && \(aepg) score pts >> \(log.path) 2>&1"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["-i", "PATH=/usr/bin:/bin", "DATABASE_URL=\(conninfo!)", "/bin/sh", "-c", line]
-        try process.run()
-        process.waitUntilExit()
+        for command in commands {
+            let local = command.replacingOccurrences(of: "/usr/local/bin/aepg", with: CommandLineRunner.executable.path)
+                .replacingOccurrences(of: "/var/log/aepg.log", with: log.path)
+            XCTAssertNotEqual(local, command, "the README's line names /usr/local/bin/aepg and /var/log/aepg.log")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["-i", "PATH=/usr/bin:/bin", "DATABASE_URL=\(conninfo!)", "/bin/sh", "-c", local]
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        }
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        XCTAssertEqual(process.terminationStatus, 0, text)
-        XCTAssertTrue(text.contains("trained pts version 2"), text)
+        XCTAssertTrue(text.contains("trained payments version 2"), text)
         XCTAssertTrue(text.contains("scored 0 rows"), "the new version scored every row when it was trained: \(text)")
-        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 410)
+        XCTAssertEqual(try connection.execute("SELECT options->>'time_limit' FROM aepg.versions WHERE version = 2").string(0, 0), "1800")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.payments_flags"), 410)
     }
 
     /// pg_cron (loaded by `make test` when postgresql-NN-cron installs) calls aepg.enqueue on its
