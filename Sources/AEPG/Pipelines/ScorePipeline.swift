@@ -47,72 +47,100 @@ public struct ScorePipeline {
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
                                  label: nil)
         let results = Publication.resultsTable(model)
-        let writer = ResultWriter(table: "pg_temp.aepg_staging", keyColumn: definition.keyColumn, version: trained.version,
-                                  features: encoding.inputNames)
-        let scorer = ChunkScorer(model: trained)
-        let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
-        let output = try PGConnection(conninfo)
-        var written = 0
+        let plan = ScoreStream(model: model, trained: trained, query: query, results: results, all: all, range: range)
+        let outcome: (written: Int, unseen: Int)
         do {
-            try connection.execute("SELECT set_config('aepg.version', $1, false)", [String(trained.version)])
-            try range?.apply(to: connection)
-            try range?.apply(to: output)
-            // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap.
-            // The reading connection and the model are the reading thread's until it calls
-            // `handoff.finish`; this thread waits for that (`takeFull`, `cancelAndWait`) before it
-            // touches them again.
-            let lent = Handover((connection, trained))
-            let readSQL = query.copySQL(skipScoredIn: all ? nil : results, range: range)
-            let reading = Thread { [handoff] in
-                let (connection, trained) = lent.value
-                let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
-                do {
-                    var chunk = try handoff.takeFree()
-                    try reader.read(connection, sql: readSQL) { key, row, _ in
-                        chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
-                        if chunk.isFull {
-                            handoff.publish(chunk)
-                            chunk = try handoff.takeFree()
-                        }
-                    }
-                    handoff.publish(chunk)
-                    handoff.finish(nil, unseenCategories: reader.categoryCodes.reduce(0) { $0 + $1.unseen })
-                } catch {
-                    handoff.finish(error)
-                }
-            }
-            reading.start()
             do {
-                try output.transaction {
-                    if all {
-                        let inRange = range?.condition(on: "\(results).\(quoteIdentifier(query.key.name))", typeName: query.key.typeName) ?? "TRUE"
-                        try output.execute("DELETE FROM \(results) WHERE version = $1 AND \(inRange)", [String(trained.version)])
-                    }
-                    try output.execute(ResultWriter.stagingSQL(like: results))
-                    try output.copyInBinary(writer.copySQL) { copy in
-                        while let chunk = try handoff.takeFull() {
-                            written += scorer.encode(chunk, with: writer, into: &copy.pending)
-                            handoff.recycle(chunk)
-                            try copy.flushIfNeeded()
-                        }
-                    }
-                    try output.execute(ResultWriter.mergeSQL(into: results, keyColumn: definition.keyColumn))
-                }
-            } catch {
-                handoff.cancelAndWait()
-                throw error
+                outcome = try plan.run(reading: connection, writing: try PGConnection(conninfo), merging: false)
+            } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
+                // Rows of this version were written meanwhile (realtime scoring) or the key is not
+                // unique: score again, merging through a staging table, which tells the two apart.
+                logger.info("rows of \(model) were written while scoring; scoring again, merging them")
+                outcome = try plan.run(reading: connection, writing: try PGConnection(conninfo), merging: true)
             }
         } catch let error as PGError where error.sqlState == PGError.State.cardinalityViolation {
             throw AEPGError.duplicateKeys(in: definition.keyColumn)
         } catch let error as PGError {
             throw AEPGError.database(error, while: "scoring \(model)")
         }
-        let unseenCategories = handoff.unseenCategories
-        if unseenCategories > 0 {
-            logger.warning("\(unseenCategories) categorical value(s) were not seen in training; they were encoded as unknown (no category)")
+        if outcome.unseen > 0 {
+            logger.warning("\(outcome.unseen) categorical value(s) were not seen in training; they were encoded as unknown (no category)")
         }
-        logger.info("scored \(written) row(s) with \(model) version \(trained.version)")
-        return written
+        logger.info("scored \(outcome.written) row(s) with \(model) version \(trained.version)")
+        return outcome.written
+    }
+}
+
+/// One pass of `aepg score`: rows stream out of the source on one connection (its own thread),
+/// are scored, and stream into the results table on another, in one transaction.
+private struct ScoreStream {
+    let model: ModelName
+    let trained: TrainedModel
+    let query: FeatureQuery
+    let results: String
+    let all: Bool
+    let range: KeyRange?
+
+    /// Scores the rows; with `merging`, COPY goes to a staging table merged with `ON CONFLICT`
+    /// (slower: used only when rows were written meanwhile). Returns the rows written and the
+    /// text values not seen in training.
+    func run(reading connection: PGConnection, writing output: PGConnection, merging: Bool) throws -> (Int, Int) {
+        let encoding = trained.encoding
+        let keyColumn = query.key.name
+        let writer = ResultWriter(table: merging ? "pg_temp.aepg_staging" : results, keyColumn: keyColumn,
+                                  version: trained.version, features: encoding.inputNames)
+        let scorer = ChunkScorer(model: trained)
+        let handoff = ChunkHandoff(chunks: (0..<3).map { _ in RowChunk(capacity: scorer.chunkSize, width: encoding.inputWidth) })
+        var written = 0
+        try connection.execute("SELECT set_config('aepg.version', $1, false)", [String(trained.version)])
+        try range?.apply(to: connection)
+        try range?.apply(to: output)
+        // Reading runs on its own thread, so COPY OUT, scoring and COPY IN overlap. The reading
+        // connection and the model are the reading thread's until it calls `handoff.finish`;
+        // this thread waits for that (`takeFull`, `cancelAndWait`) before it touches them again.
+        let lent = Handover((connection, trained))
+        let readSQL = query.copySQL(skipScoredIn: all ? nil : results, range: range)
+        let query = self.query
+        let reading = Thread { [handoff] in
+            let (connection, trained) = lent.value
+            let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
+            do {
+                var chunk = try handoff.takeFree()
+                try reader.read(connection, sql: readSQL) { key, row, _ in
+                    chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
+                    if chunk.isFull {
+                        handoff.publish(chunk)
+                        chunk = try handoff.takeFree()
+                    }
+                }
+                handoff.publish(chunk)
+                handoff.finish(nil, unseenCategories: reader.categoryCodes.reduce(0) { $0 + $1.unseen })
+            } catch {
+                handoff.finish(error)
+            }
+        }
+        reading.start()
+        do {
+            try output.transaction {
+                if all {
+                    let inRange = range?.condition(on: "\(results).\(quoteIdentifier(keyColumn))", typeName: query.key.typeName) ?? "TRUE"
+                    try output.execute("DELETE FROM \(results) WHERE version = $1 AND \(inRange)", [String(trained.version)])
+                }
+                if merging { try output.execute(ResultWriter.stagingSQL(like: results)) }
+                try output.copyInBinary(writer.copySQL) { copy in
+                    while let chunk = try handoff.takeFull() {
+                        written += scorer.encode(chunk, with: writer, into: &copy.pending)
+                        handoff.recycle(chunk)
+                        try copy.flushIfNeeded()
+                    }
+                }
+                if merging { try output.execute(ResultWriter.mergeSQL(into: results, keyColumn: keyColumn)) }
+            }
+        } catch {
+            handoff.cancelAndWait()
+            throw error
+        }
+        return (written, handoff.unseenCategories)
     }
 }
 
