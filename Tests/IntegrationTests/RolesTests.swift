@@ -102,22 +102,22 @@ extension RolesTests {
         try connection.execute("CREATE VIEW their_view AS SELECT * FROM points")
         try connection.execute("ALTER VIEW their_view OWNER TO t_viewer")
         try connection.execute("GRANT SELECT ON their_view TO t_worker")
-        let name = try ModelName("viewed")
-        assertFails(.unsupportedType, containing: "is a view owned by t_viewer") {
-            try TrainPipeline(model: name, definition: ModelDefinition(name: name, source: "their_view", keyColumn: "id",
-                                                                        options: Self.fast), logger: quiet).run(on: worker)
+        /// Training `model` on `source` as the worker fails with `reason`.
+        func assertRefused(_ model: String, on source: String, because reason: String) throws {
+            let name = try ModelName(model)
+            let definition = ModelDefinition(name: name, source: source, keyColumn: "id", options: Self.fast)
+            assertFails(.unsupportedType, containing: reason) {
+                try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: worker)
+            }
         }
+        try assertRefused("viewed", on: "their_view", because: "is a view owned by t_viewer")
         // A table with row-level security the worker does not bypass: its policies would run as the worker.
         try connection.execute("CREATE TABLE policed AS SELECT * FROM points")
         try connection.execute("ALTER TABLE policed ADD PRIMARY KEY (id)")
         try connection.execute("ALTER TABLE policed ENABLE ROW LEVEL SECURITY")
         try connection.execute("CREATE POLICY everything ON policed USING (true)")
         try connection.execute("GRANT SELECT ON policed TO t_worker")
-        let policed = try ModelName("policed")
-        assertFails(.unsupportedType, containing: "has row-level security") {
-            try TrainPipeline(model: policed, definition: ModelDefinition(name: policed, source: "policed", keyColumn: "id",
-                                                                           options: Self.fast), logger: quiet).run(on: worker)
-        }
+        try assertRefused("policed", on: "policed", because: "has row-level security")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name IN ('viewed', 'policed')"), 0)
     }
 
