@@ -27,5 +27,13 @@ struct BenchmarkCase {
         activations: [.relu, .relu, .relu, .linear, .relu, .relu, .relu, .linear],
         encoderDepth: 4, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.001), batchSize: 256, rows: 16_384)
 
-    static let all = [fraudBatch32, fraudBatch256, dec]
+    /// (a') The network `aepg train --hidden 64,32 --latent 3 --optimizer rmsprop --learning-rate 0.015
+    /// --batch-size 32` builds for the same data: mirrored 29-64-32-3-32-64-29, sigmoid hidden
+    /// layers, linear latent and output (the notebook's shape above cannot be built by aepg train).
+    static let aepgFraudBatch32 = BenchmarkCase(
+        name: "aepg_fraud_sigmoid_rmsprop_b32", widths: [29, 64, 32, 3, 32, 64, 29],
+        activations: [.sigmoid, .sigmoid, .linear, .sigmoid, .sigmoid, .linear],
+        encoderDepth: 3, optimizer: OptimizerSettings(kind: .rmsprop, learningRate: 0.015), batchSize: 32, rows: 65_536)
+
+    static let all = [fraudBatch32, aepgFraudBatch32, fraudBatch256, dec]
 }
