@@ -129,6 +129,28 @@ final class PromiseTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions"), 2)
     }
 
+    /// A job that finds its model busy goes back to the queue without using an attempt, and runs
+    /// once the model is free.
+    func testABusyJobIsRequeuedWithoutUsingAnAttempt() throws {
+        try train()
+        let holder = try PGConnection(conninfo)
+        XCTAssertEqual(try holder.execute("SELECT pg_try_advisory_lock(hashtext('aepg.train:pts'))").bool(0, 0), true)
+        try connection.execute("SELECT aepg.enqueue('train', 'pts', '{\"epochs\": 2}')")
+        let stop = StopFlag()
+        let worker = Worker(conninfo: conninfo, pollSeconds: 0.2, logger: quiet)
+        let finished = DispatchSemaphore(value: 0)
+        Thread { _ = try? worker.run(until: stop); finished.signal() }.start()
+        defer { stop.set(); finished.wait() }
+        try wait(30, "the job being found busy") {
+            try count("SELECT count(*) FROM aepg.jobs WHERE status = 'queued' AND error LIKE '%already being trained%'") == 1
+        }
+        XCTAssertEqual(try count("SELECT attempts FROM aepg.jobs"), 0, "a busy model costs no attempt")
+        try holder.execute("SELECT pg_advisory_unlock_all()")
+        try wait(30, "the job running once the model is free") { try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'") == 1 }
+        XCTAssertEqual(try count("SELECT attempts FROM aepg.jobs"), 1)
+        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions"), 2)
+    }
+
     /// `aepg demo` on a private PostgreSQL it starts itself, then `aepg demo --stop`. (Run through
     /// sh, whose exit status lands in a file: the demo leaves a server running, and waiting on a
     /// process whose descendants outlive it is not reliable in Foundation on Linux.)

@@ -21,7 +21,7 @@ public final class StopFlag: Sendable {
 /// `pollSeconds`), and on stop finishes the job it is running before it exits. Trainings of one
 /// model never overlap (the pipelines' advisory locks); a job that finds its model busy goes back
 /// to the queue without using up an attempt.
-public struct Worker {
+public struct Worker: Sendable {
     public var conninfo: String
     public var concurrency: Int
     public var pollSeconds: Double
