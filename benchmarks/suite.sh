@@ -2,10 +2,12 @@
 # The development suite: `aepg train` with any flags on 30 public anomaly-detection sets (the 23
 # of ../shared/data/adbench, the six ADBench sets and the credit-card sample of ../shared/data),
 # on a throwaway PostgreSQL. Prints ROC-AUC and PR-AUC per set, the means (unweighted: every set
-# counts once) for the sets used to choose defaults and for the held-out ones, and the worst set.
+# counts once) for the sets used to choose defaults and for the held-out ones, and the worst set;
+# with benchmarks/out/pyod-suite.tsv (benchmarks/pyod.sh --suite), the same for the PyOD peers
+# and every model's mean rank.
 #   benchmarks/suite.sh                       # the current defaults
 #   benchmarks/suite.sh --kind denoising      # any aepg train flags
-# Results also go to benchmarks/out/suite.tsv (set, group, rows, roc_auc, pr_auc, seconds).
+# Results also go to benchmarks/out/suite.tsv (or $AEPG_SUITE_OUT): set, group, rows, roc_auc, pr_auc, seconds.
 #
 # Held out: these eight sets are never used to choose a default; report them apart.
 held_out="Cardiotocography Ionosphere PageBlocks SpamBase Waveform letter smtp wine"
@@ -17,7 +19,7 @@ data=../shared/data
 swift build -c release --product aepg >/dev/null
 aepg=$PWD/.build/release/aepg
 mkdir -p benchmarks/out
-out=benchmarks/out/suite.tsv
+out=${AEPG_SUITE_OUT:-benchmarks/out/suite.tsv}
 
 pg_throwaway_session suite
 $aepg init --db "$db" >/dev/null
@@ -44,14 +46,4 @@ for csv in "$data"/{cardio,creditcard_sample,mammography,pendigits,satellite,shu
     printf "%-20s %-9s %8s %8s %8s %8.1f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs"
     printf "%s\t%s\t%s\t%s\t%s\t%.2f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs" >> "$out"
 done
-echo
-awk -F'\t' 'NR > 1 {
-        n[$2]++; roc[$2] += $4; pr[$2] += $5; all++; rocAll += $4; prAll += $5
-        if (worst == "" || $4 < worstRoc) { worst = $1; worstRoc = $4 }
-    }
-    END {
-        printf "%-20s %3d sets  ROC-AUC %.4f  PR-AUC %.4f\n", "mean, develop", n["develop"], roc["develop"] / n["develop"], pr["develop"] / n["develop"]
-        printf "%-20s %3d sets  ROC-AUC %.4f  PR-AUC %.4f\n", "mean, held out", n["held-out"], roc["held-out"] / n["held-out"], pr["held-out"] / n["held-out"]
-        printf "%-20s %3d sets  ROC-AUC %.4f  PR-AUC %.4f\n", "mean, all", all, rocAll / all, prAll / all
-        printf "%-20s %s (ROC-AUC %.4f)\n", "worst set", worst, worstRoc
-    }' "$out"
+python3 benchmarks/lib/suite_report.py "$out" $( [ -f benchmarks/out/pyod-suite.tsv ] && echo benchmarks/out/pyod-suite.tsv )

@@ -27,33 +27,61 @@ def load(path):
     return data, y
 
 
-def main(data_dir):
-    from pyod.models.auto_encoder import AutoEncoder
-    from pyod.models.vae import VAE
+MODELS = {
+    "pyod_autoencoder": lambda: __import__("pyod.models.auto_encoder", fromlist=["x"]).AutoEncoder(random_state=42, verbose=0),
+    "pyod_vae": lambda: __import__("pyod.models.vae", fromlist=["x"]).VAE(random_state=42, verbose=0),
+    "pyod_iforest": lambda: __import__("pyod.models.iforest", fromlist=["x"]).IForest(random_state=42),
+    "pyod_pca": lambda: __import__("pyod.models.pca", fromlist=["x"]).PCA(random_state=42),
+}
 
-    models = {"pyod_autoencoder": lambda: AutoEncoder(random_state=42, verbose=0),
-              "pyod_vae": lambda: VAE(random_state=42, verbose=0)}
+
+def run(paths, models, tsv=None):
+    """Each model (its own defaults, seed 42, fit on every row) on each set; prints a line per
+    pair and the means, and writes set, model, roc_auc, pr_auc, seconds to `tsv`."""
     print(f"{'dataset':22s} {'model':18s} {'ROC-AUC':>8s} {'PR-AUC':>8s} {'seconds':>8s}")
     sums = {m: [0.0, 0.0, 0] for m in models}
-    for path in sorted(Path(data_dir).glob("*.csv")):
-        loaded = load(path)
-        if loaded is None:
-            continue
-        x, y = loaded
-        for name, make in models.items():
+    out = open(tsv, "w") if tsv else None
+    if out:
+        out.write("set\tmodel\troc_auc\tpr_auc\tseconds\n")
+    # Model by model, so the fast ones have covered every set before the slow ones start.
+    sets = [(path, loaded) for path in paths if (loaded := load(path)) is not None]
+    for name in models:
+        for path, (x, y) in sets:
             start = time.perf_counter()
-            model = make()
+            model = MODELS[name]()
             model.fit(x)
-            scores = model.decision_scores_
+            scores = np.asarray(model.decision_scores_, dtype=np.float64)
             seconds = time.perf_counter() - start
+            if not np.isfinite(scores).all():
+                # PyOD's PCA divides by each component's variance: a zero one gives infinite
+                # scores. Those rows rank as the most anomalous (as an infinite score says).
+                finite = scores[np.isfinite(scores)]
+                high = finite.max() + 1 if finite.size else 1.0
+                scores = np.nan_to_num(scores, nan=high, posinf=high, neginf=finite.min() if finite.size else 0.0)
+                print(f"{path.stem:22s} {name:18s} (non-finite scores ranked highest)", flush=True)
             roc, pr = roc_auc_score(y, scores), average_precision_score(y, scores)
             sums[name][0] += roc
             sums[name][1] += pr
             sums[name][2] += 1
             print(f"{path.stem:22s} {name:18s} {roc:8.4f} {pr:8.4f} {seconds:8.2f}", flush=True)
+            if out:
+                out.write(f"{path.stem}\t{name}\t{roc:.4f}\t{pr:.4f}\t{seconds:.2f}\n")
+                out.flush()
     for name, (roc, pr, n) in sums.items():
         print(f"{'mean':22s} {name:18s} {roc / n:8.4f} {pr / n:8.4f}")
 
 
+def main(argv):
+    """`pyod_peer.py DATA_DIR` (AutoEncoder and VAE on the seven sets, as families.sh compares), or
+    `pyod_peer.py --suite DATA_DIR OUT.tsv` (AutoEncoder, VAE, IForest and PCA on the 30 sets of
+    benchmarks/suite.sh)."""
+    if argv and argv[0] == "--suite":
+        data = Path(argv[1])
+        seven = [data / f"{n}.csv" for n in ["cardio", "creditcard_sample", "mammography", "pendigits", "satellite", "shuttle", "thyroid"]]
+        run(seven + sorted((data / "adbench").glob("*.csv")), ["pyod_iforest", "pyod_pca", "pyod_autoencoder", "pyod_vae"], argv[2])
+    else:
+        run(sorted(Path(argv[0] if argv else "../shared/data").glob("*.csv")), ["pyod_autoencoder", "pyod_vae"])
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
+    main(sys.argv[1:])
