@@ -175,3 +175,59 @@ public struct BinaryCopyEncoder {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 }
+
+/// A `float8[]` value of any number of dimensions, as binary COPY sends it (read row-major).
+public struct DoubleArrayShape: Equatable, Sendable {
+    /// Length of each dimension (empty for an empty array).
+    public var dimensions: [Int]
+    /// Elements that were NULL (written as NaN).
+    public var nulls: Int
+    /// Number of elements.
+    public var count: Int { dimensions.isEmpty ? 0 : dimensions.reduce(1, *) }
+
+    public init(dimensions: [Int], nulls: Int) {
+        self.dimensions = dimensions
+        self.nulls = nulls
+    }
+}
+
+extension FieldCursor {
+    /// The next field as a `float8[]` (a query casts other numeric arrays with `::float8[]`):
+    /// its elements in row-major order into `values` (NULL elements as NaN, at most `capacity`),
+    /// and its shape; nil when the field is NULL. An array of another element type or longer
+    /// than `capacity` is an error naming what it found.
+    public mutating func nextDoubleArray(into values: UnsafeMutablePointer<Double>, capacity: Int) throws -> DoubleArrayShape? {
+        guard let bytes = try next() else { return nil }
+        func fail(_ what: String) -> PGError { PGError(kind: .protocolViolation, message: "binary array: \(what)") }
+        guard bytes.count >= 12 else { throw fail("\(bytes.count) bytes are too few for a header") }
+        let dimensionCount = Int(bytes.loadBigEndian(Int32.self, at: 0))
+        let elementType = bytes.loadBigEndian(UInt32.self, at: 8)
+        guard dimensionCount >= 0 && dimensionCount <= 6 else { throw fail("\(dimensionCount) dimensions") }
+        guard dimensionCount == 0 || elementType == BinaryCopy.ElementType.float8.rawValue else {
+            throw fail("elements of type \(elementType), expected float8 (\(BinaryCopy.ElementType.float8.rawValue))")
+        }
+        var offset = 12
+        var dimensions: [Int] = []
+        for _ in 0..<dimensionCount {
+            guard offset + 8 <= bytes.count else { throw fail("header ends early") }
+            dimensions.append(Int(bytes.loadBigEndian(Int32.self, at: offset)))  // then the lower bound, which order ignores
+            offset += 8
+        }
+        var shape = DoubleArrayShape(dimensions: dimensions, nulls: 0)
+        guard shape.count <= capacity else { throw fail("\(shape.count) elements, more than the \(capacity) expected") }
+        for i in 0..<shape.count {
+            guard offset + 4 <= bytes.count else { throw fail("ends after \(i) of \(shape.count) elements") }
+            let length = Int(bytes.loadBigEndian(Int32.self, at: offset))
+            offset += 4
+            if length == -1 {
+                values[i] = .nan
+                shape.nulls += 1
+                continue
+            }
+            guard length == 8, offset + 8 <= bytes.count else { throw fail("element \(i + 1) has \(length) bytes") }
+            values[i] = Double(bitPattern: bytes.loadBigEndian(UInt64.self, at: offset))
+            offset += 8
+        }
+        return shape
+    }
+}

@@ -101,4 +101,33 @@ final class ConnectionTests: XCTestCase {
         })
         XCTAssertEqual(try connection.execute("SELECT count(*) FROM t").int(0, 0), 0)
     }
+
+    /// PostgreSQL's own binary arrays decode as the codec's byte-level tests say: every numeric
+    /// element type through `::float8[]`, two dimensions row-major, NULL elements and NULL arrays.
+    func testBinaryArraysFromTheServer() throws {
+        let connection = try PGConnection(try TestDatabase.fresh("aepg_arrays"))
+        defer { TestDatabase.drop("aepg_arrays") }
+        let sql = """
+            COPY (VALUES (ARRAY[1.5, -2]::real[]::float8[]), ('{{1,2,3},{4,5,6}}'::int2[]::float8[]),
+                         (ARRAY[0.1, NULL]::numeric[]::float8[]), (NULL::float8[]), ('{}'::float8[])) TO STDOUT (FORMAT binary)
+            """
+        var decoder = BinaryCopyDecoder()
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 8)
+        defer { buffer.deallocate() }
+        var rows: [(DoubleArrayShape?, [Double])] = []
+        try connection.copyOut(sql) { message in
+            try decoder.decode(message) { fields in
+                let shape = try fields.nextDoubleArray(into: buffer, capacity: 8)
+                rows.append((shape, Array(UnsafeBufferPointer(start: buffer, count: shape?.count ?? 0))))
+            }
+        }
+        XCTAssertEqual(rows.count, 5)
+        XCTAssertEqual(rows[0].1, [1.5, -2])
+        XCTAssertEqual(rows[1].0?.dimensions, [2, 3])
+        XCTAssertEqual(rows[1].1, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(rows[2].0?.nulls, 1)
+        XCTAssertEqual(rows[2].1.first, 0.1)
+        XCTAssertNil(rows[3].0)
+        XCTAssertEqual(rows[4].0?.count, 0)
+    }
 }

@@ -92,3 +92,68 @@ final class BinaryCopyTests: XCTestCase {
         XCTAssertThrowsError(try wrongWidth.withUnsafeBytes { try third.decode($0) { fields in _ = try fields.nextDouble() } })
     }
 }
+
+/// Arrays as binary COPY sends them (`float8[]`, read row-major), byte by byte.
+final class BinaryArrayTests: XCTestCase {
+    /// One binary COPY message of a single row holding `field` (nil for NULL).
+    private func message(_ field: [UInt8]?) -> [UInt8] {
+        var out: [UInt8] = []
+        BinaryCopyEncoder().header(into: &out)
+        BinaryCopyEncoder().beginRow(fields: 1, into: &out)
+        if let field { field.withUnsafeBytes { BinaryCopyEncoder().raw($0, into: &out) } } else { BinaryCopyEncoder().null(into: &out) }
+        return out
+    }
+
+    private func int32(_ v: Int32) -> [UInt8] { withUnsafeBytes(of: v.bigEndian, Array.init) }
+    private func float8(_ v: Double) -> [UInt8] { withUnsafeBytes(of: v.bitPattern.bigEndian, Array.init) }
+
+    /// The array's binary form: dimensions, lower bounds 1, float8 elements (nil for NULL).
+    private func array(_ dims: [Int32], _ elements: [Double?], type: UInt32 = 701) -> [UInt8] {
+        var out = int32(Int32(dims.count)) + int32(elements.contains { $0 == nil } ? 1 : 0) + withUnsafeBytes(of: type.bigEndian, Array.init)
+        for d in dims { out += int32(d) + int32(1) }
+        for e in elements { out += e.map { int32(8) + float8($0) } ?? int32(-1) }
+        return out
+    }
+
+    private func decode(_ bytes: [UInt8], capacity: Int = 16) throws -> (DoubleArrayShape?, [Double]) {
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var shape: DoubleArrayShape?
+        var decoder = BinaryCopyDecoder()
+        try message(bytes).withUnsafeBytes { raw in
+            try decoder.decode(raw) { fields in shape = try fields.nextDoubleArray(into: buffer, capacity: capacity) }
+        }
+        return (shape, Array(UnsafeBufferPointer(start: buffer, count: shape?.count ?? 0)))
+    }
+
+    func testOneAndTwoDimensionsRowMajorWithNulls() throws {
+        let (flat, values) = try decode(array([3], [1.5, -2, 0.25]))
+        XCTAssertEqual(flat, DoubleArrayShape(dimensions: [3], nulls: 0))
+        XCTAssertEqual(values, [1.5, -2, 0.25])
+        let (grid, cells) = try decode(array([2, 2], [1, 2, 3, nil]))
+        XCTAssertEqual(grid, DoubleArrayShape(dimensions: [2, 2], nulls: 1))
+        XCTAssertEqual(Array(cells.prefix(3)), [1, 2, 3])
+        XCTAssertTrue(cells[3].isNaN)
+        let (empty, _) = try decode(array([], [], type: 701))
+        XCTAssertEqual(empty?.count, 0)
+    }
+
+    func testRefusesOtherElementTypesTooManyElementsAndTruncatedData() throws {
+        XCTAssertThrowsError(try decode(array([1], [1], type: 700))) { XCTAssertTrue("\($0)".contains("expected float8"), "\($0)") }
+        XCTAssertThrowsError(try decode(array([20], Array(repeating: 1, count: 20)), capacity: 16)) {
+            XCTAssertTrue("\($0)".contains("20 elements, more than the 16 expected"), "\($0)")
+        }
+        XCTAssertThrowsError(try decode(Array(array([3], [1, 2, 3]).dropLast(8))))
+    }
+
+    func testANullArrayIsNil() throws {
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        defer { buffer.deallocate() }
+        var decoder = BinaryCopyDecoder()
+        var shape: DoubleArrayShape? = DoubleArrayShape(dimensions: [9], nulls: 0)
+        try message(nil).withUnsafeBytes { raw in
+            try decoder.decode(raw) { fields in shape = try fields.nextDoubleArray(into: buffer, capacity: 1) }
+        }
+        XCTAssertNil(shape)
+    }
+}
