@@ -59,42 +59,34 @@ public enum JobOutcome: String, Sendable {
 }
 
 extension AEPGError {
-    /// A stable category: the exit status and the fate of a job follow from it, decided here only.
-    public struct Code: Hashable, Sendable, CustomStringConvertible, CaseIterable {
-        public let name: String
-        /// The process exit status for this error.
-        public let exitStatus: ExitStatus
-        /// What a worker does with a job that failed with it.
-        public let jobOutcome: JobOutcome
+    /// A stable category: the exit status and the fate of a job follow from it, decided here only
+    /// (the switches are exhaustive, so a new code cannot go without either).
+    public enum Code: String, CaseIterable, Sendable, CustomStringConvertible {
+        case invalidName, invalidOption, unknownTable, unknownColumn, unsupportedType, unknownModel, noActiveVersion
+        case badData, notEnoughRows, busy, schemaMissing, database, environment, training
 
-        private init(_ name: String, _ exitStatus: ExitStatus, _ jobOutcome: JobOutcome) {
-            self.name = name
-            self.exitStatus = exitStatus
-            self.jobOutcome = jobOutcome
+        public var name: String { rawValue }
+        public var description: String { rawValue }
+
+        /// The process exit status for this error.
+        public var exitStatus: ExitStatus {
+            switch self {
+            case .invalidName, .invalidOption, .unknownTable, .unknownColumn, .unsupportedType, .unknownModel: return .usage
+            case .badData, .notEnoughRows: return .dataError
+            case .schemaMissing, .database: return .unavailable
+            case .busy: return .tryAgain
+            case .noActiveVersion, .environment, .training: return .failure
+            }
         }
 
-        public var description: String { name }
-        public static func == (a: Code, b: Code) -> Bool { a.name == b.name }
-        public func hash(into hasher: inout Hasher) { hasher.combine(name) }
-
-        public static let invalidName = Code("invalidName", .usage, .fail)
-        public static let invalidOption = Code("invalidOption", .usage, .fail)
-        public static let unknownTable = Code("unknownTable", .usage, .fail)
-        public static let unknownColumn = Code("unknownColumn", .usage, .fail)
-        public static let unsupportedType = Code("unsupportedType", .usage, .fail)
-        public static let unknownModel = Code("unknownModel", .usage, .fail)
-        public static let noActiveVersion = Code("noActiveVersion", .failure, .fail)
-        public static let badData = Code("badData", .dataError, .fail)
-        public static let notEnoughRows = Code("notEnoughRows", .dataError, .fail)
-        public static let busy = Code("busy", .tryAgain, .requeue)
-        public static let schemaMissing = Code("schemaMissing", .unavailable, .retry)
-        public static let database = Code("database", .unavailable, .retry)
-        public static let environment = Code("environment", .failure, .retry)
-        public static let training = Code("training", .failure, .retry)
-
-        public static let allCases: [Code] = [
-            invalidName, invalidOption, unknownTable, unknownColumn, unsupportedType, unknownModel, noActiveVersion,
-            badData, notEnoughRows, busy, schemaMissing, database, environment, training,
-        ]
+        /// What a worker does with a job that failed with it.
+        public var jobOutcome: JobOutcome {
+            switch self {
+            case .invalidName, .invalidOption, .unknownTable, .unknownColumn, .unsupportedType, .unknownModel,
+                 .noActiveVersion, .badData, .notEnoughRows: return .fail
+            case .busy: return .requeue
+            case .schemaMissing, .database, .environment, .training: return .retry
+            }
+        }
     }
 }
