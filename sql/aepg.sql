@@ -203,18 +203,19 @@ RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog,
 DECLARE
     m         aepg.models;
     key_type  text;
+    key_oid   oid;
     existing  text;
     results   text := aepg.object_name(p_model, 'results');
 BEGIN
     m := aepg.model_row(p_model);
-    key_type := aepg.column_type(m.source, m.key_column);
+    SELECT format_type(a.atttypid, a.atttypmod), a.atttypid INTO key_type, key_oid FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
     IF key_type IS NULL THEN
         RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
     END IF;
     -- The key's comparison and I/O functions run whenever the table is written (by the realtime
     -- trigger, as the owner): only PostgreSQL's own types, checked now, not only at definition.
-    IF (SELECT a.atttypid FROM pg_attribute a
-         WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped) >= 16384 THEN
+    IF key_oid >= 16384 THEN
         RAISE EXCEPTION 'key column "%" of % is not of a built-in type', m.key_column, m.source USING ERRCODE = 'datatype_mismatch';
     END IF;
     existing := aepg.column_type(to_regclass(results), m.key_column);
