@@ -88,6 +88,17 @@ extension AnyOptionSpec {
     /// The command-line flag (`--batch-size`).
     public var flag: String { "--" + key.replacingOccurrences(of: "_", with: "-") }
 
+    /// `--no-<name>`, which turns a switch off; nil for an option that takes a value.
+    public var negatedFlag: String? { isSwitch ? "--no-" + flag.dropFirst(2) : nil }
+
+    /// The help and what a valid value must be; with `listingValues`, also the words a choice takes.
+    public func explanation(listingValues: Bool) -> String {
+        var text = help
+        if listingValues && valueHint.contains("|") { text += " Values: `\(valueHint)`." }
+        if let requirementText { text += " Must be \(requirementText)." }
+        return text
+    }
+
     /// The option's name as written by its author.
     public func name(for origin: OptionOrigin) -> String { origin == .commandLine ? flag : key }
 }

@@ -65,7 +65,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
             if argument == "--" { rest += arguments[(index - 1)...]; break }
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
             let flag = parts.first ?? argument
-            if flag.hasPrefix("--no-"), parts.count == 1, let spec = TrainOptionCatalog.spec(flag: "--" + flag.dropFirst(5)), spec.isSwitch {
+            if parts.count == 1, let spec = TrainOptionCatalog.all.first(where: { $0.negatedFlag == flag }) {
                 try options.set(spec.key, .bool(false), origin: .commandLine)
                 continue
             }

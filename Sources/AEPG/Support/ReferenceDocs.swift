@@ -10,11 +10,8 @@ public enum ReferenceDocs {
     public static var optionsTable: String {
         var lines = ["| flag | key (SQL, jobs) | default | meaning |", "| --- | --- | --- | --- |"]
         for spec in TrainOptionCatalog.all {
-            var meaning = spec.help
-            if spec.valueHint.contains("|") { meaning += " Values: `\(spec.valueHint)`." }
-            if let requirement = spec.requirementText { meaning += " Must be \(requirement)." }
-            let flag = spec.isSwitch ? "`\(spec.flag)`, `--no-\(spec.flag.dropFirst(2))`" : "`\(spec.flag)`"
-            lines.append("| \(flag) | `\(spec.key)` | \(spec.defaultText) | \(escaped(meaning)) |")
+            let flag = spec.negatedFlag.map { "`\(spec.flag)`, `\($0)`" } ?? "`\(spec.flag)`"
+            lines.append("| \(flag) | `\(spec.key)` | \(spec.defaultText) | \(escaped(spec.explanation(listingValues: true))) |")
         }
         return lines.joined(separator: "\n")
     }

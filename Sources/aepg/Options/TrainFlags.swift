@@ -33,10 +33,8 @@ struct TrainFlags: ParsableArguments {
     static let help: String = {
         var lines = ["Training options (the same keys, with underscores, in aepg.create_model and train jobs):"]
         for spec in TrainOptionCatalog.all {
-            lines.append("  \(spec.flag)\(spec.isSwitch ? " / --no-\(spec.flag.dropFirst(2))" : " " + spec.valueHint)")
-            var help = spec.help
-            if let requirement = spec.requirementText { help += " Must be \(requirement)." }
-            lines.append("        \(help) (default: \(spec.defaultText))")
+            lines.append("  \(spec.flag) " + (spec.negatedFlag.map { "/ \($0)" } ?? spec.valueHint))
+            lines.append("        \(spec.explanation(listingValues: false)) (default: \(spec.defaultText))")
         }
         return lines.joined(separator: "\n")
     }()
