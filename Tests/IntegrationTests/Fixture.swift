@@ -69,6 +69,15 @@ class DatabaseTestCase: XCTestCase {
         try connection.execute(sql, parameters).int(0, 0)!
     }
 
+    /// Waits until `condition` holds, for at most `seconds`; past that the test fails.
+    func wait(_ seconds: Double, _ what: String, until condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try !condition() {
+            guard Date() < deadline else { XCTFail("\(what) did not happen within \(seconds) s"); throw CancellationError() }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// Asserts that `body` throws an AEPGError with `code` whose message contains `fragment`.
     func assertFails<T>(_ code: AEPGError.Code, containing fragment: String, file: StaticString = #filePath, line: UInt = #line,
                         _ body: () throws -> T) {

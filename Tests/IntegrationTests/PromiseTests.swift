@@ -11,15 +11,6 @@ final class PromiseTests: DatabaseTestCase {
         try CommandLineRunner.run(arguments, environment: environment)
     }
 
-    /// Waits until `condition` holds, for at most `seconds`.
-    private func wait(_ seconds: Double, _ what: String, until condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while try !condition() {
-            guard Date() < deadline else { XCTFail("\(what) did not happen within \(seconds) s"); throw CancellationError() }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
-
     /// A kill inside the publishing transaction: a concurrent reader keeps seeing the previous
     /// version while it waits, and after the kill nothing of the new version is left.
     func testAKillInsideThePublishingTransactionLeavesThePreviousVersion() throws {

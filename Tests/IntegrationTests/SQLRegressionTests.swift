@@ -46,19 +46,8 @@ final class SQLRegressionTests: DatabaseTestCase {
         var options = Self.fast
         options.epochs = 5
         try train("pts", options: options)
-        let psql = ProcessInfo.processInfo.environment["AEPG_PG_BIN"].map { $0 + "/psql" } ?? "/usr/bin/psql"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = ["-X", "-a", "-q", "-v", "VERBOSITY=terse", "-d", conninfo]
-        process.environment = ["PGOPTIONS": "-c client_min_messages=notice", "PATH": "/usr/bin:/bin", "LC_ALL": "C"]
-        process.standardInput = try FileHandle(forReadingFrom: file)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return try PostgresTool.run("psql", ["-X", "-a", "-q", "-v", "VERBOSITY=terse", "-d", conninfo], input: file,
+                                    environment: ["PGOPTIONS": "-c client_min_messages=notice", "PATH": "/usr/bin:/bin", "LC_ALL": "C"]).output
     }
 
     /// The first line where two outputs part, with its neighbours.
