@@ -31,7 +31,9 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
 GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
                           aepg.activate_value(text, double precision), aepg.object_name(text, text),
                           aepg.apply_layer(real[], real[], text, double precision[]), aepg.as_real(double precision[]),
-                          aepg.model_row(text), aepg.is_numeric_type(oid), aepg.column_type(regclass, text)
+                          aepg.model_row(text), aepg.is_numeric_type(oid), aepg.column_type(regclass, text),
+                          aepg.is_numeric_array_type(oid), aepg.feature_columns(text[], jsonb),
+                          aepg.array_inputs(double precision[], text, integer), aepg.json_numbers(jsonb, text)
       TO aepg_reader, aepg_worker;
 
 -- Operators: manage models and queue jobs. Every write of a definition, through create_model or

@@ -185,6 +185,61 @@ RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                       'pg_catalog.numeric'::pg_catalog.regtype)
 $$;
 
+-- Whether a column type is an array of numbers, which aepg reads as one input per element: the
+-- numeric types above but boolean, in any number of dimensions (SourceColumn.isNumericArray).
+CREATE OR REPLACE FUNCTION aepg.is_numeric_array_type(p_type oid)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT p_type IN ('pg_catalog.int2[]'::pg_catalog.regtype, 'pg_catalog.int4[]'::pg_catalog.regtype,
+                      'pg_catalog.int8[]'::pg_catalog.regtype, 'pg_catalog.float4[]'::pg_catalog.regtype,
+                      'pg_catalog.float8[]'::pg_catalog.regtype, 'pg_catalog.numeric[]'::pg_catalog.regtype)
+$$;
+
+-- A version's feature columns in input order, from its input names and its encoding: a scalar
+-- column is one input; an array column (encoding.arrays) is `length` inputs named column[i].
+CREATE OR REPLACE FUNCTION aepg.feature_columns(p_features text[], p_encoding jsonb,
+                                                OUT name text, OUT length integer, OUT is_array boolean)
+RETURNS SETOF record LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(a.name, t.f), coalesce(a.length, 1), a.name IS NOT NULL
+      FROM unnest(p_features) WITH ORDINALITY AS t(f, o)
+      LEFT JOIN jsonb_to_recordset(coalesce(p_encoding->'arrays', '[]')) AS a(name text, length integer, start integer)
+             ON t.o - 1 BETWEEN a.start AND a.start + a.length - 1
+     WHERE a.name IS NULL OR t.o - 1 = a.start
+     ORDER BY t.o
+$$;
+
+-- An array feature's inputs: its elements in row-major order (an 8 x 8 image is 64 inputs); a NULL
+-- array is NULL in every element (imputed like a NULL column); another length is an error.
+CREATE OR REPLACE FUNCTION aepg.array_inputs(p_values double precision[], p_column text, p_length integer)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_values IS NULL THEN
+        RETURN pg_catalog.array_fill(NULL::double precision, ARRAY[p_length]);
+    END IF;
+    IF pg_catalog.cardinality(p_values) <> p_length THEN
+        RAISE EXCEPTION 'array feature "%" has % elements; the model was trained with %', p_column,
+              pg_catalog.cardinality(p_values), p_length USING ERRCODE = 'array_subscript_error';
+    END IF;
+    RETURN ARRAY(SELECT pg_catalog.unnest(p_values));
+END
+$$;
+
+-- A JSON array of numbers (nested for several dimensions, null for NULL elements) as float8[],
+-- as to_jsonb writes an array column; JSON null is NULL.
+CREATE OR REPLACE FUNCTION aepg.json_numbers(p_value jsonb, p_column text)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(p_value) <> 'array' THEN
+        RAISE EXCEPTION 'feature "%" is an array column, not %', p_column, jsonb_typeof(p_value)
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- JSON's [[1, 2], [3, null]] is SQL's {{1, 2}, {3, null}}.
+    RETURN translate(p_value::text, '[]', '{}')::double precision[];
+END
+$$;
+
 -- The type of a table's column as SQL writes it (`numeric(10,2)`), NULL when there is no such column.
 CREATE OR REPLACE FUNCTION aepg.column_type(p_table regclass, p_column text)
 RETURNS text LANGUAGE sql STABLE AS $$
@@ -517,28 +572,36 @@ $$;
 COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
     'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features, distance';
 
--- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by name.
+-- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by
+-- name, an array column's elements from its JSON array.
 CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
                                           OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                           OUT latent real[], OUT top_features text[], OUT distance real)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     features text[];
+    encoding jsonb;
 BEGIN
     IF jsonb_typeof(p_row) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION 'aepg.score_row takes a row as a JSON object (to_jsonb(t)), not %', coalesce(jsonb_typeof(p_row), 'NULL')
               USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT v.features INTO features FROM aepg.models m JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
+    SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
+      FROM aepg.models m JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
      WHERE m.name = p_model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
     END IF;
     SELECT * INTO score, flagged, cluster, latent, top_features, distance
-      FROM aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(features) WITH ORDINALITY AS t(f, o) ORDER BY o));
+      FROM aepg.score(p_model, ARRAY(
+           SELECT e.x
+             FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o),
+                  unnest(CASE WHEN c.is_array THEN aepg.array_inputs(aepg.json_numbers(p_row->c.name, c.name), c.name, c.length)
+                              ELSE ARRAY[(p_row->>c.name)::float8] END) WITH ORDINALITY AS e(x, i)
+            ORDER BY c.o, e.i));
 END
 $$;
-COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
+COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name, arrays as JSON arrays) with the active version, in SQL';
 
 -- create_model: text features are allowed when the options name a categorical encoding, and
 -- option keys are checked, so a misspelt option is an error instead of a silent default.
@@ -579,9 +642,9 @@ BEGIN
     FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
         SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
          WHERE a.attrelid = source AND a.attname = col
-           AND NOT aepg.is_numeric_type(a.atttypid);
+           AND NOT aepg.is_numeric_type(a.atttypid) AND NOT aepg.is_numeric_array_type(a.atttypid);
         IF kind IS NOT NULL THEN
-            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numbers or arrays of numbers', col, source, kind
                   USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
         END IF;
     END LOOP;
@@ -650,6 +713,7 @@ RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, 
 DECLARE
     m         record;   -- not aepg.models: compiling must not wait for a lock on the catalog
     features  text[];
+    encoding  jsonb;
     key_text  text;
     key_type  text;
     reading   text;
@@ -667,16 +731,20 @@ BEGIN
             PERFORM set_config('lock_timeout', patience, true);
             RETURN NULL;
         END IF;
-        SELECT v.features INTO features FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
-        SELECT string_agg(CASE WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
-                               THEN format('($1).%I::pg_catalog.int4::pg_catalog.float8', t.f)
-                               ELSE format('($1).%I::pg_catalog.float8', t.f) END, ', ' ORDER BY t.o),
+        SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
+          FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
+        -- Each column as float8[]: a scalar as a one-element array, an array column's elements in order.
+        SELECT string_agg(CASE WHEN c.is_array
+                               THEN format('aepg.array_inputs(($1).%I::pg_catalog.float8[], %L, %s)', c.name, c.name, c.length)
+                               WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
+                               THEN format('ARRAY[($1).%I::pg_catalog.int4::pg_catalog.float8]', c.name)
+                               ELSE format('ARRAY[($1).%I::pg_catalog.float8]', c.name) END, ' || ' ORDER BY c.o),
                count(*)
           INTO reading, readable
-          FROM unnest(features) WITH ORDINALITY AS t(f, o)
-          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = t.f AND a.attnum > 0 AND NOT a.attisdropped
-         WHERE aepg.is_numeric_type(a.atttypid);
-        IF readable <> array_length(features, 1) THEN
+          FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o)
+          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE CASE WHEN c.is_array THEN aepg.is_numeric_array_type(a.atttypid) ELSE aepg.is_numeric_type(a.atttypid) END;
+        IF readable <> (SELECT count(*) FROM aepg.feature_columns(features, encoding)) THEN
             RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
                   USING ERRCODE = 'feature_not_supported';
         END IF;
@@ -697,7 +765,7 @@ BEGIN
             RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
                   USING ERRCODE = 'datatype_mismatch';
         END IF;
-        EXECUTE format('SELECT ARRAY[%s]', reading) INTO inputs USING NEW;
+        EXECUTE format('SELECT %s', reading) INTO inputs USING NEW;
         s := aepg.score(m.name, inputs);
         EXECUTE format(
             'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)

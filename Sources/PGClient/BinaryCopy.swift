@@ -194,8 +194,9 @@ public struct DoubleArrayShape: Equatable, Sendable {
 extension FieldCursor {
     /// The next field as a `float8[]` (a query casts other numeric arrays with `::float8[]`):
     /// its elements in row-major order into `values` (NULL elements as NaN, at most `capacity`),
-    /// and its shape; nil when the field is NULL. An array of another element type or longer
-    /// than `capacity` is an error naming what it found.
+    /// and its shape; nil when the field is NULL. An array of more than `capacity` elements comes
+    /// back as its shape alone, nothing written (the caller counts it as the wrong length); an
+    /// array of another element type is an error naming what it found.
     public mutating func nextDoubleArray(into values: UnsafeMutablePointer<Double>, capacity: Int) throws -> DoubleArrayShape? {
         guard let bytes = try next() else { return nil }
         func fail(_ what: String) -> PGError { PGError(kind: .protocolViolation, message: "binary array: \(what)") }
@@ -214,7 +215,7 @@ extension FieldCursor {
             offset += 8
         }
         var shape = DoubleArrayShape(dimensions: dimensions, nulls: 0)
-        guard shape.count <= capacity else { throw fail("\(shape.count) elements, more than the \(capacity) expected") }
+        guard shape.count <= capacity else { return shape }
         for i in 0..<shape.count {
             guard offset + 4 <= bytes.count else { throw fail("ends after \(i) of \(shape.count) elements") }
             let length = Int(bytes.loadBigEndian(Int32.self, at: offset))

@@ -27,12 +27,13 @@ final class RuleAgreementTests: DatabaseTestCase {
     func testFeatureTypesAreJudgedAlikeBySwiftAndByCreateModel() throws {
         let types = ["boolean", "smallint", "integer", "bigint", "real", "double precision", "numeric(10,2)", "numeric",
                      "text", "varchar(5)", "char(2)", "date", "timestamptz", "money", "interval", "oid", "jsonb", "bytea",
-                     "float4[]", "int4[]", "uuid", "bit(3)", "\"char\""]
+                     "float4[]", "int4[]", "uuid", "bit(3)", "\"char\"", "float8[]", "numeric(6,2)[]", "int2[]", "int8[]",
+                     "real[][]", "boolean[]", "text[]", "date[]", "jsonb[]"]
         let columns = types.enumerated().map { "c\($0.offset) \($0.element)" }.joined(separator: ", ")
         try connection.execute("CREATE TABLE typed (id int PRIMARY KEY, \(columns))")
         let source = try SourceTable.resolve("typed", on: connection)
         for (i, type) in types.enumerated() {
-            let swiftAccepts = try source.column("c\(i)", role: "feature").isNumeric
+            let swiftAccepts = try source.column("c\(i)", role: "feature").isNumericFeature
             let sqlAccepts: Bool
             do {
                 try connection.execute("SELECT aepg.create_model('typed_m', 'typed', 'id', ARRAY[$1])", ["c\(i)"])
@@ -41,7 +42,7 @@ final class RuleAgreementTests: DatabaseTestCase {
                 XCTAssertEqual(error.sqlState, "42804", "\(type): \(error)")  // datatype_mismatch
                 sqlAccepts = false
             }
-            XCTAssertEqual(swiftAccepts, sqlAccepts, "\(type): Swift says numeric = \(swiftAccepts), create_model says \(sqlAccepts)")
+            XCTAssertEqual(swiftAccepts, sqlAccepts, "\(type): Swift says numeric or numeric array = \(swiftAccepts), create_model says \(sqlAccepts)")
         }
     }
 }

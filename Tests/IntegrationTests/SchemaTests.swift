@@ -106,7 +106,7 @@ final class SchemaTests: DatabaseTestCase {
     /// new install's, and the model keeps its results.
     func testUpgradesEveryReleasedSchemaToTheCurrentCatalog() throws {
         let expected = try Self.catalogDump(conninfo)
-        for old in ["0.1.0", "0.2.0"] {
+        for old in ["0.1.0", "0.2.0", "0.3.0"] {
             let database = "aepg_upgrade_" + old.replacingOccurrences(of: ".", with: "_")
             let oldConninfo = try TestDatabase.fresh(database)
             defer { TestDatabase.drop(database) }

@@ -4,7 +4,7 @@ extension FeatureReader {
     /// How the columns read become inputs. Categories are numbered in sorted order (as
     /// LabelEncoder does), so the raw matrix's first-seen codes are renumbered in place.
     func fitEncoding(raw: inout Matrix, options: ResolvedOptions) throws -> FeatureEncoding {
-        let numeric = query.features.count
+        let numeric = query.numericWidth
         var categorical: [FeatureEncoding.CategoricalColumn] = []
         for (c, codes) in categoryCodes.enumerated() {
             let (categories, renumbering) = codes.sortedCategories()
@@ -23,7 +23,7 @@ extension FeatureReader {
             }
         }
         let indicators = options.nullIndicators ? (0..<numeric).filter { nullCounts[$0] > 0 } : []
-        return FeatureEncoding(numeric: query.features.map(\.name), categorical: categorical, method: options.categorical,
-                               nullIndicators: indicators)
+        return FeatureEncoding(numeric: query.features.flatMap(\.inputNames), arrays: query.arrayColumns, categorical: categorical,
+                               method: options.categorical, nullIndicators: indicators)
     }
 }

@@ -31,71 +31,43 @@ public struct KeyColumn {
     }
 }
 
-/// The query that streams a model's rows: key, numeric features as float8, categorical ones
-/// as text, then the label if any.
-struct FeatureQuery {
-    var source: SourceTable
-    var key: SourceColumn
-    var features: [SourceColumn]
-    var categorical: [SourceColumn] = []
-    var label: SourceColumn?
-
-    init(source: SourceTable, key: SourceColumn, features: [SourceColumn], categorical: [SourceColumn] = [],
-         label: SourceColumn?) {
-        self.source = source
-        self.key = key
-        self.features = features
-        self.categorical = categorical
-        self.label = label
-    }
-
-    /// A query for `columns`, numeric ones first, then the others as categorical.
-    init(source: SourceTable, key: SourceColumn, columns: [SourceColumn], label: SourceColumn?) {
-        self.init(source: source, key: key, features: columns.filter(\.isNumeric),
-                  categorical: columns.filter { !$0.isNumeric }, label: label)
-    }
-
-    /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)`; with `skipScoredIn`, only rows that have
-    /// no result yet for the version in the session setting `aepg.version`; with `range`, only
-    /// keys in that range (its bounds set on the session with `KeyRange.apply`).
-    func copySQL(skipScoredIn results: String? = nil, range: KeyRange? = nil) -> String {
-        let keyColumn = "s.\(quoteIdentifier(key.name))"
-        let columns = [keyColumn] + features.map(\.asDouble) + categorical.map(\.asText) + (label.map { [$0.asDouble] } ?? [])
-        var conditions: [String] = []
-        if let results {
-            conditions.append("NOT EXISTS (SELECT 1 FROM \(results) r WHERE r.version = current_setting('aepg.version')::int"
-                + " AND r.\(quoteIdentifier(key.name)) = \(keyColumn))")
-        }
-        if let range { conditions.append(range.condition(on: keyColumn, typeName: key.typeName)) }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.name) s\(filter)) TO STDOUT (FORMAT binary)"
-    }
-}
-
 /// Streams rows from binary COPY into Float32 features, counting what needs attention:
-/// NULL keys, NULL features (to impute), NaN and infinities (rejected, by column).
+/// NULL keys, NULL features (to impute, by input), NaN and infinities and arrays of another
+/// length (rejected, by column).
 final class FeatureReader {
     let query: FeatureQuery
     private(set) var nullKeys = 0
+    /// NULL values by numeric input (a NULL array counts for each of its elements).
     private(set) var nullCounts: [Int]
+    /// By numeric column: NaN, infinite or beyond-Float values, and arrays of another length.
     private(set) var nanCounts: [Int]
     private(set) var infiniteCounts: [Int]
+    private(set) var wrongLengths: [Int]
     /// Codes of the categorical columns' values.
     let categoryCodes: [CategoryCodes]
     private let row: UnsafeMutablePointer<Float>
+    /// An array column's elements as decoded, before they become Float inputs.
+    private let elements: UnsafeMutablePointer<Double>
+    private let starts: [Int]
 
     /// A reader for `query`; `categories` are a trained model's (nil while training: they grow).
     init(query: FeatureQuery, categories: [[String]]? = nil) {
         self.query = query
-        let n = query.features.count
-        nullCounts = Array(repeating: 0, count: n)
-        nanCounts = nullCounts
-        infiniteCounts = nullCounts
+        let columns = query.features.count
+        nullCounts = Array(repeating: 0, count: query.numericWidth)
+        nanCounts = Array(repeating: 0, count: columns)
+        infiniteCounts = nanCounts
+        wrongLengths = nanCounts
         categoryCodes = query.categorical.indices.map { CategoryCodes(categories: categories?[$0]) }
-        row = .allocate(capacity: max(n + query.categorical.count, 1))
+        row = .allocate(capacity: max(query.numericWidth + query.categorical.count, 1))
+        elements = .allocate(capacity: max(query.features.map { $0.length ?? 0 }.max() ?? 0, 1))
+        starts = query.features.reduce(into: [0]) { $0.append($0.last! + $1.width) }
     }
 
-    deinit { row.deallocate() }
+    deinit {
+        row.deallocate()
+        elements.deallocate()
+    }
 
     /// Streams the rows of `sql`; `body` gets each row's key bytes, its raw features (NULL as NaN,
     /// then the category codes; valid only during the call) and its label (nil when NULL or when
@@ -103,22 +75,19 @@ final class FeatureReader {
     func read(_ connection: PGConnection, sql: String,
               _ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, Double?) throws -> Void) throws {
         var decoder = BinaryCopyDecoder()
-        let n = query.features.count
+        let numeric = query.numericWidth
         let hasLabel = query.label != nil
         try connection.copyOut(sql) { message in
             try decoder.decode(message) { fields in
                 guard let key = try fields.next() else { nullKeys += 1; return }
-                for j in 0..<n {
-                    guard let value = try fields.nextDouble() else {
-                        nullCounts[j] += 1
-                        row[j] = .nan
-                        continue
+                for (c, feature) in query.features.enumerated() {
+                    if let length = feature.length {
+                        try readArray(&fields, column: c, length: length)
+                    } else {
+                        readScalar(try fields.nextDouble(), column: c)
                     }
-                    let single = Float(value)
-                    if value.isNaN { nanCounts[j] += 1 } else if !single.isFinite { infiniteCounts[j] += 1 }
-                    row[j] = single
                 }
-                for (c, codes) in categoryCodes.enumerated() { row[n + c] = Float(codes.code(try fields.next())) }
+                for (c, codes) in categoryCodes.enumerated() { row[numeric + c] = Float(codes.code(try fields.next())) }
                 let label = hasLabel ? try fields.nextDouble() : nil
                 try body(key, row, label)
             }
@@ -126,14 +95,60 @@ final class FeatureReader {
         try checkValues()
     }
 
-    /// Throws `badData` naming every column with NaN or infinite values, and for NULL keys.
+    private func readScalar(_ value: Double?, column c: Int) {
+        let input = starts[c]
+        guard let value else {
+            nullCounts[input] += 1
+            row[input] = .nan
+            return
+        }
+        let single = Float(value)
+        if value.isNaN { nanCounts[c] += 1 } else if !single.isFinite { infiniteCounts[c] += 1 }
+        row[input] = single
+    }
+
+    /// A NULL array is NULL in every element; an array of another length is counted (an error at
+    /// the end, like NaN). The decoder writes NULL elements as NaN and counts them, so the NaN values that
+    /// were sent as such are the NaNs beyond that count.
+    private func readArray(_ fields: inout FieldCursor, column c: Int, length: Int) throws {
+        let start = starts[c]
+        guard let shape = try fields.nextDoubleArray(into: elements, capacity: length) else {
+            for i in start..<(start + length) { nullCounts[i] += 1 }
+            (row + start).update(repeating: .nan, count: length)
+            return
+        }
+        guard shape.count == length else {
+            wrongLengths[c] += 1
+            (row + start).update(repeating: .nan, count: length)
+            return
+        }
+        var nans = 0
+        for i in 0..<length {
+            let value = elements[i]
+            let single = Float(value)
+            if value.isNaN {
+                nans += 1
+                nullCounts[start + i] += 1
+            } else if !single.isFinite {
+                infiniteCounts[c] += 1
+            }
+            row[start + i] = single
+        }
+        nanCounts[c] += nans - shape.nulls
+    }
+
+    /// Throws `badData` naming every column with NaN or infinite values or arrays of another
+    /// length, and for NULL keys.
     func checkValues() throws {
         var problems: [String] = []
-        for (j, column) in query.features.enumerated() where nanCounts[j] + infiniteCounts[j] > 0 {
+        for (c, feature) in query.features.enumerated() where nanCounts[c] + infiniteCounts[c] + wrongLengths[c] > 0 {
             var parts: [String] = []
-            if nanCounts[j] > 0 { parts.append("\(nanCounts[j]) NaN") }
-            if infiniteCounts[j] > 0 { parts.append("\(infiniteCounts[j]) infinite or out-of-range") }
-            problems.append("column \"\(column.name)\" has \(parts.joined(separator: " and ")) value(s)")
+            if nanCounts[c] > 0 { parts.append("\(nanCounts[c]) NaN value(s)") }
+            if infiniteCounts[c] > 0 { parts.append("\(infiniteCounts[c]) infinite or out-of-range value(s)") }
+            if wrongLengths[c] > 0, let length = feature.length {
+                parts.append("\(wrongLengths[c]) array(s) whose length is not \(length) (the model's, fixed by the first row at training)")
+            }
+            problems.append("column \"\(feature.column.name)\" has \(parts.joined(separator: " and "))")
         }
         if !problems.isEmpty {
             throw AEPGError(.badData, problems.joined(separator: "; ")

@@ -6,14 +6,31 @@ public struct SourceColumn: Equatable, Sendable {
     /// The type as PostgreSQL prints it, e.g. `double precision`, `numeric(10,2)`.
     public var typeName: String
     public var typeOID: UInt32
+    /// The element type of an array column (nil for other columns).
+    public var elementTypeOID: UInt32?
+
+    public init(name: String, typeName: String, typeOID: UInt32, elementTypeOID: UInt32? = nil) {
+        self.name = name
+        self.typeName = typeName
+        self.typeOID = typeOID
+        self.elementTypeOID = elementTypeOID
+    }
 
     /// Whether aepg can read the column as a number.
     public var isNumeric: Bool { SourceColumn.numericTypes.contains(typeOID) }
 
-    /// SQL that reads the column as float8 from alias `s`.
+    /// Whether the column is an array of numbers (any number of dimensions): a feature group of
+    /// one input per element (aepg.is_numeric_array_type in SQL; RuleAgreementTests).
+    public var isNumericArray: Bool { elementTypeOID.map(SourceColumn.numericElementTypes.contains) ?? false }
+
+    /// Whether the column can be a feature without encoding: a number or an array of numbers.
+    public var isNumericFeature: Bool { isNumeric || isNumericArray }
+
+    /// SQL that reads the column from alias `s` as float8, or as float8[] for an array.
     public var asDouble: String {
-        typeOID == 16 ? "s.\(quoteIdentifier(name))::int::double precision"
-                      : "s.\(quoteIdentifier(name))::double precision"
+        if isNumericArray { return "s.\(quoteIdentifier(name))::double precision[]" }
+        return typeOID == 16 ? "s.\(quoteIdentifier(name))::int::double precision"
+                             : "s.\(quoteIdentifier(name))::double precision"
     }
 
     /// Whether the column is text (text, varchar, char): a categorical feature when asked for.
@@ -24,6 +41,8 @@ public struct SourceColumn: Equatable, Sendable {
 
     // bool, int8, int2, int4, float4, float8, numeric (aepg.is_numeric_type in SQL; RuleAgreementTests)
     static let numericTypes: Set<UInt32> = [16, 20, 21, 23, 700, 701, 1700]
+    // Array elements: the same without boolean (which has no cast to float8).
+    static let numericElementTypes: Set<UInt32> = [20, 21, 23, 700, 701, 1700]
 
     /// Whether the type is one of PostgreSQL's own (its functions run no user's code).
     public var isBuiltIn: Bool { typeOID < 16_384 }
@@ -57,13 +76,15 @@ public struct SourceTable: Equatable, Sendable {
         }
         try checkSafeToRead(name, on: connection)
         let rows = try connection.execute("""
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid
-              FROM pg_attribute a
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid,
+                   CASE WHEN t.typcategory = 'A' THEN t.typelem::int8 END AS element_oid
+              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
              WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum
             """, [name])
         let columns = try rows.rows.map {
-            SourceColumn(name: try $0.text("attname"), typeName: try $0.text("type_name"), typeOID: UInt32(try $0.int("type_oid")))
+            SourceColumn(name: try $0.text("attname"), typeName: try $0.text("type_name"), typeOID: UInt32(try $0.int("type_oid")),
+                         elementTypeOID: try $0.optionalInt("element_oid").map(UInt32.init))
         }
         return SourceTable(name: name, columns: columns)
     }
@@ -128,7 +149,7 @@ public struct SourceTable: Equatable, Sendable {
         return column
     }
 
-    /// The feature columns of a model: the explicit list, or every numeric column (and, with
+    /// The feature columns of a model: the explicit list, or every numeric and numeric-array column (and, with
     /// `categorical`, every text column) but the key, the label and the excluded ones. Each must
     /// exist and be numeric, or be read as text when `categorical` is set.
     ///
@@ -155,16 +176,16 @@ public struct SourceTable: Equatable, Sendable {
                 throw AEPGError(.invalidOption, "features name a column more than once: \(repeated.joined(separator: ", "))")
             }
             chosen = try explicit.map { try column($0, role: "feature") }
-            for column in chosen where !column.isNumeric && !categorical {
+            for column in chosen where !column.isNumericFeature && !categorical {
                 throw AEPGError(.unsupportedType,
-                    "feature column \"\(column.name)\" of \(name) has type \(column.typeName); features must be numeric (smallint, integer, bigint, real, double precision, numeric or boolean), or add --categorical onehot|label to encode text columns")
+                    "feature column \"\(column.name)\" of \(name) has type \(column.typeName); features must be numeric (smallint, integer, bigint, real, double precision, numeric or boolean) or arrays of numbers, or add --categorical onehot|label to encode text columns")
             }
             if chosen.contains(where: { $0.name == model.keyColumn }) {
                 throw AEPGError(.invalidOption, "the key column \"\(model.keyColumn)\" cannot also be a feature")
             }
         } else {
             let skip = Set([model.keyColumn] + model.exclude + (model.labelColumn.map { [$0] } ?? []))
-            chosen = columns.filter { ($0.isNumeric || (categorical && $0.isText)) && !skip.contains($0.name) }
+            chosen = columns.filter { ($0.isNumericFeature || (categorical && $0.isText)) && !skip.contains($0.name) }
         }
         guard !chosen.isEmpty else {
             throw AEPGError(.unsupportedType, "table \(name) has no numeric feature columns besides the key and label")
@@ -173,5 +194,28 @@ public struct SourceTable: Equatable, Sendable {
             throw AEPGError(.invalidOption, "\(chosen.count) feature columns are more than aepg takes (\(Self.maximumFeatures)); choose them with --features or leave some out with --exclude")
         }
         return chosen
+    }
+
+    /// The number of elements of an array column, from its first non-empty value: the model's
+    /// length for that column (rows of another length are then an error naming the column).
+    func arrayLength(of column: SourceColumn, on connection: PGConnection) throws -> Int {
+        let found = try connection.execute("""
+            SELECT cardinality(s.\(quoteIdentifier(column.name))) FROM \(name) s
+             WHERE cardinality(s.\(quoteIdentifier(column.name))) > 0 LIMIT 1
+            """).int(0, 0)
+        guard let length = found else {
+            throw AEPGError(.badData, "array column \"\(column.name)\" of \(name) has no non-empty array; leave it out with --exclude")
+        }
+        return length
+    }
+
+    /// Refuses inputs with the same name (a column called `x[1]` beside an array `x`), which
+    /// `top_features` and SQL scoring could not tell apart.
+    func checkInputNames(_ names: [String]) throws {
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw AEPGError(.invalidName, "two inputs of \(self.name) would be called \"\(name)\" (a column named like an element of an "
+                + "array column); leave one out with --exclude, or train on a view of your own that renames it")
+        }
     }
 }

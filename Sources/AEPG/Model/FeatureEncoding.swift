@@ -1,10 +1,10 @@
 import Learn
 
-/// How a model's source columns become the network's inputs: numeric columns as they are,
-/// optionally a 0/1 "was NULL" input per numeric column, and text columns one-hot or label
-/// encoded with the categories seen in training.
+/// How a model's source columns become the network's inputs: numeric columns as they are (an
+/// array column as one input per element, `column[i]`), optionally a 0/1 "was NULL" input per
+/// numeric input, and text columns one-hot or label encoded with the categories seen in training.
 ///
-/// A raw row is the numeric values (NULL as NaN) followed by one category code per text
+/// A raw row is the numeric inputs (NULL as NaN) followed by one category code per text
 /// column (its index in `categories`, or -1 for NULL and for categories not seen in training).
 /// Unknown and NULL categories encode as "none of the known ones": all zeros one-hot, or a
 /// missing value (imputed with the training mean) with label encoding.
@@ -19,18 +19,71 @@ public struct FeatureEncoding: Codable, Equatable, Sendable {
     /// or free-text column would otherwise become thousands of inputs.
     public static let maximumOneHotCategories = 1000
 
+    /// An array column: `length` consecutive numeric inputs from position `start`, named
+    /// `name[1]` to `name[length]` (row-major when it has several dimensions).
+    public struct ArrayColumn: Codable, Equatable, Sendable {
+        public var name: String
+        public var length: Int
+        public var start: Int
+
+        public init(name: String, length: Int, start: Int) {
+            self.name = name
+            self.length = length
+            self.start = start
+        }
+
+        /// The names of its inputs, as `top_features` reports them (1-based, as SQL indexes arrays).
+        public static func elementNames(of name: String, length: Int) -> [String] {
+            (0..<length).map { "\(name)[\($0 + 1)]" }
+        }
+    }
+
+    /// Names of the numeric inputs: a scalar column's name, or an array column's element names.
     public var numeric: [String]
+    /// The array columns among the numeric inputs, in order.
+    public var arrays: [ArrayColumn]
     public var categorical: [CategoricalColumn]
     public var method: CategoricalEncoding
-    /// Positions (in `numeric`) of the columns with a NULL indicator input.
+    /// Positions (in `numeric`) of the inputs with a NULL indicator input.
     public var nullIndicators: [Int]
 
-    public init(numeric: [String], categorical: [CategoricalColumn] = [], method: CategoricalEncoding = .onehot,
-                nullIndicators: [Int] = []) {
+    public init(numeric: [String], arrays: [ArrayColumn] = [], categorical: [CategoricalColumn] = [],
+                method: CategoricalEncoding = .onehot, nullIndicators: [Int] = []) {
         self.numeric = numeric
+        self.arrays = arrays
         self.categorical = categorical
         self.method = method
         self.nullIndicators = nullIndicators
+    }
+
+    private enum CodingKeys: String, CodingKey { case numeric, arrays, categorical, method, nullIndicators }
+
+    /// Reads encodings stored before array columns existed (no `arrays`) too.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        numeric = try container.decode([String].self, forKey: .numeric)
+        arrays = try container.decodeIfPresent([ArrayColumn].self, forKey: .arrays) ?? []
+        categorical = try container.decode([CategoricalColumn].self, forKey: .categorical)
+        method = try container.decode(CategoricalEncoding.self, forKey: .method)
+        nullIndicators = try container.decode([Int].self, forKey: .nullIndicators)
+    }
+
+    /// The numeric source columns in order, each with its array length (nil for a scalar column).
+    public var numericColumns: [(name: String, length: Int?)] {
+        var columns: [(name: String, length: Int?)] = []
+        var position = 0
+        var pending = arrays[...]
+        while position < numeric.count {
+            if let array = pending.first, array.start == position {
+                columns.append((array.name, array.length))
+                position += array.length
+                pending = pending.dropFirst()
+            } else {
+                columns.append((numeric[position], nil))
+                position += 1
+            }
+        }
+        return columns
     }
 
     /// Width of a raw row.

@@ -5,7 +5,7 @@ public struct ModelDefinition: Equatable, Sendable {
     /// The source table as PostgreSQL prints a regclass (quoted where needed, e.g. `public."My Table"`).
     public var source: String
     public var keyColumn: String
-    /// Explicit feature columns; nil means every numeric column but key, label and `exclude`.
+    /// Explicit feature columns; nil means every numeric and numeric-array column but key, label and `exclude`.
     public var features: [String]?
     public var exclude: [String]
     public var labelColumn: String?

@@ -39,9 +39,10 @@ public struct ScorePipeline {
         let trained = try catalog.trainedModel(model)
         let source = try SourceTable.resolve(definition.source, on: connection)
         let encoding = trained.encoding
-        let numeric = try encoding.numeric.map { try source.column($0, role: "feature") }
-        if let wrong = numeric.first(where: { !$0.isNumeric }) {
-            throw AEPGError(.unsupportedType, "feature column \"\(wrong.name)\" of \(source.name) is now \(wrong.typeName); retrain the model")
+        let numeric = try encoding.numericColumns.map { NumericFeature(column: try source.column($0.name, role: "feature"), length: $0.length) }
+        if let wrong = numeric.first(where: { $0.length == nil ? !$0.column.isNumeric : !$0.column.isNumericArray }) {
+            throw AEPGError(.unsupportedType,
+                "feature column \"\(wrong.column.name)\" of \(source.name) is now \(wrong.column.typeName); retrain the model")
         }
         let query = FeatureQuery(source: source, key: try source.keyColumn(definition.keyColumn), features: numeric,
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },

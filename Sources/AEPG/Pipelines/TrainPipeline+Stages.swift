@@ -21,10 +21,15 @@ extension TrainPipeline {
         }
         let merged = stored.options.overridden(by: overrides)
         let options = try merged.resolved()
-        let query = FeatureQuery(source: source, key: try source.keyColumn(stored.keyColumn),
-                                 columns: try source.featureColumns(of: stored, categorical: merged.categorical != nil),
+        let columns = try source.featureColumns(of: stored, categorical: merged.categorical != nil)
+        let numeric = try columns.filter(\.isNumericFeature).map {
+            NumericFeature(column: $0, length: $0.isNumericArray ? try source.arrayLength(of: $0, on: connection) : nil)
+        }
+        let query = FeatureQuery(source: source, key: try source.keyColumn(stored.keyColumn), features: numeric,
+                                 categorical: columns.filter { !$0.isNumericFeature },
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
-        try checkMemory(options, inputs: query.features.count + query.categorical.count)
+        try source.checkInputNames(query.inputColumnNames)
+        try checkMemory(options, inputs: query.numericWidth + query.categorical.count)
         return TrainPlan(definition: stored, isNew: definition != nil, options: options, source: source, query: query)
     }
 

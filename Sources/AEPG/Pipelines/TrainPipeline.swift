@@ -73,8 +73,8 @@ struct TrainPlan {
     var options: ResolvedOptions
     var source: SourceTable
     var query: FeatureQuery
-    /// Source columns read, numeric first.
-    var featureNames: [String] { (query.features + query.categorical).map(\.name) }
+    /// Names of the raw inputs read: numeric ones (array elements one by one), then the text columns.
+    var featureNames: [String] { query.inputColumnNames }
 }
 
 /// The rows as read: keys, raw features (text columns as category codes) and labels.

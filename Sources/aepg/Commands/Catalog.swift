@@ -26,7 +26,7 @@ struct Show: ParsableCommand {
         let catalog = Catalog(connection: try connection.connect())
         let m = try catalog.model(name)
         print("model     \(m.name)\nsource    \(m.source)\nkey       \(m.keyColumn)")
-        print("features  \(m.features?.joined(separator: ", ") ?? "all numeric columns" + (m.exclude.isEmpty ? "" : " except \(m.exclude.joined(separator: ", "))"))")
+        print("features  \(m.features?.joined(separator: ", ") ?? "all numeric and numeric-array columns" + (m.exclude.isEmpty ? "" : " except \(m.exclude.joined(separator: ", "))"))")
         print("label     \(m.labelColumn ?? "-")\nactive    \(m.activeVersion.map(String.init) ?? "none")")
         if m.activeVersion != nil {
             let trained = try catalog.trainedModel(name)

@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     var table: String?
     @Option(help: "Column that identifies each row (unique, not NULL).")
     var key: String?
-    @Option(help: ArgumentHelp("Feature columns (exact names); default: every numeric column but key, label and --exclude.", valueName: "a,b,..."))
+    @Option(help: ArgumentHelp("Feature columns (exact names); default: every numeric or numeric-array column but key, label and --exclude.", valueName: "a,b,..."))
     var features: String?
     @Option(help: ArgumentHelp("Numeric columns to leave out of the features.", valueName: "a,b,..."))
     var exclude: String?

@@ -1,0 +1,880 @@
+-- aepg: the catalog the aepg worker writes and the functions that shape each model's results
+-- table and views. This file is the schema as it is now: `aepg init` runs it (after the deltas in
+-- upgrades/ when the database has an older schema), and `aepg extension` wraps it into the
+-- versioned scripts of CREATE EXTENSION aepg. Every statement is safe to run again.
+
+CREATE SCHEMA IF NOT EXISTS aepg;
+COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
+
+-- One row per model: what to read and how to train it.
+CREATE TABLE IF NOT EXISTS aepg.models (
+    name            text PRIMARY KEY CHECK (name ~ '^[a-z_][a-z0-9_]{0,39}$'),  -- the one rule for model names
+    source          regclass NOT NULL,
+    key_column      text NOT NULL,
+    features        text[],                      -- NULL: every numeric column but key, label, exclude
+    exclude         text[] NOT NULL DEFAULT '{}',
+    label_column    text,
+    options         jsonb NOT NULL DEFAULT '{}', -- as given; unset options take the defaults
+    active_version  integer,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    realtime        boolean NOT NULL DEFAULT false  -- aepg.enable_realtime: a trigger scores written rows
+);
+COMMENT ON TABLE aepg.models IS 'aepg models: source table, key, features and training options';
+
+-- Every way of writing a definition (create_model, aepg train, a direct INSERT or UPDATE) passes
+-- this check, run with the writer's own rights: the writer must be able to read the source, and
+-- the key must be of a built-in type (its comparison and I/O functions then run no one's code).
+-- Pointing a model at another table switches its realtime scoring off.
+CREATE OR REPLACE FUNCTION aepg.check_model_definition()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    key_type oid;
+BEGIN
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.source) NOT IN ('r', 'p', 'm', 'v') THEN
+        RAISE EXCEPTION '% is not a table, materialized view or view', NEW.source USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF NOT has_table_privilege(NEW.source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', NEW.source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT a.atttypid INTO key_type FROM pg_attribute a
+     WHERE a.attrelid = NEW.source AND a.attname = NEW.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF key_type IS NULL THEN
+        RAISE EXCEPTION 'table % has no column "%"', NEW.source, NEW.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    IF key_type >= 16384 THEN
+        RAISE EXCEPTION 'key column "%" of % has type %, which is not built in', NEW.key_column, NEW.source, key_type::regtype
+              USING ERRCODE = 'datatype_mismatch',
+                    HINT = 'use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.source IS DISTINCT FROM OLD.source THEN
+        NEW.realtime := false;
+    END IF;
+    RETURN NEW;
+END
+$$;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'aepg.models'::regclass AND tgname = 'check_model_definition') THEN
+        CREATE TRIGGER check_model_definition
+            BEFORE INSERT OR UPDATE OF source, key_column, features, exclude, label_column ON aepg.models
+            FOR EACH ROW EXECUTE FUNCTION aepg.check_model_definition();
+    END IF;
+END
+$$;
+
+-- One row per trained version, written in the same transaction as its layers and results.
+CREATE TABLE IF NOT EXISTS aepg.versions (
+    model           text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    version         integer NOT NULL,
+    options         jsonb NOT NULL,              -- every option, resolved
+    features        text[] NOT NULL,
+    preprocessing   jsonb NOT NULL,              -- {"method":"standard","mean":[...],"scale":[...]}
+    threshold       double precision NOT NULL,
+    threshold_rule  text NOT NULL,               -- 'sigma:3' or 'contamination:0.01'
+    centroids       real[],                      -- clusters x latent
+    inertia         double precision,
+    loss_history    jsonb NOT NULL,              -- [{"epoch":1,"training":..,"validation":..}, ...]
+    metrics         jsonb NOT NULL DEFAULT '{}',
+    training_rows   bigint NOT NULL,
+    scored_rows     bigint NOT NULL,
+    seconds         double precision NOT NULL,
+    stage_seconds   jsonb NOT NULL DEFAULT '{}', -- read, preprocess, train, score, cluster, write
+    trained_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, version)
+);
+COMMENT ON COLUMN aepg.versions.preprocessing IS
+    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"inputs":[..],"encoding":{..}}; 0.1.0 versions have "mean" for "center"';
+COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
+
+-- Weights and biases, readable from SQL (weights are inputs x outputs, row-major).
+CREATE TABLE IF NOT EXISTS aepg.layers (
+    model       text NOT NULL,
+    version     integer NOT NULL,
+    layer       integer NOT NULL,
+    role        text NOT NULL CONSTRAINT layers_role_check CHECK (role IN ('encoder', 'decoder', 'cluster_encoder')),
+    inputs      integer NOT NULL,
+    outputs     integer NOT NULL,
+    activation  text NOT NULL,
+    weights     real[] NOT NULL,
+    bias        real[] NOT NULL,
+    PRIMARY KEY (model, version, layer),
+    FOREIGN KEY (model, version) REFERENCES aepg.versions (model, version) ON DELETE CASCADE
+);
+COMMENT ON TABLE aepg.layers IS 'aepg network layers per version: weights (inputs x outputs, row-major) and bias';
+COMMENT ON COLUMN aepg.layers.role IS 'encoder and decoder: the autoencoder; cluster_encoder: the encoder fine-tuned by deep embedded clustering';
+
+-- Quality of a version against a label column, one row per `aepg evaluate` run.
+CREATE TABLE IF NOT EXISTS aepg.evaluations (
+    id       bigserial PRIMARY KEY,
+    model    text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    version  integer NOT NULL,
+    label    text NOT NULL,
+    metrics  jsonb NOT NULL,   -- roc_auc, pr_auc, precision, recall, f1, confusion counts, precision at top 1 % / 5 %
+    at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.evaluations IS 'aepg evaluations: metrics of a version against a label column';
+
+-- The installed schema version, for upgrades.
+CREATE TABLE IF NOT EXISTS aepg.meta (
+    key    text PRIMARY KEY,
+    value  text NOT NULL
+);
+
+-- The training options create_model accepts, written by `aepg init` (and into the extension's
+-- install script) from the declarations the worker reads its options with.
+CREATE TABLE IF NOT EXISTS aepg.option_keys (
+    key            text PRIMARY KEY,
+    flag           text NOT NULL,    -- the same option on aepg's command line
+    default_value  jsonb,            -- NULL when the default depends on other options
+    help           text NOT NULL
+);
+COMMENT ON TABLE aepg.option_keys IS 'aepg training options: the keys of create_model''s options and of train jobs';
+
+-- Replaces the option list with the one given as a JSON array of {key, flag, default_value, help}.
+CREATE OR REPLACE FUNCTION aepg.set_option_keys(p_options jsonb)
+RETURNS void LANGUAGE sql AS $$
+    DELETE FROM aepg.option_keys;
+    INSERT INTO aepg.option_keys (key, flag, default_value, help)
+    SELECT o.key, o.flag, o.default_value, o.help
+      FROM jsonb_to_recordset(p_options) AS o(key text, flag text, default_value jsonb, help text);
+$$;
+
+-- Rows the realtime trigger could not score: the user's write is kept, the row stays unscored
+-- (the next `aepg score` scores it), and the reason is here. A later successful score clears it.
+CREATE TABLE IF NOT EXISTS aepg.realtime_failures (
+    model     text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
+    key       text NOT NULL,   -- the row's key as text ('' when the key was NULL)
+    reason    text NOT NULL,
+    failures  integer NOT NULL DEFAULT 1,
+    at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, key)
+);
+COMMENT ON TABLE aepg.realtime_failures IS 'rows the realtime trigger stored unscored, with the reason';
+
+-- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
+CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT format('aepg.%I', p_model || '_' || p_suffix)
+$$;
+COMMENT ON FUNCTION aepg.object_name(text, text) IS 'qualified, quoted name of a per-model object';
+
+-- The catalog row of a model, or the error every aepg function gives for an unknown one.
+CREATE OR REPLACE FUNCTION aepg.model_row(p_model text)
+RETURNS aepg.models LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    SELECT * INTO m FROM aepg.models WHERE name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN m;
+END
+$$;
+COMMENT ON FUNCTION aepg.model_row(text) IS 'the aepg.models row of a model; raises undefined_object when there is none';
+
+-- Whether a column type is one aepg reads as a number: the built-in boolean, integer, floating-point
+-- and numeric types (the same list as SourceColumn.isNumeric in the worker; a test holds them together).
+CREATE OR REPLACE FUNCTION aepg.is_numeric_type(p_type oid)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT p_type IN ('pg_catalog.bool'::pg_catalog.regtype, 'pg_catalog.int2'::pg_catalog.regtype,
+                      'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype,
+                      'pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype,
+                      'pg_catalog.numeric'::pg_catalog.regtype)
+$$;
+
+-- The type of a table's column as SQL writes it (`numeric(10,2)`), NULL when there is no such column.
+CREATE OR REPLACE FUNCTION aepg.column_type(p_table regclass, p_column text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = p_table AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
+-- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
+-- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
+
+-- A model's results table, its key column typed like the source's; a key whose type changed gets
+-- a new table. `confidence` is deep embedded clustering's soft assignment (NULL for k-means).
+CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m         aepg.models;
+    key_type  text;
+    key_oid   oid;
+    existing  text;
+    results   text := aepg.object_name(p_model, 'results');
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT format_type(a.atttypid, a.atttypmod), a.atttypid INTO key_type, key_oid FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF key_type IS NULL THEN
+        RAISE EXCEPTION 'table % has no column "%"', m.source, m.key_column USING ERRCODE = 'undefined_column';
+    END IF;
+    -- The key's comparison and I/O functions run whenever the table is written (by the realtime
+    -- trigger, as the owner): only PostgreSQL's own types, checked now, not only at definition.
+    IF key_oid >= 16384 THEN
+        RAISE EXCEPTION 'key column "%" of % is not of a built-in type', m.key_column, m.source USING ERRCODE = 'datatype_mismatch';
+    END IF;
+    existing := aepg.column_type(to_regclass(results), m.key_column);
+    IF existing IS DISTINCT FROM key_type THEN
+        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', results);
+    END IF;
+    EXECUTE format(
+        'CREATE TABLE IF NOT EXISTS %s (
+             %I %s NOT NULL,
+             version integer NOT NULL,
+             latent real[] NOT NULL,
+             cluster integer,
+             distance real,
+             confidence real,
+             score double precision NOT NULL,
+             top_features text[],
+             PRIMARY KEY (version, %I))',
+        results, m.key_column, key_type, m.key_column);
+    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', results);
+    RETURN results::regclass;
+END
+$$;
+COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
+
+-- A model's views over its active version: flags, clusters (with the confidence) and cluster
+-- profile. On PostgreSQL 15 and later they run with the reader's rights (security_invoker), so
+-- the reader's grants and row-level security on the source apply; on older servers they run with
+-- the owner's, so grant a view only to roles that may read its source.
+-- A source column whose name the view adds itself (score, flagged, cluster) shows as
+-- source_<name>; a source too wide for one view shows its key and features only.
+CREATE OR REPLACE FUNCTION aepg.refresh_views(p_model text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m          aepg.models;
+    features   text[];
+    results    text := aepg.object_name(p_model, 'results');
+    active     text;
+    columns    text;
+    means      text;
+    invoker    text := CASE WHEN current_setting('server_version_num')::int >= 150000
+                            THEN ' WITH (security_invoker = true)' ELSE '' END;
+BEGIN
+    m := aepg.model_row(p_model);
+    SELECT v.features INTO features FROM aepg.versions v
+     WHERE v.model = p_model AND v.version = m.active_version;
+
+    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
+                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
+                   aepg.object_name(p_model, 'cluster_profile'));
+
+    active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
+         JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
+
+    -- A view has at most 1,600 columns: the source's, then score, flagged and cluster.
+    SELECT string_agg(CASE WHEN a.attname IN ('score', 'flagged', 'cluster')
+                           THEN format('s.%I AS %I', a.attname, 'source_' || a.attname)
+                           ELSE format('s.%I', a.attname) END, ', ' ORDER BY a.attnum)
+      INTO columns
+      FROM pg_attribute a
+     WHERE a.attrelid = m.source AND a.attnum > 0 AND NOT a.attisdropped
+       AND ((SELECT count(*) FROM pg_attribute w WHERE w.attrelid = m.source AND w.attnum > 0 AND NOT w.attisdropped) <= 1597
+            OR a.attname = m.key_column OR a.attname = ANY (features[1:1596]));
+    EXECUTE format(
+        'CREATE VIEW %s%s AS
+         SELECT %s, r.score, r.score > v.threshold AS flagged, r.cluster
+           FROM %s s
+           JOIN %s r ON r.%I = s.%I
+           %s',
+        aepg.object_name(p_model, 'flags'), invoker, columns, m.source, results, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'flags'),
+                   'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)');
+
+    EXECUTE format(
+        'CREATE VIEW %s%s AS
+         SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
+           FROM %s r
+           %s',
+        aepg.object_name(p_model, 'clusters'), invoker, m.key_column, results, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
+                   'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)');
+
+    -- Numeric features only (text features have no mean), at most 1,595 of them; names are
+    -- mean_<feature>, cut to fit PostgreSQL's 63 bytes and numbered where two would meet.
+    SELECT string_agg(format('avg(s.%I::double precision) AS %I', f,
+                             CASE WHEN same = 1 AND name NOT IN ('mean_score', 'mean_confidence') THEN name
+                                  ELSE left(name, 58) || '_' || same END), E',\n                ' ORDER BY o)
+      INTO means
+      FROM (SELECT t.f, t.o, left('mean_' || t.f, 63) AS name,
+                   row_number() OVER (PARTITION BY left('mean_' || t.f, 63) ORDER BY t.o) AS same
+              FROM unnest(features[1:1595]) WITH ORDINALITY AS t(f, o)
+              JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
+             WHERE aepg.is_numeric_type(a.atttypid)) AS named;
+    EXECUTE format(
+        'CREATE VIEW %s%s AS
+         SELECT r.cluster,
+                count(*) AS rows,
+                avg(r.score) AS mean_score,
+                avg((r.score > v.threshold)::int)::double precision AS share_flagged,
+                avg(r.confidence)::double precision AS mean_confidence%s
+           FROM %s r
+           JOIN %s s ON s.%I = r.%I
+           %s
+          GROUP BY r.cluster
+          ORDER BY r.cluster',
+        aepg.object_name(p_model, 'cluster_profile'), invoker,
+        CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
+        results, m.source, m.key_column, m.key_column, active);
+    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
+                   'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)');
+END
+$$;
+COMMENT ON FUNCTION aepg.refresh_views(text) IS 'recreates the flags, clusters and cluster_profile views of an aepg model';
+
+-- Whether a version of a model has rows in its results table.
+CREATE OR REPLACE FUNCTION aepg.has_results(p_model text, p_version integer)
+RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    IF to_regclass(aepg.object_name(p_model, 'results')) IS NULL THEN RETURN false; END IF;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE version = $1)', aepg.object_name(p_model, 'results'))
+       INTO found USING p_version;
+    RETURN found;
+END
+$$;
+
+-- Makes a trained version the active one; the views follow at once.
+CREATE OR REPLACE FUNCTION aepg.activate(p_model text, p_version integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.versions WHERE model = p_model AND version = p_version) THEN
+        RAISE EXCEPTION 'aepg model "%" has no version %', p_model, p_version USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT aepg.has_results(p_model, p_version) THEN
+        RAISE EXCEPTION 'version % of aepg model "%" has no results left (only the active and the previous version keep theirs)',
+              p_version, p_model
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = format('activate it and rescore: aepg train %s, or score it again after activating with aepg score %s --all', p_model, p_model);
+    END IF;
+    UPDATE aepg.models SET active_version = p_version, updated_at = now() WHERE name = p_model;
+    PERFORM aepg.refresh_views(p_model);
+END
+$$;
+COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of an aepg model the active one';
+
+-- Drops the views and results table of a model (its catalog rows are the caller's).
+CREATE OR REPLACE FUNCTION aepg.drop_model_objects(p_model text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
+                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
+                   aepg.object_name(p_model, 'cluster_profile'));
+    EXECUTE format('DROP TABLE IF EXISTS %s', aepg.object_name(p_model, 'results'));
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_model_objects(text) IS 'drops the results table and views of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- Managing and scoring models from SQL (no worker needed to score).
+
+-- An activation function applied to one value, as the worker applies it (Sources/Learn/Network/Activation.swift).
+CREATE OR REPLACE FUNCTION aepg.activate_value(p_activation text, x double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_activation
+        WHEN 'linear'  THEN x
+        WHEN 'relu'    THEN greatest(x, 0)
+        WHEN 'relu6'   THEN least(greatest(x, 0), 6)
+        WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
+        WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
+        WHEN 'sigmoid' THEN 1 / (1 + exp(least(greatest(-x, -700), 700)))
+        WHEN 'tanh'    THEN tanh(x)
+    END
+$$;
+COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
+
+-- A vector as the worker holds it, in 32-bit floats: what is too small for them is 0, what is too
+-- large is infinite (a plain cast would raise an error instead).
+CREATE OR REPLACE FUNCTION aepg.as_real(p_values double precision[])
+RETURNS real[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_agg(CASE WHEN abs(v) < 1.1754943508222875e-38 THEN 0
+                          WHEN v > 3.4028234663852886e38 THEN 'Infinity'
+                          WHEN v < -3.4028234663852886e38 THEN '-Infinity'
+                          ELSE v END::real ORDER BY o)
+      FROM unnest(p_values) WITH ORDINALITY AS t(v, o)
+$$;
+
+-- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
+CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    outputs  integer := array_length(p_bias, 1);
+    y        double precision[] := array_fill(0::float8, ARRAY[array_length(p_bias, 1)]);
+    acc      double precision;
+BEGIN
+    FOR j IN 1..outputs LOOP
+        acc := p_bias[j];
+        FOR i IN 1..array_length(x, 1) LOOP
+            acc := acc + x[i] * p_weights[(i - 1) * outputs + j];
+        END LOOP;
+        y[j] := aepg.activate_value(p_activation, acc);
+    END LOOP;
+    RETURN y;
+END
+$$;
+COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
+
+-- In-SQL scoring follows the worker for every option that needs no text input: any scaler,
+-- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
+-- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
+CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
+                                      OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                      OUT latent real[], OUT top_features text[], OUT distance real)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v         aepg.versions;
+    n         integer;
+    x         double precision[];
+    input     double precision[];
+    errors    double precision[];
+    layer     record;
+    best      double precision;
+    d         double precision;
+    center    jsonb;
+    fill      jsonb;
+    by_mae    boolean;
+    stats     double precision[];
+    l         integer;
+BEGIN
+    SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    IF jsonb_array_length(coalesce(v.preprocessing->'encoding'->'categorical', '[]')) > 0
+       OR jsonb_array_length(coalesce(v.preprocessing->'encoding'->'nullIndicators', '[]')) > 0 THEN
+        RAISE EXCEPTION 'aepg model "%" has categorical inputs or NULL indicators, which only the worker encodes', p_model
+              USING ERRCODE = 'feature_not_supported', HINT = 'score its rows with: aepg score ' || p_model;
+    END IF;
+    n := array_length(v.features, 1);
+    IF coalesce(array_length(p_features, 1), 0) <> n THEN
+        RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
+              coalesce(array_length(p_features, 1), 0) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    center := coalesce(v.preprocessing->'center', v.preprocessing->'mean');
+    fill := v.preprocessing->'fill';
+    by_mae := v.options->>'loss' = 'mae';
+    -- Scale; NULL becomes the training mean (scaled), as in the worker.
+    FOR i IN 1..n LOOP
+        -- The worker reads features as 32-bit floats: beyond their range a value is as unusable as NaN.
+        IF p_features[i] = 'NaN'::float8 OR abs(p_features[i]) > 3.4028234663852886e38 THEN
+            RAISE EXCEPTION 'feature "%" is %, which aepg cannot score (NaN, infinite or beyond 32-bit floats)', v.features[i], p_features[i]
+                  USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
+                         (fill->>(i - 1))::float8, 0);
+    END LOOP;
+    input := x;
+    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
+                  ORDER BY layer LOOP
+        -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := aepg.as_real(x); END IF;
+        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        IF layer.role = 'encoder' THEN latent := aepg.as_real(x); END IF;
+    END LOOP;
+    -- (Differences are capped at 1e150, so squaring one cannot overflow.)
+    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE least(abs(x[i] - input[i]), 1e150) ^ 2 END ORDER BY i)
+      INTO errors FROM generate_series(1, n) AS i;
+    SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
+    IF v.options->>'score' = 'elbo' THEN
+        l := array_length(stats, 1) / 2;
+        score := score + (v.options->>'beta')::float8 / n
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - least(abs(stats[j]), 1e150) ^ 2 - exp(least(stats[l + j], 700))))
+                      FROM generate_series(1, l) AS j);
+    END IF;
+    flagged := score > v.threshold;
+    SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
+      FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
+    -- Deep embedded clustering: the latent space of the fine-tuned encoder.
+    IF EXISTS (SELECT 1 FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder') THEN
+        x := input;
+        FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
+                      ORDER BY layer LOOP
+            x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        END LOOP;
+        latent := aepg.as_real(x[1:array_length(v.centroids, 2)]);
+    END IF;
+    -- Nearest centroid (centroids is clusters x latent).
+    FOR c IN 1..coalesce(array_length(v.centroids, 1), 0) LOOP
+        d := 0;
+        FOR k IN 1..array_length(latent, 1) LOOP
+            d := d + (latent[k]::float8 - v.centroids[c][k]) ^ 2;
+        END LOOP;
+        IF best IS NULL OR d < best THEN best := d; cluster := c - 1; END IF;
+    END LOOP;
+    distance := sqrt(best);
+END
+$$;
+COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
+    'scores one feature vector (in the model''s feature order) with the active version, in SQL: score, flagged, cluster, latent, top features, distance';
+
+-- The same, for a row given as jsonb (e.g. to_jsonb(t) of a source row); features are taken by name.
+CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
+                                          OUT score double precision, OUT flagged boolean, OUT cluster integer,
+                                          OUT latent real[], OUT top_features text[], OUT distance real)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    features text[];
+BEGIN
+    IF jsonb_typeof(p_row) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'aepg.score_row takes a row as a JSON object (to_jsonb(t)), not %', coalesce(jsonb_typeof(p_row), 'NULL')
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT v.features INTO features FROM aepg.models m JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version
+     WHERE m.name = p_model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist or has no trained version', p_model USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT * INTO score, flagged, cluster, latent, top_features, distance
+      FROM aepg.score(p_model, ARRAY(SELECT (p_row->>f)::float8 FROM unnest(features) WITH ORDINALITY AS t(f, o) ORDER BY o));
+END
+$$;
+COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as jsonb (features by name) with the active version, in SQL';
+
+-- create_model: text features are allowed when the options name a categorical encoding, and
+-- option keys are checked, so a misspelt option is an error instead of a silent default.
+CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
+                                             exclude text[] DEFAULT NULL, label text DEFAULT NULL,
+                                             options jsonb DEFAULT '{}')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    col      text;
+    kind     text;
+    unknown  text;
+BEGIN
+    IF NOT has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', source
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT string_agg(k, ', ' ORDER BY k) INTO unknown FROM jsonb_object_keys(coalesce(options, '{}')) AS k
+     WHERE NOT EXISTS (SELECT 1 FROM aepg.option_keys o WHERE o.key = k);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown option(s): %', unknown
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'options are: ' || (SELECT string_agg(o.key, ', ' ORDER BY o.key) FROM aepg.option_keys o);
+    END IF;
+    IF (SELECT count(*) <> count(DISTINCT f) FROM unnest(features) AS f) THEN
+        RAISE EXCEPTION 'features name a column twice: %', array_to_string(features, ', ') USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF label = ANY (features) OR key = ANY (features) THEN
+        RAISE EXCEPTION 'column "%" cannot be both a feature and the %', CASE WHEN key = ANY (features) THEN key ELSE label END,
+              CASE WHEN key = ANY (features) THEN 'key' ELSE 'label' END
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[key, label] || coalesce(features, '{}') || coalesce(exclude, '{}') LOOP
+        CONTINUE WHEN col IS NULL;
+        IF aepg.column_type(source, col) IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', source, col USING ERRCODE = 'undefined_column';
+        END IF;
+    END LOOP;
+    FOREACH col IN ARRAY CASE WHEN options ? 'categorical' THEN '{}'::text[] ELSE coalesce(features, '{}') END LOOP
+        SELECT format_type(a.atttypid, a.atttypmod) INTO kind FROM pg_attribute a
+         WHERE a.attrelid = source AND a.attname = col
+           AND NOT aepg.is_numeric_type(a.atttypid);
+        IF kind IS NOT NULL THEN
+            RAISE EXCEPTION 'feature column "%" of % has type %; features must be numeric', col, source, kind
+                  USING ERRCODE = 'datatype_mismatch', HINT = 'set the option "categorical" to onehot or label to encode text columns';
+        END IF;
+    END LOOP;
+    INSERT INTO aepg.models AS m (name, source, key_column, features, exclude, label_column, options)
+    VALUES (create_model.name, source, key, features, coalesce(exclude, '{}'), label, coalesce(options, '{}'))
+    ON CONFLICT ON CONSTRAINT models_pkey DO UPDATE
+       SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
+           exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
+           updated_at = now();
+EXCEPTION WHEN check_violation OR not_null_violation THEN
+    RAISE EXCEPTION 'model name "%" is not allowed', name
+          USING ERRCODE = 'invalid_name',
+                HINT = 'use 1 to 40 lowercase letters, digits or underscores, starting with a letter or underscore';
+END
+$$;
+COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb) IS
+    'defines or redefines an aepg model; train it with aepg train NAME';
+
+-- Drops a model with its versions, layers, results and views.
+CREATE OR REPLACE FUNCTION aepg.drop_model(name text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = drop_model.name) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', name USING ERRCODE = 'undefined_object';
+    END IF;
+    -- The realtime trigger goes too when the caller may drop it; one left behind does nothing,
+    -- as it only scores for a model of the same name on the same table with realtime on.
+    BEGIN
+        PERFORM aepg.disable_realtime(name);
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE NOTICE 'the realtime trigger of "%" stays on its table (its owner can drop it); it no longer scores', name;
+    END;
+    PERFORM aepg.drop_model_objects(name);
+    DELETE FROM aepg.models m WHERE m.name = drop_model.name;
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_model(text) IS 'drops an aepg model with its versions, results and views';
+
+-- Models with their active version's quality, and every version.
+CREATE OR REPLACE VIEW aepg.model_list AS
+SELECT m.name, m.source, m.key_column, m.label_column, m.active_version, v.trained_at, v.training_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc,
+       m.realtime, (SELECT count(*) FROM aepg.realtime_failures f WHERE f.model = m.name) AS realtime_failures
+  FROM aepg.models m
+  LEFT JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version;
+COMMENT ON VIEW aepg.model_list IS 'aepg models with their active version, its quality, and the rows realtime scoring left unscored';
+
+CREATE OR REPLACE VIEW aepg.version_list AS
+SELECT v.model, v.version, v.version = m.active_version AS active, v.trained_at, v.training_rows, v.scored_rows,
+       v.threshold_rule, v.threshold, (v.metrics->>'roc_auc')::float8 AS roc_auc, (v.metrics->>'pr_auc')::float8 AS pr_auc,
+       v.seconds, jsonb_array_length(v.loss_history) AS epochs
+  FROM aepg.versions v JOIN aepg.models m ON m.name = v.model;
+COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model';
+
+-- Realtime scoring: a trigger on the source table scores every inserted or updated row into the
+-- model's results table at once (active version).
+--
+-- It runs as aepg's owner (to write the results table, which writers of the source need no
+-- rights on), so it runs no code of anyone else's: it scores only for the model's own source
+-- with realtime on (a trigger put on another table, or left behind, does nothing); it reads the
+-- key and the features only from columns of built-in types (their casts and I/O functions are
+-- PostgreSQL's); and scoring is aepg's own arithmetic. It never rejects the user's write: a row
+-- it cannot score is left unscored, with the reason in aepg.realtime_failures.
+CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m         record;   -- not aepg.models: compiling must not wait for a lock on the catalog
+    features  text[];
+    key_text  text;
+    key_type  text;
+    reading   text;
+    readable  integer;
+    inputs    double precision[];
+    s         record;
+    problem   text;
+    patience  text := current_setting('lock_timeout');
+BEGIN
+    -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
+    PERFORM set_config('lock_timeout', '200ms', true);
+    BEGIN
+        SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+        IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
+            PERFORM set_config('lock_timeout', patience, true);
+            RETURN NULL;
+        END IF;
+        SELECT v.features INTO features FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
+        SELECT string_agg(CASE WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
+                               THEN format('($1).%I::pg_catalog.int4::pg_catalog.float8', t.f)
+                               ELSE format('($1).%I::pg_catalog.float8', t.f) END, ', ' ORDER BY t.o),
+               count(*)
+          INTO reading, readable
+          FROM unnest(features) WITH ORDINALITY AS t(f, o)
+          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = t.f AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE aepg.is_numeric_type(a.atttypid);
+        IF readable <> array_length(features, 1) THEN
+            RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
+                  USING ERRCODE = 'feature_not_supported';
+        END IF;
+        -- The key, of a built-in type in the source and of the same type in the results table.
+        SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
+         WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
+        IF key_type IS NULL THEN
+            RAISE EXCEPTION 'the key column "%" is missing or not of a built-in type', m.key_column USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        EXECUTE format('SELECT ($1).%I::pg_catalog.text', m.key_column) INTO key_text USING NEW;
+        IF key_text IS NULL THEN
+            RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a, pg_attribute r
+                        WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped
+                          AND r.attrelid = aepg.object_name(m.name, 'results')::regclass AND r.attname = m.key_column
+                          AND r.atttypid = a.atttypid) THEN
+            RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
+                  USING ERRCODE = 'datatype_mismatch';
+        END IF;
+        EXECUTE format('SELECT ARRAY[%s]', reading) INTO inputs USING NEW;
+        s := aepg.score(m.name, inputs);
+        EXECUTE format(
+            'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
+             VALUES ($1::%s, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (version, %I) DO UPDATE
+                SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+                    confidence = NULL, score = EXCLUDED.score, top_features = EXCLUDED.top_features',
+            aepg.object_name(m.name, 'results'), m.key_column, key_type, m.key_column)
+        USING key_text, m.active_version, s.latent, s.cluster, s.distance, s.score, s.top_features;
+        DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+        BEGIN
+            INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
+            ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
+        EXCEPTION WHEN OTHERS THEN
+            NULL;  -- not even the note could be written: the user's write still stands
+        END;
+    END;
+    PERFORM set_config('lock_timeout', patience, true);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION aepg.realtime_trigger() IS 'trigger function behind aepg.enable_realtime';
+
+-- Realtime scoring on or off: the trigger on the source (the caller needs the right to create
+-- triggers on it) and the model's realtime flag, which the trigger checks.
+CREATE OR REPLACE FUNCTION aepg.enable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    m := aepg.model_row(p_model);
+    PERFORM aepg.disable_realtime(p_model);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
+                   'aepg_realtime_' || p_model, m.source, p_model);
+    UPDATE aepg.models SET realtime = true WHERE name = p_model;
+END
+$$;
+COMMENT ON FUNCTION aepg.enable_realtime(text) IS 'scores every inserted or updated source row of an aepg model at once (a trigger)';
+
+CREATE OR REPLACE FUNCTION aepg.disable_realtime(p_model text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    m aepg.models;
+BEGIN
+    m := aepg.model_row(p_model);
+    UPDATE aepg.models SET realtime = false WHERE name = p_model;
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'aepg_realtime_' || p_model, m.source);
+END
+$$;
+COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
+
+-- ---------------------------------------------------------------------------------------------
+-- The job queue: aepg.enqueue() adds a job and wakes the workers (NOTIFY aepg_jobs); `aepg worker`
+-- takes jobs with FOR UPDATE SKIP LOCKED, so any number of workers on any number of machines share it.
+
+CREATE TABLE IF NOT EXISTS aepg.jobs (
+    id            bigserial PRIMARY KEY,
+    kind          text NOT NULL CHECK (kind IN ('train', 'score', 'evaluate')),
+    model         text NOT NULL,
+    args          jsonb NOT NULL DEFAULT '{}',
+    status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    attempts      integer NOT NULL DEFAULT 0,
+    max_attempts  integer NOT NULL DEFAULT 3,
+    run_after     timestamptz NOT NULL DEFAULT now(),
+    worker        text,                -- host and process of the worker that ran it last
+    backend_pid   integer,             -- its server process, to reclaim jobs of workers that died
+    enqueued_at   timestamptz NOT NULL DEFAULT now(),
+    started_at    timestamptz,
+    finished_at   timestamptz,
+    result        jsonb,
+    error         text
+);
+CREATE INDEX IF NOT EXISTS jobs_queued ON aepg.jobs (run_after, id) WHERE status IN ('queued', 'running');
+COMMENT ON TABLE aepg.jobs IS 'aepg job queue: train, score and evaluate requests run by aepg worker';
+
+CREATE OR REPLACE FUNCTION aepg.enqueue(kind text, model text, args jsonb DEFAULT '{}')
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = enqueue.model) THEN
+        RAISE EXCEPTION 'aepg model "%" does not exist', model USING ERRCODE = 'undefined_object';
+    END IF;
+    INSERT INTO aepg.jobs (kind, model, args) VALUES (enqueue.kind, enqueue.model, coalesce(enqueue.args, '{}'))
+    RETURNING id INTO job;
+    PERFORM pg_notify('aepg_jobs', job::text);
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION aepg.enqueue(text, text, jsonb) IS 'queues a train, score or evaluate job for aepg worker; returns its id';
+
+-- Takes the next runnable job for a worker: queued and due, or running under a worker whose
+-- server process is gone (it crashed). A job whose workers died max_attempts times fails instead
+-- of being taken again. Returns no row when there is nothing to do.
+CREATE OR REPLACE FUNCTION aepg.claim_job(p_worker text)
+RETURNS SETOF aepg.jobs LANGUAGE sql AS $$
+    UPDATE aepg.jobs j
+       SET status = 'failed', finished_at = now(), backend_pid = NULL,
+           error = format('its worker died during each of %s attempts (the job may crash the worker: check its options and data)', j.attempts)
+     WHERE j.status = 'running' AND j.attempts >= j.max_attempts
+       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = j.backend_pid);
+    UPDATE aepg.jobs j
+       SET status = 'running', attempts = j.attempts + 1, worker = p_worker, backend_pid = pg_backend_pid(),
+           started_at = now(), finished_at = NULL, error = NULL
+     WHERE j.id = (SELECT c.id FROM aepg.jobs c
+                    WHERE c.run_after <= now()
+                      AND (c.status = 'queued'
+                           OR (c.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.backend_pid)))
+                    ORDER BY c.run_after, c.id
+                    FOR UPDATE SKIP LOCKED
+                    LIMIT 1)
+    RETURNING j.*
+$$;
+COMMENT ON FUNCTION aepg.claim_job(text) IS 'used by aepg worker: takes the next runnable job (FOR UPDATE SKIP LOCKED)';
+
+-- Records how a job ended: done; retried later (backoff) while attempts remain; failed. A
+-- retry_after (the model was busy) does not count as an attempt; a permanent error is not retried.
+CREATE OR REPLACE FUNCTION aepg.finish_job(p_id bigint, p_error text, p_result jsonb DEFAULT NULL,
+                                           p_retry_after interval DEFAULT NULL, p_permanent boolean DEFAULT false)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE aepg.jobs
+       SET status = CASE WHEN p_error IS NULL THEN 'done'
+                         WHEN p_permanent THEN 'failed'
+                         WHEN p_retry_after IS NOT NULL OR attempts < max_attempts THEN 'queued'
+                         ELSE 'failed' END,
+           attempts = CASE WHEN p_retry_after IS NOT NULL AND p_error IS NOT NULL THEN attempts - 1 ELSE attempts END,
+           run_after = now() + coalesce(p_retry_after, make_interval(secs => 5 * attempts)),
+           finished_at = now(), result = p_result, error = p_error, backend_pid = NULL
+     WHERE id = p_id
+$$;
+COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
+    'used by aepg worker: marks a job done, queued again (backoff) or failed';
+
+-- Installed as an extension, the catalog's rows and sequences are user data: pg_dump must keep
+-- them. (Outside CREATE EXTENSION the call raises an error, which is expected and ignored.)
+DO $$
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.models', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.versions', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.layers', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.evaluations_id_seq', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs_id_seq', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.realtime_failures', '');
+EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
+    NULL;
+END
+$$;
+
+-- The worker role creates nothing in aepg: per-model tables and views are made by the functions
+-- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.)
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
+        REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
+    END IF;
+END
+$$;
+
+-- Brings every model's results table and views to the current shape; `aepg init` calls it after
+-- an upgrade. (Not run inside extension scripts: objects created there would become members of
+-- the extension, and pg_dump would leave them out.)
+CREATE OR REPLACE FUNCTION aepg.upgrade_model_objects()
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m record;
+BEGIN
+    FOR m IN SELECT name, active_version FROM aepg.models LOOP
+        IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', aepg.object_name(m.name, 'results'));
+            IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+
+INSERT INTO aepg.meta VALUES ('schema_version', '0.3.0') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
