@@ -31,6 +31,8 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
 GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
                           aepg.activate_value(text, double precision), aepg.object_name(text, text),
                           aepg.apply_layer(real[], real[], text, double precision[]), aepg.as_real(double precision[]),
+                          aepg.reconstruct(text, integer, integer, double precision[], boolean, double precision),
+                          aepg.square(double precision),
                           aepg.model_row(text), aepg.is_numeric_type(oid), aepg.column_type(regclass, text),
                           aepg.is_numeric_array_type(oid), aepg.feature_columns(text[], jsonb),
                           aepg.array_inputs(double precision[], text, integer), aepg.json_numbers(jsonb, text)

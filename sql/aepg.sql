@@ -82,11 +82,14 @@ CREATE TABLE IF NOT EXISTS aepg.versions (
     seconds         double precision NOT NULL,
     stage_seconds   jsonb NOT NULL DEFAULT '{}', -- read, preprocess, train, score, cluster, write
     trained_at      timestamptz NOT NULL DEFAULT now(),
+    members         jsonb,                       -- an ensemble's members: [{"variational":..,"kl_weight":..,"center":..,"scale":..}]
     PRIMARY KEY (model, version)
 );
 COMMENT ON COLUMN aepg.versions.preprocessing IS
     '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"inputs":[..],"encoding":{..}}; 0.1.0 versions have "mean" for "center"';
 COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
+COMMENT ON COLUMN aepg.versions.members IS
+    'an ensemble''s members in order (their layers have aepg.layers.member = their index): a member''s score s counts as (s - center) / scale; NULL for a single network';
 
 -- Weights and biases, readable from SQL (weights are inputs x outputs, row-major).
 CREATE TABLE IF NOT EXISTS aepg.layers (
@@ -99,6 +102,7 @@ CREATE TABLE IF NOT EXISTS aepg.layers (
     activation  text NOT NULL,
     weights     real[] NOT NULL,
     bias        real[] NOT NULL,
+    member      integer NOT NULL DEFAULT 0,  -- the ensemble member the layer belongs to (0 for a single network)
     PRIMARY KEY (model, version, layer),
     FOREIGN KEY (model, version) REFERENCES aepg.versions (model, version) ON DELETE CASCADE
 );
@@ -432,17 +436,20 @@ COMMENT ON FUNCTION aepg.drop_model_objects(text) IS 'drops the results table an
 -- Managing and scoring models from SQL (no worker needed to score).
 
 -- An activation function applied to one value, as the worker applies it (Sources/Learn/Network/Activation.swift).
+-- What is too small for a 32-bit float is 0, as in the worker: the next layer's products then
+-- cannot underflow (an error in PostgreSQL).
 CREATE OR REPLACE FUNCTION aepg.activate_value(p_activation text, x double precision)
 RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE p_activation
-        WHEN 'linear'  THEN x
-        WHEN 'relu'    THEN greatest(x, 0)
-        WHEN 'relu6'   THEN least(greatest(x, 0), 6)
-        WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
-        WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
-        WHEN 'sigmoid' THEN 1 / (1 + exp(least(greatest(-x, -700), 700)))
-        WHEN 'tanh'    THEN tanh(x)
-    END
+    SELECT CASE WHEN abs(y) < 1.1754943508222875e-38 THEN 0 ELSE y END
+      FROM (SELECT CASE p_activation
+                WHEN 'linear'  THEN x
+                WHEN 'relu'    THEN greatest(x, 0)
+                WHEN 'relu6'   THEN least(greatest(x, 0), 6)
+                WHEN 'elu'     THEN CASE WHEN x < 0 THEN exp(greatest(x, -700)) - 1 ELSE x END
+                WHEN 'selu'    THEN 1.0507009873554805 * CASE WHEN x > 0 THEN x ELSE 1.6732632423543772 * (exp(greatest(x, -700)) - 1) END
+                WHEN 'sigmoid' THEN 1 / (1 + exp(least(greatest(-x, -700), 700)))
+                WHEN 'tanh'    THEN tanh(x)
+            END AS y) AS activated
 $$;
 COMMENT ON FUNCTION aepg.activate_value(text, double precision) IS 'an aepg activation function applied to one value';
 
@@ -477,9 +484,56 @@ END
 $$;
 COMMENT ON FUNCTION aepg.apply_layer(real[], real[], text, double precision[]) IS 'one aepg dense layer applied to a vector';
 
+-- x squared without PostgreSQL's overflow and underflow errors: 0 below 1e-150, capped at 1e150 squared.
+CREATE OR REPLACE FUNCTION aepg.square(x double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN abs(x) < 1e-150 THEN 0 ELSE least(abs(x), 1e150) ^ 2 END
+$$;
+
+-- One network of a version (an ensemble member, or the only network) applied to scaled inputs:
+-- each input's error, the row's score (their mean, plus beta * KL / inputs for an ELBO score),
+-- and the latent vector (a variational encoder's mean).
+CREATE OR REPLACE FUNCTION aepg.reconstruct(p_model text, p_version integer, p_member integer, p_input double precision[],
+                                            p_by_mae boolean, p_kl_weight double precision,
+                                            OUT errors double precision[], OUT score double precision, OUT latent real[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    x      double precision[] := p_input;
+    n      integer := array_length(p_input, 1);
+    stats  double precision[];
+    layer  record;
+    l      integer;
+BEGIN
+    FOR layer IN SELECT * FROM aepg.layers
+                  WHERE model = p_model AND version = p_version AND member = p_member AND role <> 'cluster_encoder'
+                  ORDER BY layer LOOP
+        -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
+        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := aepg.as_real(x); END IF;
+        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
+        IF layer.role = 'encoder' THEN latent := aepg.as_real(x); END IF;
+    END LOOP;
+    -- PostgreSQL raises an error where a float8 result overflows or underflows, so differences are
+    -- squared only between 1e-150 (below: 0) and 1e150, and exp takes -700 to 700.
+    SELECT array_agg(CASE WHEN p_by_mae THEN abs(x[i] - p_input[i]) ELSE aepg.square(x[i] - p_input[i]) END ORDER BY i)
+      INTO errors FROM generate_series(1, n) AS i;
+    SELECT avg(e) INTO score FROM unnest(errors) AS e;
+    -- KL(q(z|x) || N(0, I)) from the means and log-variances.
+    IF p_kl_weight IS NOT NULL THEN
+        l := array_length(stats, 1) / 2;
+        score := score + p_kl_weight / n
+                 * (SELECT sum(-0.5 * (1 + stats[l + j] - aepg.square(stats[j]) - exp(greatest(least(stats[l + j], 700), -700))))
+                      FROM generate_series(1, l) AS j);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION aepg.reconstruct(text, integer, integer, double precision[], boolean, double precision) IS
+    'one network of an aepg version applied to scaled inputs: per-input errors, score and latent vector';
+
 -- In-SQL scoring follows the worker for every option that needs no text input: any scaler,
--- variational networks (the decoder reads the mean), deep embedded clustering's encoder, the MAE
--- score. Models with categorical inputs or NULL indicators are scored by the worker (aepg score).
+-- variational networks (the decoder reads the mean), ensembles (the mean of the members' robust
+-- z-scores; a feature's contribution is its error over each member's scale, summed), deep embedded
+-- clustering's encoder, the MAE score. Models with categorical inputs or NULL indicators are
+-- scored by the worker (aepg score).
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                       OUT latent real[], OUT top_features text[], OUT distance real)
@@ -488,16 +542,15 @@ DECLARE
     v         aepg.versions;
     n         integer;
     x         double precision[];
-    input     double precision[];
     errors    double precision[];
     layer     record;
+    member    record;
+    part      record;
     best      double precision;
     d         double precision;
     center    jsonb;
     fill      jsonb;
     by_mae    boolean;
-    stats     double precision[];
-    l         integer;
 BEGIN
     SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
      WHERE m.name = p_model;
@@ -527,31 +580,27 @@ BEGIN
         x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
                          (fill->>(i - 1))::float8, 0);
     END LOOP;
-    input := x;
-    FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role <> 'cluster_encoder'
-                  ORDER BY layer LOOP
-        -- A variational encoder outputs mean and log-variance; the decoder reads the mean.
-        IF array_length(x, 1) > layer.inputs THEN stats := x; x := x[1:layer.inputs]; latent := aepg.as_real(x); END IF;
-        x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);
-        IF layer.role = 'encoder' THEN latent := aepg.as_real(x); END IF;
-    END LOOP;
-    -- (Differences are capped at 1e150, so squaring one cannot overflow.)
-    SELECT array_agg(CASE WHEN by_mae THEN abs(x[i] - input[i]) ELSE least(abs(x[i] - input[i]), 1e150) ^ 2 END ORDER BY i)
-      INTO errors FROM generate_series(1, n) AS i;
-    SELECT avg(e) INTO score FROM unnest(errors) AS e;
-    -- score elbo: plus beta * KL(q(z|x) || N(0, I)) / inputs, from the means and log-variances.
-    IF v.options->>'score' = 'elbo' THEN
-        l := array_length(stats, 1) / 2;
-        score := score + (v.options->>'beta')::float8 / n
-                 * (SELECT sum(-0.5 * (1 + stats[l + j] - least(abs(stats[j]), 1e150) ^ 2 - exp(least(stats[l + j], 700))))
-                      FROM generate_series(1, l) AS j);
+    IF v.members IS NULL THEN
+        SELECT r.errors, r.score, r.latent INTO errors, score, latent
+          FROM aepg.reconstruct(p_model, v.version, 0, x, by_mae,
+                                CASE WHEN v.options->>'score' = 'elbo' THEN (v.options->>'beta')::float8 END) AS r;
+    ELSE
+        score := 0;
+        errors := array_fill(0::float8, ARRAY[n]);
+        FOR member IN SELECT (t.o - 1)::int AS index, (t.e->>'kl_weight')::float8 AS kl_weight,
+                             (t.e->>'center')::float8 AS center, (t.e->>'scale')::float8 AS scale
+                        FROM jsonb_array_elements(v.members) WITH ORDINALITY AS t(e, o) ORDER BY t.o LOOP
+            SELECT * INTO part FROM aepg.reconstruct(p_model, v.version, member.index, x, by_mae, member.kl_weight);
+            score := score + (part.score - member.center) / member.scale / jsonb_array_length(v.members);
+            errors := ARRAY(SELECT errors[i] + part.errors[i] / member.scale FROM generate_series(1, n) AS i ORDER BY i);
+            IF member.index = 0 THEN latent := part.latent; END IF;
+        END LOOP;
     END IF;
     flagged := score > v.threshold;
     SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
       FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
     -- Deep embedded clustering: the latent space of the fine-tuned encoder.
     IF EXISTS (SELECT 1 FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder') THEN
-        x := input;
         FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
                       ORDER BY layer LOOP
             x := aepg.apply_layer(layer.weights, layer.bias, layer.activation, x);

@@ -48,7 +48,7 @@ final class OptionCatalogTests: XCTestCase {
             XCTAssertEqual("\($0)", "--epochs needs a value: <int>")
         }
         XCTAssertThrowsError(try TrainOptions.parse(commandLine: ["--kind", "sparse"])) {
-            XCTAssertEqual("\($0)", #"--kind takes dense|denoising|variational, not "sparse""#)
+            XCTAssertEqual("\($0)", #"--kind takes ensemble|dense|denoising|variational, not "sparse""#)
         }
         XCTAssertThrowsError(try TrainOptions.parse(commandLine: ["--hidden", "20000"])) {
             XCTAssertEqual("\($0)", "--hidden must be widths from 1 to 4096, not 20000")

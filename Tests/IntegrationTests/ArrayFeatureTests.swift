@@ -47,16 +47,16 @@ final class ArrayFeatureTests: DatabaseTestCase {
         XCTAssertEqual(pairs.rowCount, 1797)
         for row in pairs.rows {
             let w = try row.double("wide_score"), i = try row.double("image_score")
-            XCTAssertEqual(i, w, accuracy: 1e-5 * max(w, 1e-6))
+            XCTAssertEqual(i, w, accuracy: 1e-5 * max(abs(w), 0.05))
             XCTAssertTrue(try row.bool("same_cluster"))
             XCTAssertTrue(try row.bool("same_top"))
         }
         // In SQL: score_row on to_jsonb of the row (a nested JSON array) and score on the flat vector
         // give the worker's score, cluster and top features.
         let sql = try connection.execute("""
-            SELECT count(*) FILTER (WHERE abs(j.score - r.score) <= 1e-4 * greatest(r.score, 1e-6) AND j.cluster = r.cluster
+            SELECT count(*) FILTER (WHERE abs(j.score - r.score) <= 1e-4 * greatest(abs(r.score), 0.05) AND j.cluster = r.cluster
                                       AND j.top_features = r.top_features) AS by_row,
-                   count(*) FILTER (WHERE abs(v.score - r.score) <= 1e-4 * greatest(r.score, 1e-6)) AS by_vector,
+                   count(*) FILTER (WHERE abs(v.score - r.score) <= 1e-4 * greatest(abs(r.score), 0.05)) AS by_vector,
                    count(*) AS total
               FROM (SELECT * FROM digits ORDER BY id LIMIT 60) d
               JOIN aepg.digits_image_results r USING (id),
@@ -72,7 +72,7 @@ final class ArrayFeatureTests: DatabaseTestCase {
         XCTAssertNil(failure)
         XCTAssertEqual(try count("""
             SELECT count(*) FROM aepg.digits_image_results a JOIN aepg.digits_image_results b ON b.id = a.id + 100000
-             WHERE a.id = 7 AND abs(a.score - b.score) <= 1e-4 * a.score AND a.version = b.version
+             WHERE a.id = 7 AND abs(a.score - b.score) <= 1e-4 * greatest(abs(a.score), 0.05) AND a.version = b.version
             """), 1, "the realtime trigger scored the new image")
     }
 

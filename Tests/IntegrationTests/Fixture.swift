@@ -54,8 +54,10 @@ class DatabaseTestCase: XCTestCase {
         return try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
     }
 
+    /// One small network, trained briefly: the tests of everything but ensembles (EnsembleTests).
     static var fast: TrainOptions {
         var o = TrainOptions()
+        o.kind = .dense
         o.hidden = [8]
         o.latent = 2
         o.epochs = 40

@@ -54,21 +54,22 @@ public struct Catalog {
         }
         let v = try connection.execute("""
             SELECT features::text AS features, preprocessing::text AS preprocessing, centroids::text AS centroids,
-                   threshold, options::text AS options
+                   threshold, options::text AS options, members::text AS members
               FROM aepg.versions WHERE model = $1 AND version = $2
             """, [name.value, String(chosen)])
         guard v.rowCount == 1 else { throw AEPGError(.noActiveVersion, "model \"\(name)\" has no version \(chosen)") }
         let stored = v.row(0)
         let options = try JSON.decode(ResolvedOptions.self, try stored.text("options"))
         let preprocessing = try JSON.decode(PreprocessingRecord.self, try stored.text("preprocessing"))
+        let records = try stored.optionalText("members").map { try JSON.decode([MemberRecord].self, $0) } ?? []
         let layers = try connection.execute("""
-            SELECT inputs, outputs, activation, role, weights::text AS weights, bias::text AS bias
+            SELECT inputs, outputs, activation, role, weights::text AS weights, bias::text AS bias, member
               FROM aepg.layers WHERE model = $1 AND version = $2 ORDER BY layer
             """, [name.value, String(chosen)])
-        /// The layers with one of `roles`, as a network.
-        func network(roles: Set<String>) throws -> Network? {
+        /// The layers of `member` with one of `roles`, as a network.
+        func network(roles: Set<String>, member: Int = 0) throws -> Network? {
             var widths: [Int] = [], activations: [Activation] = [], parameters: [Float] = [], encoderDepth = 0
-            for layer in layers.rows where roles.contains(try layer.text("role")) {
+            for layer in layers.rows where try roles.contains(layer.text("role")) && layer.int("member") == member {
                 if widths.isEmpty { widths.append(try layer.int("inputs")) }
                 widths.append(try layer.int("outputs"))
                 let activationName = try layer.text("activation")
@@ -80,7 +81,7 @@ public struct Catalog {
                 parameters += PostgresArray.floats(try layer.text("weights")) + PostgresArray.floats(try layer.text("bias"))
             }
             guard !activations.isEmpty else { return nil }
-            let variational = options.kind == .variational
+            let variational = records.isEmpty ? options.kind == .variational : records[member].variational
             // A variational encoder's last layer is twice the latent width the widths name.
             if variational { widths[encoderDepth] /= 2 }
             return Network(widths: widths, activations: activations, encoderDepth: encoderDepth, variational: variational,
@@ -90,12 +91,18 @@ public struct Catalog {
             throw AEPGError(.database, "model \(name) v\(chosen) has no layers")
         }
         let clusterEncoder = try network(roles: ["cluster_encoder"])
+        let members = try records.enumerated().map { member, record in
+            guard let net = try network(roles: ["encoder", "decoder"], member: member) else {
+                throw AEPGError(.database, "model \(name) v\(chosen) has no layers for ensemble member \(member)")
+            }
+            return EnsembleMember(network: net, klWeight: record.kl_weight, center: record.center, scale: record.scale)
+        }
         let centroidValues = try stored.optionalText("centroids").map(PostgresArray.floats) ?? []
         let latent = autoencoder.latentWidth
         let features = PostgresArray.strings(try stored.text("features"))
         return TrainedModel(
             version: chosen, features: features, encoding: preprocessing.encoding ?? FeatureEncoding(numeric: features),
-            scaler: preprocessing.scaler, network: autoencoder, clusterEncoder: clusterEncoder,
+            scaler: preprocessing.scaler, network: autoencoder, members: members, clusterEncoder: clusterEncoder,
             centroids: Matrix(rows: centroidValues.count / latent, columns: latent, values: centroidValues),
             threshold: try stored.double("threshold"), options: options)
     }

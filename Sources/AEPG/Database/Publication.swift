@@ -14,6 +14,8 @@ struct Publication {
     var options: ResolvedOptions
     var scaler: FeatureScaler
     var network: Network
+    /// An ensemble's calibrated members (`network` is the first one's); empty for a single network.
+    var members: [EnsembleMember]
     var history: TrainingHistory
     var metrics: LabelMetrics
     var trainingRows: Int
@@ -63,14 +65,17 @@ struct Publication {
         try connection.execute("""
             INSERT INTO aepg.versions (model, version, options, features, preprocessing, threshold, threshold_rule,
                                        centroids, inertia, loss_history, metrics, training_rows, scored_rows,
-                                       seconds, stage_seconds)
+                                       seconds, stage_seconds, members)
             VALUES ($1, $2, $3::jsonb, $4::text[], $5::jsonb, $6, $7, $8::real[], $9, $10::jsonb, $11::jsonb,
-                    $12, $13, $14, $15::jsonb)
+                    $12, $13, $14, $15::jsonb, $16::jsonb)
             """, [model.value, String(version), try JSON.encode(options), PostgresArray.literal(features),
                   try JSON.encode(PreprocessingRecord(scaler: scaler, encoding: encoding)),
                   String(rows.scores.threshold), options.thresholdRuleText, Self.centroidsLiteral(clusters.centroids),
                   String(clusters.inertia), try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows.keys.count),
-                  String(seconds), try JSON.encode(stages)])
+                  String(seconds), try JSON.encode(stages),
+                  members.isEmpty ? nil : try JSON.encode(members.map {
+                      MemberRecord(variational: $0.network.variational, kl_weight: $0.klWeight, center: $0.center, scale: $0.scale)
+                  })])
     }
 
     /// `{{c11,c12},{c21,c22}}`: the centroids as a clusters x latent array.
@@ -78,21 +83,25 @@ struct Publication {
         return "{" + (0..<c.rows).map { PostgresArray.literal(c.row($0)) }.joined(separator: ",") + "}"
     }
 
-    /// The autoencoder's layers (roles `encoder`, `decoder`), then deep embedded clustering's
-    /// encoder, if any (role `cluster_encoder`), numbered on.
+    /// The autoencoder's layers (roles `encoder`, `decoder`; an ensemble's members one after the
+    /// other, each with its index), then deep embedded clustering's encoder, if any (role
+    /// `cluster_encoder`, member 0), numbered on.
     private func insertLayers(_ version: Int, clusterEncoder: Network?, on connection: PGConnection) throws {
-        var rows: [(Network, Int, String)] = network.layers.indices.map {
-            (network, $0, $0 < network.encoderDepth ? "encoder" : "decoder")
+        let networks = members.isEmpty ? [network] : members.map(\.network)
+        var rows: [(net: Network, member: Int, index: Int, role: String)] = []
+        for (member, net) in networks.enumerated() {
+            rows += net.layers.indices.map { (net, member, $0, $0 < net.encoderDepth ? "encoder" : "decoder") }
         }
-        if let clusterEncoder { rows += clusterEncoder.layers.indices.map { (clusterEncoder, $0, "cluster_encoder") } }
-        for (number, (net, index, role)) in rows.enumerated() {
-            let layer = net.layers[index]
+        if let clusterEncoder { rows += clusterEncoder.layers.indices.map { (clusterEncoder, 0, $0, "cluster_encoder") } }
+        for (number, row) in rows.enumerated() {
+            let layer = row.net.layers[row.index]
             try connection.execute("""
-                INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::real[], $9::real[])
-                """, [model.value, String(version), String(number), role,
+                INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::real[], $9::real[], $10)
+                """, [model.value, String(version), String(number), row.role,
                       String(layer.inputs), String(layer.outputs), layer.activation.rawValue,
-                      PostgresArray.literal(net.weights(ofLayer: index)), PostgresArray.literal(net.bias(ofLayer: index))])
+                      PostgresArray.literal(row.net.weights(ofLayer: row.index)), PostgresArray.literal(row.net.bias(ofLayer: row.index)),
+                      String(row.member)])
         }
     }
 

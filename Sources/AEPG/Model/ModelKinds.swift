@@ -10,6 +10,8 @@ public enum TrainOn: String, Codable, CaseIterable, Sendable {
 
 /// The family of autoencoder.
 public enum ModelKind: String, Codable, CaseIterable, Sendable {
+    /// Several autoencoders of different shapes and kinds, their scores combined (`EnsembleRecipe`).
+    case ensemble
     /// Reconstructs its input (sparse when `--l1-activity` is set).
     case dense
     /// Reconstructs the clean input from a corrupted copy (`--noise`).

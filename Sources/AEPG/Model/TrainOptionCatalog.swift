@@ -8,8 +8,8 @@ import Learn
 /// its order in help and docs. Rules that tie two options together live in `TrainOptions.resolved()`.
 public struct TrainOptionCatalog: Sendable {
     public let kind = OptionSpec<ModelKind>(
-        "kind", default: .dense, defaultNote: "dense (denoising when --noise is given)",
-        help: "Model family: dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
+        "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
+        help: "Model family: ensemble (three autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
     public let hidden = OptionSpec<[Int]>(
         "hidden", default: [16, 8], .widths(1, TrainOptionCatalog.maximumWidth),
         help: "Encoder layer widths; the decoder mirrors them.")

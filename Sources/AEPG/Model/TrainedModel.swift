@@ -9,6 +9,8 @@ public struct TrainedModel {
     public var encoding: FeatureEncoding
     public var scaler: FeatureScaler
     public var network: Network
+    /// An ensemble's members (the first one's network is `network`); empty for a single network.
+    public var members: [EnsembleMember] = []
     /// The encoder fine-tuned by deep embedded clustering, whose latent space the centroids
     /// live in; nil when clusters come from k-means on `network`'s latent space.
     public var clusterEncoder: Network?
@@ -16,6 +18,21 @@ public struct TrainedModel {
     public var centroids: Matrix
     public var threshold: Double
     public var options: ResolvedOptions
+}
+
+/// The scorer of a version: its network alone, or its ensemble's members combined.
+func makeRowScorer(network: Network, members: [EnsembleMember], options: ResolvedOptions) -> any RowScorer {
+    members.isEmpty ? ReconstructionScorer(network: network, loss: options.loss, klWeight: options.scoreKLWeight)
+                    : EnsembleScorer(members: members, loss: options.loss)
+}
+
+/// An ensemble member as stored in `aepg.versions.members` (its layers are the `aepg.layers`
+/// rows with its index): whether it is variational, its score's KL weight, and its scale.
+struct MemberRecord: Codable {
+    var variational: Bool
+    var kl_weight: Float?
+    var center: Double
+    var scale: Double
 }
 
 /// Preprocessing parameters as stored in `aepg.versions.preprocessing`:

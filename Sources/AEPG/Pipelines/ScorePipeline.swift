@@ -150,12 +150,12 @@ private struct ScoreStream {
 /// features, reusing one scorer's buffers for every chunk.
 final class ChunkScorer {
     private let model: TrainedModel
-    private let scorer: ReconstructionScorer
+    private let scorer: any RowScorer
     private let clusterWorkspace: Workspace?
 
     init(model: TrainedModel) {
         self.model = model
-        scorer = ReconstructionScorer(network: model.network, loss: model.options.loss, klWeight: model.options.scoreKLWeight)
+        scorer = makeRowScorer(network: model.network, members: model.members, options: model.options)
         let chunkSize = scorer.chunkSize
         clusterWorkspace = model.clusterEncoder.map { Workspace(network: $0, capacity: chunkSize) }
     }

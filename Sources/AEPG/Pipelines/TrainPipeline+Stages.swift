@@ -86,16 +86,35 @@ extension TrainPipeline {
         return TrainingInputs(data: data, encoding: encoding, scaler: scaler, fitRows: fitRows, imputed: imputed)
     }
 
-    /// Builds and fits the autoencoder, logging the first epochs, every tenth and the last.
+    /// Builds and fits the autoencoder, or each member of an ensemble in turn, logging the first
+    /// epochs, every tenth and the last.
     func train(_ inputs: TrainingInputs, _ plan: TrainPlan) throws -> FittedNetwork {
         let options = plan.options
-        let network = Network.autoencoder(inputs: inputs.encoding.inputWidth, hidden: options.hidden, latent: options.latent,
-                                          activation: options.activation, outputActivation: options.outputActivation,
-                                          variational: options.kind == .variational, seed: options.seed)
-        let epochs = options.epochs
-        let history: TrainingHistory
+        let specs = EnsembleRecipe.members(for: options)
+        var members: [EnsembleMember] = []
+        var histories: [TrainingHistory] = []
+        for (index, spec) in specs.enumerated() {
+            if specs.count > 1 { logger.info("member \(index + 1) of \(specs.count): \(spec.description)") }
+            let network = Network.autoencoder(inputs: inputs.encoding.inputWidth, hidden: spec.hidden, latent: spec.latent,
+                                              activation: spec.activation, outputActivation: options.outputActivation,
+                                              variational: spec.variational, seed: spec.seed)
+            var settings = options.trainingSettings
+            settings.seed = spec.seed
+            histories.append(try fit(network, inputs, settings: settings, epochs: options.epochs))
+            members.append(EnsembleMember(network: network, klWeight: spec.elbo ? Float(options.beta) : nil))
+        }
+        let history = histories[0]
+        if history.stoppedAtTimeLimit {
+            logger.info("stopped at the time limit (\(options.name(of: \.timeLimit)) \(options.timeLimit ?? 0)); kept the weights of epoch \(history.bestEpoch)")
+        } else if history.stoppedEarly {
+            logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)")
+        }
+        return FittedNetwork(network: members[0].network, history: history, members: specs.count > 1 ? members : [])
+    }
+
+    private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, epochs: Int) throws -> TrainingHistory {
         do {
-            history = try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: options.trainingSettings) { report in
+            return try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: settings) { report in
                 guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
                 let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
                 logger.info("epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
@@ -103,18 +122,22 @@ extension TrainPipeline {
         } catch let error as TrainingError {
             throw AEPGError(.training, error.description)
         }
-        if history.stoppedAtTimeLimit {
-            logger.info("stopped at the time limit (\(options.name(of: \.timeLimit)) \(options.timeLimit ?? 0)); kept the weights of epoch \(history.bestEpoch)")
-        } else if history.stoppedEarly {
-            logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)")
-        }
-        return FittedNetwork(network: network, history: history)
     }
 
-    /// Scores every row and sets the threshold from the training rows' scores.
-    func score(_ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) -> RowScores {
-        let scorer = ReconstructionScorer(network: fitted.network, loss: plan.options.loss, klWeight: plan.options.scoreKLWeight)
-        let rows = inputs.data.rows, latentWidth = fitted.network.latentWidth, topCount = scorer.topFeatureCount
+    /// Scores every row and sets the threshold from the training rows' scores. An ensemble's
+    /// members are first put on a common scale by their own scores of the training rows.
+    func score(_ inputs: TrainingInputs, _ fitted: inout FittedNetwork, _ plan: TrainPlan) -> RowScores {
+        for m in fitted.members.indices {
+            let memberScorer = ReconstructionScorer(network: fitted.members[m].network, loss: plan.options.loss,
+                                                    klWeight: fitted.members[m].klWeight, topFeatureCount: 0)
+            var memberScores = [Double](repeating: 0, count: inputs.data.rows)
+            memberScorer.scoreAll(inputs.data) { first, count in
+                for r in 0..<count { memberScores[first + r] = memberScorer.scores[r] }
+            }
+            fitted.members[m].calibrate(on: inputs.fitRows.map { $0.map { memberScores[$0] } } ?? memberScores)
+        }
+        let scorer = makeRowScorer(network: fitted.network, members: fitted.members, options: plan.options)
+        let rows = inputs.data.rows, latentWidth = scorer.latentWidth, topCount = scorer.topFeatureCount
         var scores = [Double](repeating: 0, count: rows)
         var latents = Matrix(rows: rows, columns: latentWidth)
         var tops = [Int32](repeating: 0, count: rows * topCount)

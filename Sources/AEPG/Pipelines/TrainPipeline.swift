@@ -36,8 +36,8 @@ public struct TrainPipeline {
         var table = try clock.measure("read") { try read(plan, on: connection) }
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
         let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
-        let fitted = try clock.measure("train") { try train(inputs, plan) }
-        let scores = clock.measure("score") { score(inputs, fitted, plan) }
+        var fitted = try clock.measure("train") { try train(inputs, plan) }
+        let scores = clock.measure("score") { score(inputs, &fitted, plan) }
         var clusters = try clock.measure("cluster") { try cluster(scores.latents, plan) }
         if plan.options.cluster == .dec {
             clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan) }
@@ -47,7 +47,7 @@ public struct TrainPipeline {
                                         clusters: clusters.result.labels)
         let publication = Publication(
             model: model, definition: plan.isNew ? plan.definition : nil, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
-            options: plan.options, scaler: inputs.scaler, network: fitted.network, history: fitted.history,
+            options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, history: fitted.history,
             metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
         // The stored timings cover everything up to the write, which cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
@@ -96,10 +96,13 @@ struct TrainingInputs {
     var imputed: Int
 }
 
-/// The fitted autoencoder and how its training went.
+/// The fitted autoencoder and how its training went; for an ensemble, every member (the first
+/// one's network is `network`, and its history `history`).
 struct FittedNetwork {
     var network: Network
     var history: TrainingHistory
+    /// The members of an ensemble, calibrated by the score stage; empty for a single network.
+    var members: [EnsembleMember] = []
 }
 
 /// Every row's score, latent vector and worst-reconstructed inputs, and the threshold.

@@ -7,7 +7,7 @@ import Foundation
 /// constant and a row gets the same score whether it is scored with the training data or alone.
 /// A chunk is split across `threads` workers (each with single-threaded BLAS): rows are
 /// independent, so this is the cheapest parallelism there is.
-public final class ReconstructionScorer {
+public final class ReconstructionScorer: RowScorer {
     /// Rows processed per call of `scoreChunk`.
     public let chunkSize: Int
     /// How many top contributing features to report per row (at most 3).
@@ -25,13 +25,16 @@ public final class ReconstructionScorer {
     public let topFeatures: UnsafeMutablePointer<Int32>
     /// Latent vectors of the last chunk (`rows x latentWidth`).
     public let latent: UnsafeMutablePointer<Float>
+    /// With `keepsErrors`: every element's loss of the last chunk (`rows x inputWidth`), before
+    /// the KL term, for an ensemble to combine per feature.
+    public let errors: UnsafeMutablePointer<Float>?
 
     /// A scorer for `network` using `loss` as the per-row score, on `threads` threads
     /// (default: as many as OpenBLAS would use). With `klWeight` (variational networks only),
     /// the score is the negative ELBO per element instead: the reconstruction error of the mean
     /// plus `klWeight · KL(q(z|x) ‖ N(0, I)) / width`, the loss the network was trained on.
     public init(network: Network, loss: Loss, klWeight: Float? = nil, chunkSize: Int = 4096, topFeatureCount: Int = 3,
-                threads: Int = BLASThreads.available) {
+                threads: Int = BLASThreads.available, keepsErrors: Bool = false) {
         precondition(klWeight == nil || network.variational, "an ELBO score needs a variational network")
         self.network = network
         self.loss = loss
@@ -45,12 +48,14 @@ public final class ReconstructionScorer {
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(self.topFeatureCount, 1))
         latent = .allocate(capacity: chunkSize * network.latentWidth)
+        errors = keepsErrors ? .allocate(capacity: chunkSize * network.inputWidth) : nil
     }
 
     deinit {
         scores.deallocate()
         topFeatures.deallocate()
         latent.deallocate()
+        errors?.deallocate()
     }
 
     /// Width of a latent vector.
@@ -86,8 +91,10 @@ public final class ReconstructionScorer {
             let top = topFeatures + (first + r) * k
             var topErrors = (Float(-1), Float(-1), Float(-1))
             var total: Double = 0
+            let kept = errors.map { $0 + (first + r) * width }
             for j in 0..<width {
                 let e = loss.elementLoss(y[j] - x[j])
+                kept?[j] = e
                 total += Double(e)
                 insertTop(error: e, feature: Int32(j), errors: &topErrors, features: top, k: k)
             }
@@ -101,38 +108,6 @@ public final class ReconstructionScorer {
         let stats = workspace.outputs[network.encoderDepth - 1].pointer, rowWidth = 2 * network.latentWidth
         for r in 0..<count {
             scores[first + r] += Double(weight) * network.latentKL(row: stats + r * rowWidth) / Double(network.inputWidth)
-        }
-    }
-
-    /// Scores every row of `data`, calling `body(firstRow, count)` after each chunk.
-    public func scoreAll(_ data: Matrix, body: (Int, Int) throws -> Void) rethrows {
-        try data.storage.withUnsafeBufferPointer { source in
-            var start = 0
-            while start < data.rows {
-                let count = min(chunkSize, data.rows - start)
-                scoreChunk(source.baseAddress! + start * data.columns, count: count)
-                try body(start, count)
-                start += count
-            }
-        }
-    }
-
-    /// Keeps the `k <= 3` largest errors seen so far, in descending order. Most errors are
-    /// smaller than the third kept one, so that comparison comes first.
-    @inline(__always)
-    private func insertTop(error: Float, feature: Int32, errors: inout (Float, Float, Float),
-                           features: UnsafeMutablePointer<Int32>, k: Int) {
-        let smallestKept = k == 3 ? errors.2 : (k == 2 ? errors.1 : errors.0)
-        guard error > smallestKept else { return }
-        if k >= 1 && error > errors.0 {
-            if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
-            if k >= 2 { errors.1 = errors.0; features[1] = features[0] }
-            errors.0 = error; features[0] = feature
-        } else if k >= 2 && error > errors.1 {
-            if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
-            errors.1 = error; features[1] = feature
-        } else if k >= 3 {
-            errors.2 = error; features[2] = feature
         }
     }
 }

@@ -36,7 +36,15 @@ struct Show: ParsableCommand {
             }
             print("kind      \(o.kind.rawValue)\(o.kind == .variational ? " (the encoder's last layer outputs mean and log-variance)" : ""), scale \(o.scale.rawValue), loss \(o.loss.rawValue)")
             print("inputs    \(trained.encoding.inputWidth): \(trained.encoding.inputNames.prefix(12).joined(separator: ", "))\(trained.encoding.inputWidth > 12 ? ", ..." : "")")
-            print("threshold \(trained.threshold)\nlayers    \(layers(trained.network))")
+            if trained.members.isEmpty {
+                print("threshold \(trained.threshold)\nlayers    \(layers(trained.network))")
+            } else {
+                print("threshold \(trained.threshold) (on the members' mean robust z-score)")
+                for (i, member) in trained.members.enumerated() {
+                    print("member \(i)  \(layers(member.network))\(member.klWeight != nil ? ", ELBO score" : ""); "
+                          + String(format: "score scale: median %.6g, IQR %.6g", member.center, member.scale))
+                }
+            }
             print("clusters  \(trained.centroids.rows) by \(o.cluster.rawValue)\(trained.clusterEncoder.map { "; fine-tuned encoder " + layers($0) } ?? "")")
         }
     }

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Row scoring as the pipelines use it: one network (`ReconstructionScorer`) or several combined
+/// (`EnsembleScorer`), chunk by chunk through reused buffers.
+public protocol RowScorer: AnyObject {
+    /// Rows processed per call of `scoreChunk`.
+    var chunkSize: Int { get }
+    /// Top contributing features reported per row.
+    var topFeatureCount: Int { get }
+    /// Width of a latent vector.
+    var latentWidth: Int { get }
+    /// Per-row scores of the last chunk.
+    var scores: UnsafeMutablePointer<Double> { get }
+    /// Feature indices, `topFeatureCount` per row, of the last chunk (largest first).
+    var topFeatures: UnsafeMutablePointer<Int32> { get }
+    /// Latent vectors of the last chunk (`rows x latentWidth`).
+    var latent: UnsafeMutablePointer<Float> { get }
+    /// Scores `count <= chunkSize` preprocessed rows at `input`.
+    func scoreChunk(_ input: UnsafePointer<Float>, count: Int)
+}
+
+extension RowScorer {
+    /// Scores every row of `data`, calling `body(firstRow, count)` after each chunk.
+    public func scoreAll(_ data: Matrix, body: (Int, Int) throws -> Void) rethrows {
+        try data.storage.withUnsafeBufferPointer { source in
+            var start = 0
+            while start < data.rows {
+                let count = min(chunkSize, data.rows - start)
+                scoreChunk(source.baseAddress! + start * data.columns, count: count)
+                try body(start, count)
+                start += count
+            }
+        }
+    }
+}
+
+/// Keeps the `k <= 3` largest errors seen so far, in descending order. Most errors are smaller
+/// than the third kept one, so that comparison comes first.
+@inline(__always)
+func insertTop(error: Float, feature: Int32, errors: inout (Float, Float, Float),
+               features: UnsafeMutablePointer<Int32>, k: Int) {
+    let smallestKept = k == 3 ? errors.2 : (k == 2 ? errors.1 : errors.0)
+    guard error > smallestKept else { return }
+    if k >= 1 && error > errors.0 {
+        if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
+        if k >= 2 { errors.1 = errors.0; features[1] = features[0] }
+        errors.0 = error; features[0] = feature
+    } else if k >= 2 && error > errors.1 {
+        if k >= 3 { errors.2 = errors.1; features[2] = features[1] }
+        errors.1 = error; features[1] = feature
+    } else if k >= 3 {
+        errors.2 = error; features[2] = feature
+    }
+}

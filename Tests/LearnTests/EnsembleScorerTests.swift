@@ -1,0 +1,62 @@
+import Learn
+import XCTest
+
+/// The ensemble's combination against a plain reference computed from each member alone.
+final class EnsembleScorerTests: XCTestCase {
+    private func data(rows: Int = 300, width: Int = 6, seed: UInt64 = 3) -> Matrix {
+        var random = SeededRandom(seed: seed)
+        return Matrix(rows: rows, columns: width, values: (0..<(rows * width)).map { _ in Float(random.nextGaussian()) })
+    }
+
+    func testCalibrationIsTheMedianAndInterquartileRangeWithFallbacks() {
+        var member = EnsembleMember(network: Network.autoencoder(inputs: 2, hidden: [], latent: 1, activation: .linear, seed: 1), klWeight: nil)
+        member.calibrate(on: [5, 1, 3, 2, 4])  // sorted 1...5: quartiles 2 and 4
+        XCTAssertEqual(member.center, 3)
+        XCTAssertEqual(member.scale, 2)
+        member.calibrate(on: [1, 1, 1, 1, 9])  // no spread between the quartiles: mean absolute deviation
+        XCTAssertEqual(member.center, 1)
+        XCTAssertEqual(member.scale, 8.0 / 5, accuracy: 1e-12)
+        member.calibrate(on: [2, 2, 2])  // no spread at all
+        XCTAssertEqual(member.scale, 1)
+        member.calibrate(on: [.nan, 4])  // non-finite scores are left out
+        XCTAssertEqual(member.center, 4)
+    }
+
+    /// Score = mean over members of (member score - center) / scale; top features = the largest
+    /// sums of error / scale; latent = the first member's.
+    func testCombinesMembersAsTheReferenceDoes() {
+        let x = data()
+        var members = [
+            EnsembleMember(network: Network.autoencoder(inputs: 6, hidden: [8], latent: 2, activation: .sigmoid, seed: 1), klWeight: nil),
+            EnsembleMember(network: Network.autoencoder(inputs: 6, hidden: [8], latent: 2, activation: .relu, variational: true, seed: 2),
+                           klWeight: 0.5),
+        ]
+        var memberScores: [[Double]] = []
+        var memberErrors: [[Float]] = []
+        var firstLatent: [Float] = []
+        for m in members.indices {
+            let alone = ReconstructionScorer(network: members[m].network, loss: .mse, klWeight: members[m].klWeight, chunkSize: 300,
+                                             keepsErrors: true)
+            alone.scoreChunk(x.storage, count: 300)
+            memberScores.append((0..<300).map { alone.scores[$0] })
+            memberErrors.append(Array(UnsafeBufferPointer(start: alone.errors!, count: 300 * 6)))
+            if m == 0 { firstLatent = Array(UnsafeBufferPointer(start: alone.latent, count: 300 * 2)) }
+            members[m].calibrate(on: memberScores[m])
+        }
+        let ensemble = EnsembleScorer(members: members, loss: .mse, chunkSize: 128)
+        var scores: [Double] = [], tops: [Int32] = [], latents: [Float] = []
+        ensemble.scoreAll(x) { _, count in
+            scores += (0..<count).map { ensemble.scores[$0] }
+            tops += UnsafeBufferPointer(start: ensemble.topFeatures, count: count * 3)
+            latents += UnsafeBufferPointer(start: ensemble.latent, count: count * 2)
+        }
+        for r in 0..<300 {
+            let expected = (0..<2).reduce(0.0) { $0 + (memberScores[$1][r] - members[$1].center) / members[$1].scale } / 2
+            XCTAssertEqual(scores[r], expected, accuracy: 1e-9 * max(1, abs(expected)), "row \(r)")
+            let contribution = (0..<6).map { j in (0..<2).reduce(0.0) { $0 + Double(memberErrors[$1][r * 6 + j]) / members[$1].scale } }
+            let order = (0..<6).sorted { contribution[$0] > contribution[$1] }
+            XCTAssertEqual(tops[r * 3..<(r * 3 + 3)].map(Int.init), Array(order.prefix(3)), "row \(r)")
+        }
+        XCTAssertEqual(latents, firstLatent)
+    }
+}
