@@ -530,10 +530,10 @@ COMMENT ON FUNCTION aepg.reconstruct(text, integer, integer, double precision[],
     'one network of an aepg version applied to scaled inputs: per-input errors, score and latent vector';
 
 -- In-SQL scoring follows the worker for every option that needs no text input: any scaler,
--- variational networks (the decoder reads the mean), ensembles (the mean of the members' robust
--- z-scores; a feature's contribution is its error over each member's scale, summed), deep embedded
--- clustering's encoder, the MAE score. Models with categorical inputs or NULL indicators are
--- scored by the worker (aepg score).
+-- variational networks (the decoder reads the mean), ensembles (the weighted mean of the members'
+-- robust z-scores; a feature's contribution is its error times each member's share over its scale,
+-- summed), deep embedded clustering's encoder, the MAE score. Models with categorical inputs, NULL
+-- indicators or labelled anomalies (label_use select) are scored by the worker (aepg score).
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                       OUT latent real[], OUT top_features text[], OUT distance real)
@@ -562,6 +562,10 @@ BEGIN
         RAISE EXCEPTION 'aepg model "%" has categorical inputs or NULL indicators, which only the worker encodes', p_model
               USING ERRCODE = 'feature_not_supported', HINT = 'score its rows with: aepg score ' || p_model;
     END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(v.members, '[]')) AS e WHERE e ? 'known_anomalies') THEN
+        RAISE EXCEPTION 'aepg model "%" uses labelled anomalies (label_use select), which only the worker scores', p_model
+              USING ERRCODE = 'feature_not_supported', HINT = 'score its rows with: aepg score ' || p_model;
+    END IF;
     n := array_length(v.features, 1);
     IF coalesce(array_length(p_features, 1), 0) <> n THEN
         RAISE EXCEPTION 'aepg model "%" expects % features (%), not %', p_model, n, array_to_string(v.features, ', '),
@@ -588,11 +592,13 @@ BEGIN
         score := 0;
         errors := array_fill(0::float8, ARRAY[n]);
         FOR member IN SELECT (t.o - 1)::int AS index, (t.e->>'kl_weight')::float8 AS kl_weight,
-                             (t.e->>'center')::float8 AS center, (t.e->>'scale')::float8 AS scale
+                             (t.e->>'center')::float8 AS center, (t.e->>'scale')::float8 AS scale,
+                             coalesce((t.e->>'weight')::float8, 1)
+                             / sum(coalesce((t.e->>'weight')::float8, 1)) OVER () AS share
                         FROM jsonb_array_elements(v.members) WITH ORDINALITY AS t(e, o) ORDER BY t.o LOOP
             SELECT * INTO part FROM aepg.reconstruct(p_model, v.version, member.index, x, by_mae, member.kl_weight);
-            score := score + (part.score - member.center) / member.scale / jsonb_array_length(v.members);
-            errors := ARRAY(SELECT errors[i] + part.errors[i] / member.scale FROM generate_series(1, n) AS i ORDER BY i);
+            score := score + (part.score - member.center) * member.share / member.scale;
+            errors := ARRAY(SELECT errors[i] + part.errors[i] * member.share / member.scale FROM generate_series(1, n) AS i ORDER BY i);
             IF member.index = 0 THEN latent := part.latent; END IF;
         END LOOP;
     END IF;

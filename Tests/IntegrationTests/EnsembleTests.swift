@@ -63,4 +63,47 @@ final class EnsembleTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(DISTINCT member) FROM aepg.layers WHERE model = 'one'"), 1)
         XCTAssertTrue(try Catalog(connection: connection).trainedModel(ModelName("one")).members.isEmpty)
     }
+
+    /// `--label-use select` with two of the ten outliers labelled: the members are weighed and
+    /// the labelled rows' neighbours raised; the worker rescores alike; SQL says to use the worker.
+    func testAFewLabelsWeighTheMembersAndRaiseTheirNeighbours() throws {
+        try connection.execute("ALTER TABLE points ADD COLUMN known int")
+        try connection.execute("UPDATE points SET known = 1 WHERE id IN (40, 80)")
+        var options = TrainOptions()
+        options.epochs = 10
+        options.labelUse = .select
+        let name = try ModelName("guided")
+        let definition = ModelDefinition(name: name, source: "points", keyColumn: "id", exclude: ["label"], labelColumn: "known", options: options)
+        try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
+        let trained = try Catalog(connection: connection).trainedModel(name)
+        XCTAssertEqual(trained.known?.points.rows, 2)
+        XCTAssertEqual(trained.members.count, 3)
+        XCTAssertTrue(trained.members.allSatisfy { $0.weight > 0 })
+        // The labelled rows are the nearest to themselves: they get the highest nearness there is.
+        let ranks = try connection.execute("""
+            SELECT id, rank() OVER (ORDER BY score DESC) AS rank FROM aepg.guided_results ORDER BY id
+            """)
+        XCTAssertLessThanOrEqual(try ranks.rows.first { try $0.int("id") == 40 }!.int("rank"), 10)
+        let evaluation = try EvaluatePipeline(model: name, label: "label").run(on: connection)
+        XCTAssertGreaterThan(evaluation.metrics?.rocAUC ?? 0, 0.9)
+
+        try connection.execute("CREATE TABLE trained_scores AS SELECT id, score FROM aepg.guided_results")
+        _ = try ScorePipeline(model: name, all: true, logger: quiet).run(on: connection, conninfo: conninfo)
+        XCTAssertEqual(try count("""
+            SELECT count(*) FROM aepg.guided_results r JOIN trained_scores t USING (id) WHERE abs(r.score - t.score) <= 1e-5 * greatest(abs(t.score), 1)
+            """), 400, "aepg score --all gives the training run's scores")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.score('guided', ARRAY[0.1, 0.2, 0.3, 0.4])")) {
+            XCTAssertEqual(($0 as? PGError)?.sqlState, "0A000", "\($0)")  // feature_not_supported: the worker scores it
+        }
+
+        var unlabelled = options
+        unlabelled.epochs = 1
+        assertFails(.invalidOption, containing: "select needs a label column") {
+            try self.train("nolabel", label: nil, options: unlabelled)
+        }
+        try connection.execute("UPDATE points SET known = 2 WHERE id = 1")
+        assertFails(.invalidOption, containing: "needs a 0/1 label") {
+            try self.train("classes", label: "known", options: unlabelled)
+        }
+    }
 }

@@ -59,4 +59,19 @@ final class EnsembleScorerTests: XCTestCase {
         }
         XCTAssertEqual(latents, firstLatent)
     }
+
+    /// Nearness by one matrix product against the plain loop over every labelled row.
+    func testNearnessIsMinusTheDistanceToTheNearestLabelledRow() {
+        let x = data(rows: 50, width: 5, seed: 8), points = data(rows: 4, width: 5, seed: 9)
+        let known = KnownAnomalies(points: points)
+        let out = UnsafeMutablePointer<Double>.allocate(capacity: 50), products = UnsafeMutablePointer<Float>.allocate(capacity: 50 * 4)
+        defer { out.deallocate(); products.deallocate() }
+        known.nearness(x.storage, count: 50, into: out, products: products)
+        for r in 0..<50 {
+            let nearest = (0..<4).map { p in
+                (0..<5).reduce(0.0) { $0 + pow(Double(x.row(r)[$1]) - Double(points.row(p)[$1]), 2) }.squareRoot()
+            }.min()!
+            XCTAssertEqual(out[r], -nearest, accuracy: 1e-4 * max(1, nearest), "row \(r)")
+        }
+    }
 }

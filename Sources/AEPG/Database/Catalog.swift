@@ -81,7 +81,7 @@ public struct Catalog {
                 parameters += PostgresArray.floats(try layer.text("weights")) + PostgresArray.floats(try layer.text("bias"))
             }
             guard !activations.isEmpty else { return nil }
-            let variational = records.isEmpty ? options.kind == .variational : records[member].variational
+            let variational = records.isEmpty ? options.kind == .variational : records[member].variational ?? false
             // A variational encoder's last layer is twice the latent width the widths name.
             if variational { widths[encoderDepth] /= 2 }
             return Network(widths: widths, activations: activations, encoderDepth: encoderDepth, variational: variational,
@@ -91,18 +91,24 @@ public struct Catalog {
             throw AEPGError(.database, "model \(name) v\(chosen) has no layers")
         }
         let clusterEncoder = try network(roles: ["cluster_encoder"])
-        let members = try records.enumerated().map { member, record in
+        let members = try records.enumerated().filter { $0.element.known_anomalies == nil }.map { member, record in
             guard let net = try network(roles: ["encoder", "decoder"], member: member) else {
                 throw AEPGError(.database, "model \(name) v\(chosen) has no layers for ensemble member \(member)")
             }
-            return EnsembleMember(network: net, klWeight: record.kl_weight, center: record.center, scale: record.scale)
+            return EnsembleMember(network: net, klWeight: record.kl_weight, center: record.center, scale: record.scale,
+                                  weight: record.weight ?? 1)
+        }
+        let known = records.first { $0.known_anomalies != nil }.map { record in
+            let points = record.known_anomalies ?? []
+            return KnownAnomalies(points: Matrix(rows: points.count, columns: points.first?.count ?? 0, values: points.flatMap { $0 }),
+                                  center: record.center, scale: record.scale)
         }
         let centroidValues = try stored.optionalText("centroids").map(PostgresArray.floats) ?? []
         let latent = autoencoder.latentWidth
         let features = PostgresArray.strings(try stored.text("features"))
         return TrainedModel(
             version: chosen, features: features, encoding: preprocessing.encoding ?? FeatureEncoding(numeric: features),
-            scaler: preprocessing.scaler, network: autoencoder, members: members, clusterEncoder: clusterEncoder,
+            scaler: preprocessing.scaler, network: autoencoder, members: members, known: known, clusterEncoder: clusterEncoder,
             centroids: Matrix(rows: centroidValues.count / latent, columns: latent, values: centroidValues),
             threshold: try stored.double("threshold"), options: options)
     }

@@ -16,6 +16,7 @@ struct Publication {
     var network: Network
     /// An ensemble's calibrated members (`network` is the first one's); empty for a single network.
     var members: [EnsembleMember]
+    var known: KnownAnomalies?
     var history: TrainingHistory
     var metrics: LabelMetrics
     var trainingRows: Int
@@ -73,9 +74,19 @@ struct Publication {
                   String(rows.scores.threshold), options.thresholdRuleText, Self.centroidsLiteral(clusters.centroids),
                   String(clusters.inertia), try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows.keys.count),
                   String(seconds), try JSON.encode(stages),
-                  members.isEmpty ? nil : try JSON.encode(members.map {
-                      MemberRecord(variational: $0.network.variational, kl_weight: $0.klWeight, center: $0.center, scale: $0.scale)
-                  })])
+                  members.isEmpty ? nil : try JSON.encode(memberRecords)])
+    }
+
+    /// The members as stored in `aepg.versions.members`, the labelled anomalies last.
+    private var memberRecords: [MemberRecord] {
+        var records = members.map {
+            MemberRecord(variational: $0.network.variational, kl_weight: $0.klWeight, center: $0.center, scale: $0.scale, weight: $0.weight)
+        }
+        if let known {
+            records.append(MemberRecord(center: known.center, scale: known.scale,
+                                        known_anomalies: (0..<known.points.rows).map { known.points.row($0) }))
+        }
+        return records
     }
 
     /// `{{c11,c12},{c21,c22}}`: the centroids as a clusters x latent array.

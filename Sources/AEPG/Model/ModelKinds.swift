@@ -1,5 +1,14 @@
 import Learn
 
+/// What training does with the anomalies a label marks (label 1; NULL is unknown).
+public enum LabelUse: String, Codable, CaseIterable, Sendable {
+    /// Nothing: the label only measures the version.
+    case off
+    /// Weighs the ensemble's members by how high they rank the labelled anomalies, and adds each
+    /// row's nearness to the nearest labelled anomaly to its score.
+    case select
+}
+
 /// Which rows the autoencoder is fitted on.
 public enum TrainOn: String, Codable, CaseIterable, Sendable {
     /// Every row.

@@ -195,6 +195,7 @@ extension ScalingMethod: OptionChoice {}
 extension CategoricalEncoding: OptionChoice {}
 extension ClusterMethod: OptionChoice {}
 extension TrainOn: OptionChoice {}
+extension LabelUse: OptionChoice {}
 
 extension InputNoise: OptionValue {
     public init?(json: JSONValue) {

@@ -82,6 +82,9 @@ public struct TrainOptionCatalog: Sendable {
         help: "Instead of --threshold-sigma: flag the top q share of training scores, e.g. 0.01.")
     public let trainOn = OptionSpec<TrainOn>(
         "train_on", default: .all, help: "all, or normal: fit only the rows whose label is 0 (needs a label).")
+    public let labelUse = OptionSpec<LabelUse>(
+        "label_use", default: .off,
+        help: "off, or select: rows labelled 1 (a few known anomalies; NULL is unknown) weigh the members and raise the scores of rows near them (needs a label; scored by the worker only).")
 
     /// The widest layer accepted: a wider one would need gigabytes for a batch's activations.
     public static let maximumWidth = 4_096

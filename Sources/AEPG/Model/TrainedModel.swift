@@ -11,6 +11,8 @@ public struct TrainedModel {
     public var network: Network
     /// An ensemble's members (the first one's network is `network`); empty for a single network.
     public var members: [EnsembleMember] = []
+    /// The labelled anomalies of a `--label-use select` version.
+    public var known: KnownAnomalies?
     /// The encoder fine-tuned by deep embedded clustering, whose latent space the centroids
     /// live in; nil when clusters come from k-means on `network`'s latent space.
     public var clusterEncoder: Network?
@@ -21,18 +23,22 @@ public struct TrainedModel {
 }
 
 /// The scorer of a version: its network alone, or its ensemble's members combined.
-func makeRowScorer(network: Network, members: [EnsembleMember], options: ResolvedOptions) -> any RowScorer {
+func makeRowScorer(network: Network, members: [EnsembleMember], known: KnownAnomalies?, options: ResolvedOptions) -> any RowScorer {
     members.isEmpty ? ReconstructionScorer(network: network, loss: options.loss, klWeight: options.scoreKLWeight)
-                    : EnsembleScorer(members: members, loss: options.loss)
+                    : EnsembleScorer(members: members, known: known, loss: options.loss)
 }
 
-/// An ensemble member as stored in `aepg.versions.members` (its layers are the `aepg.layers`
-/// rows with its index): whether it is variational, its score's KL weight, and its scale.
+/// An ensemble member as stored in `aepg.versions.members`: a network (its layers are the
+/// `aepg.layers` rows with its index) with whether it is variational, its score's KL weight, its
+/// scale and weight; or, last, the labelled anomalies (`known_anomalies`, scaled inputs) with
+/// the scale of their nearness.
 struct MemberRecord: Codable {
-    var variational: Bool
+    var variational: Bool?
     var kl_weight: Float?
     var center: Double
     var scale: Double
+    var weight: Double?
+    var known_anomalies: [[Float]]?
 }
 
 /// Preprocessing parameters as stored in `aepg.versions.preprocessing`:

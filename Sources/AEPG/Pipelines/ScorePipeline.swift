@@ -155,7 +155,7 @@ final class ChunkScorer {
 
     init(model: TrainedModel) {
         self.model = model
-        scorer = makeRowScorer(network: model.network, members: model.members, options: model.options)
+        scorer = makeRowScorer(network: model.network, members: model.members, known: model.known, options: model.options)
         let chunkSize = scorer.chunkSize
         clusterWorkspace = model.clusterEncoder.map { Workspace(network: $0, capacity: chunkSize) }
     }

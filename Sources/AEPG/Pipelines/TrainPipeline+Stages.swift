@@ -125,18 +125,26 @@ extension TrainPipeline {
     }
 
     /// Scores every row and sets the threshold from the training rows' scores. An ensemble's
-    /// members are first put on a common scale by their own scores of the training rows.
-    func score(_ inputs: TrainingInputs, _ fitted: inout FittedNetwork, _ plan: TrainPlan) -> RowScores {
+    /// members are first put on a common scale by their own scores of the training rows; with
+    /// `--label-use select`, the labelled anomalies then weigh them and join as nearness.
+    func score(_ inputs: TrainingInputs, _ fitted: inout FittedNetwork, _ plan: TrainPlan, labels: [Double]) throws -> RowScores {
+        let known = plan.options.labelUse == .select ? try labelledAnomalies(labels, plan) : []
+        if !known.isEmpty && fitted.members.isEmpty {
+            fitted.members = [EnsembleMember(network: fitted.network, klWeight: plan.options.scoreKLWeight)]
+        }
+        var memberScores: [[Double]] = []
         for m in fitted.members.indices {
             let memberScorer = ReconstructionScorer(network: fitted.members[m].network, loss: plan.options.loss,
                                                     klWeight: fitted.members[m].klWeight, topFeatureCount: 0)
-            var memberScores = [Double](repeating: 0, count: inputs.data.rows)
+            var scores = [Double](repeating: 0, count: inputs.data.rows)
             memberScorer.scoreAll(inputs.data) { first, count in
-                for r in 0..<count { memberScores[first + r] = memberScorer.scores[r] }
+                for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
             }
-            fitted.members[m].calibrate(on: inputs.fitRows.map { $0.map { memberScores[$0] } } ?? memberScores)
+            fitted.members[m].calibrate(on: inputs.fitRows.map { $0.map { scores[$0] } } ?? scores)
+            memberScores.append(scores)
         }
-        let scorer = makeRowScorer(network: fitted.network, members: fitted.members, options: plan.options)
+        if !known.isEmpty { guide(&fitted, by: known, memberScores: memberScores, inputs, plan) }
+        let scorer = makeRowScorer(network: fitted.network, members: fitted.members, known: fitted.known, options: plan.options)
         let rows = inputs.data.rows, latentWidth = scorer.latentWidth, topCount = scorer.topFeatureCount
         var scores = [Double](repeating: 0, count: rows)
         var latents = Matrix(rows: rows, columns: latentWidth)
@@ -153,6 +161,60 @@ extension TrainPipeline {
         let fitScores = inputs.fitRows.map { $0.map { scores[$0] } } ?? scores
         return RowScores(scores: scores, latents: latents, tops: tops, topCount: topCount,
                          threshold: plan.options.thresholdRule.threshold(trainingScores: fitScores))
+    }
+
+    /// The rows labelled 1, for `--label-use select` (which needs a 0/1 label); none is a warning.
+    private func labelledAnomalies(_ labels: [Double], _ plan: TrainPlan) throws -> [Int] {
+        let options = plan.options
+        guard let label = plan.definition.labelColumn else {
+            throw AEPGError(.invalidOption, "\(options.name(of: \.labelUse)) select needs a label column (--label) marking known anomalies with 1")
+        }
+        if let other = labels.first(where: { !$0.isNaN && $0 != 0 && $0 != 1 }) {
+            throw AEPGError(.invalidOption, "\(options.name(of: \.labelUse)) select needs a 0/1 label (1 = anomaly), but \(label) has the value \(other)")
+        }
+        let known = labels.indices.filter { labels[$0] == 1 }
+        if known.isEmpty { logger.warning("no row has \(label) = 1, so \(options.name(of: \.labelUse)) select has nothing to use") }
+        return known
+    }
+
+    /// Weighs each member by how high it ranks the labelled anomalies (their mean percentile
+    /// above one half; a member that ranks them no better than chance keeps a trace of weight)
+    /// and keeps up to `KnownAnomalies.maximumPoints` of them, calibrated on the training rows.
+    private func guide(_ fitted: inout FittedNetwork, by known: [Int], memberScores: [[Double]], _ inputs: TrainingInputs, _ plan: TrainPlan) {
+        let rows = inputs.data.rows
+        for m in fitted.members.indices {
+            let scores = memberScores[m]
+            let order = scores.indices.sorted { scores[$0] < scores[$1] }
+            var percentile = [Double](repeating: 0, count: rows)
+            for (position, row) in order.enumerated() { percentile[row] = Double(position + 1) / Double(rows) }
+            let mean = known.reduce(0) { $0 + percentile[$1] } / Double(known.count)
+            fitted.members[m].weight = max(mean - 0.5, 0) + 1e-6
+        }
+        var random = SeededRandom(seed: plan.options.seed)
+        let kept = known.count > KnownAnomalies.maximumPoints
+            ? Array(known.shuffled(using: &random).prefix(KnownAnomalies.maximumPoints)).sorted() : known
+        var points = Matrix(columns: inputs.data.columns, reservingRows: kept.count)
+        for row in kept { inputs.data.row(row).withUnsafeBufferPointer { points.appendRow($0) } }
+        var nearness = KnownAnomalies(points: points)
+        var values = [Double](repeating: 0, count: rows)
+        let chunk = 4096
+        let products = UnsafeMutablePointer<Float>.allocate(capacity: chunk * kept.count)
+        defer { products.deallocate() }
+        inputs.data.storage.withUnsafeBufferPointer { data in
+            values.withUnsafeMutableBufferPointer { out in
+                for first in stride(from: 0, to: rows, by: chunk) {
+                    nearness.nearness(data.baseAddress! + first * inputs.data.columns, count: min(chunk, rows - first),
+                                      into: out.baseAddress! + first, products: products)
+                }
+            }
+        }
+        if let (center, scale) = robustScale(of: inputs.fitRows.map { $0.map { values[$0] } } ?? values) {
+            nearness.center = center
+            nearness.scale = scale
+        }
+        fitted.known = nearness
+        let weights = fitted.members.map { String(format: "%.3f", $0.weight) }.joined(separator: ", ")
+        logger.info("\(known.count) labelled anomalies: member weights \(weights); nearness to \(kept.count) of them added")
     }
 
     /// k-means on the latent vectors.

@@ -37,7 +37,7 @@ public struct TrainPipeline {
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
         let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
         var fitted = try clock.measure("train") { try train(inputs, plan) }
-        let scores = clock.measure("score") { score(inputs, &fitted, plan) }
+        let scores = try clock.measure("score") { try score(inputs, &fitted, plan, labels: table.labels) }
         var clusters = try clock.measure("cluster") { try cluster(scores.latents, plan) }
         if plan.options.cluster == .dec {
             clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan) }
@@ -47,7 +47,8 @@ public struct TrainPipeline {
                                         clusters: clusters.result.labels)
         let publication = Publication(
             model: model, definition: plan.isNew ? plan.definition : nil, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
-            options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, history: fitted.history,
+            options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
+            history: fitted.history,
             metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
         // The stored timings cover everything up to the write, which cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
@@ -103,6 +104,8 @@ struct FittedNetwork {
     var history: TrainingHistory
     /// The members of an ensemble, calibrated by the score stage; empty for a single network.
     var members: [EnsembleMember] = []
+    /// The labelled anomalies (`--label-use select`), set by the score stage.
+    var known: KnownAnomalies?
 }
 
 /// Every row's score, latent vector and worst-reconstructed inputs, and the threshold.
