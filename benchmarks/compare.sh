@@ -60,6 +60,7 @@ done
 
 echo "4/4 end to end: train (5 epochs) and score --all, aepg and the PyTorch pipeline, alternating" >&2
 for repeat in 1 2 3; do
+    timed aepg_train_dense $aepg train --db "$db" --table public.big --key id --label Class --name big --epochs 5 --patience 0 --kind dense
     timed aepg_train $aepg train --db "$db" --table public.big --key id --label Class --name big --epochs 5 --patience 0
     timed aepg_score_all $aepg score big --all --db "$db"
     # The pipeline times itself from its first statement (imports reported apart, as imports_seconds).

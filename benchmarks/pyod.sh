@@ -2,7 +2,8 @@
 # The quality peers, each with its own defaults, on the same rows and labels as aepg:
 #   benchmarks/pyod.sh           PyOD's AutoEncoder and VAE on the seven sets (beside families.sh)
 #   benchmarks/pyod.sh --suite   IForest, PCA, AutoEncoder and VAE on the 30 sets of suite.sh;
-#                                writes benchmarks/out/pyod-suite.tsv, which suite.sh then ranks against
+#                                writes benchmarks/out/pyod-suite.tsv, which suite.sh then ranks against;
+#                                a stopped run resumes where it stopped (delete the file to start over)
 # Creates .venv (benchmarks/peers/requirements.txt) when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -40,13 +40,19 @@ def run(paths, models, tsv=None):
     pair and the means, and writes set, model, roc_auc, pr_auc, seconds to `tsv`."""
     print(f"{'dataset':22s} {'model':18s} {'ROC-AUC':>8s} {'PR-AUC':>8s} {'seconds':>8s}")
     sums = {m: [0.0, 0.0, 0] for m in models}
-    out = open(tsv, "w") if tsv else None
-    if out:
+    # A run that was stopped resumes: pairs already in `tsv` are kept and not run again.
+    done = set()
+    if tsv and Path(tsv).exists():
+        done = {tuple(line.split("\t")[:2]) for line in Path(tsv).read_text().splitlines()[1:]}
+    out = open(tsv, "a" if done else "w") if tsv else None
+    if out and not done:
         out.write("set\tmodel\troc_auc\tpr_auc\tseconds\n")
     # Model by model, so the fast ones have covered every set before the slow ones start.
     sets = [(path, loaded) for path in paths if (loaded := load(path)) is not None]
     for name in models:
         for path, (x, y) in sets:
+            if (path.stem, name) in done:
+                continue
             start = time.perf_counter()
             model = MODELS[name]()
             model.fit(x)
@@ -68,7 +74,8 @@ def run(paths, models, tsv=None):
                 out.write(f"{path.stem}\t{name}\t{roc:.4f}\t{pr:.4f}\t{seconds:.2f}\n")
                 out.flush()
     for name, (roc, pr, n) in sums.items():
-        print(f"{'mean':22s} {name:18s} {roc / n:8.4f} {pr / n:8.4f}")
+        if n:
+            print(f"{'mean':22s} {name:18s} {roc / n:8.4f} {pr / n:8.4f}")
 
 
 def main(argv):

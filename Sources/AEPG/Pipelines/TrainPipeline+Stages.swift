@@ -91,33 +91,46 @@ extension TrainPipeline {
     func train(_ inputs: TrainingInputs, _ plan: TrainPlan) throws -> FittedNetwork {
         let options = plan.options
         let specs = EnsembleRecipe.members(for: options)
-        var members: [EnsembleMember] = []
-        var histories: [TrainingHistory] = []
-        for (index, spec) in specs.enumerated() {
-            if specs.count > 1 { logger.info("member \(index + 1) of \(specs.count): \(spec.description)") }
-            let network = Network.autoencoder(inputs: inputs.encoding.inputWidth, hidden: spec.hidden, latent: spec.latent,
-                                              activation: spec.activation, outputActivation: options.outputActivation,
-                                              variational: spec.variational, seed: spec.seed)
-            var settings = options.trainingSettings
-            settings.seed = spec.seed
-            histories.append(try fit(network, inputs, settings: settings, epochs: options.epochs))
-            members.append(EnsembleMember(network: network, klWeight: spec.elbo ? Float(options.beta) : nil))
+        let networks = specs.map {
+            Network.autoencoder(inputs: inputs.encoding.inputWidth, hidden: $0.hidden, latent: $0.latent, activation: $0.activation,
+                                outputActivation: options.outputActivation, variational: $0.variational, seed: $0.seed)
         }
-        let history = histories[0]
+        var histories = [Result<TrainingHistory, Error>?](repeating: nil, count: specs.count)
+        func fitMember(_ m: Int) -> Result<TrainingHistory, Error> {
+            var settings = options.trainingSettings
+            settings.seed = specs[m].seed
+            let name = specs.count > 1 ? "member \(m + 1) (\(specs[m].description)) " : ""
+            return Result { try fit(networks[m], inputs, settings: settings, epochs: options.epochs, name: name) }
+        }
+        // A narrow network trains on one core (BLASThreads), so an ensemble's narrow members train
+        // side by side, the widest first; OpenBLAS stays at one thread for all of them meanwhile.
+        let batch = min(options.batchSize, inputs.fitRows?.count ?? inputs.data.rows)
+        if specs.count > 1 && networks.allSatisfy({ GradientStep.threads(for: $0, batch: batch) == 1 && BLASThreads.suited(to: $0, batch: batch) == 1 }) {
+            let order = networks.indices.sorted { networks[$0].parameters.count > networks[$1].parameters.count }
+            histories.withUnsafeMutableBufferPointer { slots in
+                let slot = slots.baseAddress!
+                BLASThreads.with(1) { Parallel.forEachPart(order.count) { part in slot[order[part]] = fitMember(order[part]) } }
+            }
+        } else {
+            for m in specs.indices { histories[m] = fitMember(m) }
+        }
+        let fitted = try histories.map { try $0!.get() }
+        let history = fitted[0]
         if history.stoppedAtTimeLimit {
             logger.info("stopped at the time limit (\(options.name(of: \.timeLimit)) \(options.timeLimit ?? 0)); kept the weights of epoch \(history.bestEpoch)")
         } else if history.stoppedEarly {
             logger.info("stopped early; kept the weights of epoch \(history.bestEpoch)")
         }
-        return FittedNetwork(network: members[0].network, history: history, members: specs.count > 1 ? members : [])
+        let members = specs.indices.map { EnsembleMember(network: networks[$0], klWeight: specs[$0].elbo ? Float(options.beta) : nil) }
+        return FittedNetwork(network: networks[0], history: history, members: specs.count > 1 ? members : [])
     }
 
-    private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, epochs: Int) throws -> TrainingHistory {
+    private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, epochs: Int, name: String) throws -> TrainingHistory {
         do {
             return try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: settings) { report in
                 guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
                 let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
-                logger.info("epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
+                logger.info("\(name)epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
             }
         } catch let error as TrainingError {
             throw AEPGError(.training, error.description)
