@@ -10,6 +10,8 @@
 #   AEPG_SUITE_KEEP=0.01 benchmarks/suite.sh --label-use select
 #       # a few labels: training sees only 1 % of the anomaly labels (column known: 1 for those,
 #       # NULL elsewhere); ROC-AUC and PR-AUC are then measured with aepg evaluate on every label
+#   AEPG_SUITE_AGAINST=previous=benchmarks/out/suite-dense.tsv benchmarks/suite.sh
+#       # also compares with an earlier run's results and lists the sets that lost over 0.05 ROC-AUC
 # Results also go to benchmarks/out/suite.tsv (or $AEPG_SUITE_OUT): set, group, rows, roc_auc, pr_auc, seconds.
 #
 # Held out: these eight sets are never used to choose a default; report them apart.
@@ -59,4 +61,4 @@ for csv in "$data"/{cardio,creditcard_sample,mammography,pendigits,satellite,shu
     printf "%-20s %-9s %8s %8s %8s %8.1f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs"
     printf "%s\t%s\t%s\t%s\t%s\t%.2f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs" >> "$out"
 done
-python3 benchmarks/lib/suite_report.py "$out" $( [ -f benchmarks/out/pyod-suite.tsv ] && echo benchmarks/out/pyod-suite.tsv )
+python3 benchmarks/lib/suite_report.py "$out" $( [ -f benchmarks/out/pyod-suite.tsv ] && echo benchmarks/out/pyod-suite.tsv ) ${AEPG_SUITE_AGAINST:-}

@@ -26,6 +26,39 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertNil(try TrainOptions().resolved().trainingSettings.noise)
     }
 
+    func testAClusteringJobPicksTheClusteringNetworkWhereTheOptionsLeaveItOpen() throws {
+        var dec = TrainOptions()
+        dec.cluster = .dec
+        let resolved = try dec.resolved()
+        XCTAssertEqual(resolved.purpose, .clustering, "--cluster dec is a clustering job")
+        XCTAssertEqual(resolved.kind, .dense)
+        XCTAssertEqual(resolved.hidden, [256, 128])
+        XCTAssertEqual(resolved.latent, 10)
+        XCTAssertEqual(resolved.activation, .relu)
+        XCTAssertEqual(resolved.scale, .minmax)
+        XCTAssertEqual(resolved.outputActivation, .sigmoid, "the min-max rule follows the network's scaling")
+        XCTAssertEqual(resolved.decUpdateInterval, 30)
+
+        var narrower = dec
+        narrower.hidden = [64]
+        narrower.scale = .robust
+        let given = try narrower.resolved()
+        XCTAssertEqual(given.hidden, [64], "options given win over the clustering network")
+        XCTAssertEqual(given.scale, .robust)
+        XCTAssertEqual(given.outputActivation, .linear)
+        XCTAssertEqual(given.activation, .relu)
+
+        var anomalies = dec
+        anomalies.purpose = .anomalies
+        XCTAssertEqual(try anomalies.resolved().kind, .ensemble, "--purpose anomalies keeps the defaults under DEC")
+        XCTAssertEqual(try anomalies.resolved().hidden, [16, 8])
+
+        var kmeans = TrainOptions()
+        kmeans.purpose = .clustering
+        XCTAssertEqual(try kmeans.resolved().hidden, [256, 128], "--purpose clustering works with k-means too")
+        XCTAssertEqual(try TrainOptions().resolved().purpose, .anomalies)
+    }
+
     func testOverridesLayerKeyByKeyAndThresholdRulesExcludeEachOther() throws {
         var stored = TrainOptions()
         stored.kind = .variational

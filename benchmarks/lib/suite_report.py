@@ -1,8 +1,10 @@
 """The summary of benchmarks/suite.sh: aepg's means per group and worst set, and, when
 benchmarks/out/pyod-suite.tsv exists (benchmarks/pyod.sh --suite), the peers' on the same sets
-and the mean rank of each (1 = best ROC-AUC on a set; ties share the mean rank).
+and the mean rank of each (1 = best ROC-AUC on a set; ties share the mean rank). Another aepg
+run given as NAME=PATH (e.g. the previous default) joins the comparison, and the sets where
+this run's ROC-AUC is lower than that one's by more than 0.05 are listed.
 
-    python3 benchmarks/lib/suite_report.py benchmarks/out/suite.tsv [benchmarks/out/pyod-suite.tsv]
+    python3 benchmarks/lib/suite_report.py benchmarks/out/suite.tsv [benchmarks/out/pyod-suite.tsv] [NAME=PATH ...]
 """
 import csv
 import sys
@@ -19,8 +21,13 @@ group = {r["set"]: r["group"] for r in aepg_rows}
 results = defaultdict(dict)  # model -> set -> (roc, pr)
 for r in aepg_rows:
     results["aepg"][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
-if len(sys.argv) > 2:
-    for r in read(sys.argv[2]):
+others = [a.split("=", 1) for a in sys.argv[2:] if "=" in a]
+for name, path in others:
+    for r in read(path):
+        if r["set"] in group:
+            results[name][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
+for path in (a for a in sys.argv[2:] if "=" not in a):
+    for r in read(path):
         if r["set"] in group:
             results[r["model"]][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
 
@@ -53,3 +60,9 @@ for model, per_set in results.items():
     print(f"{line}  {rank:5.2f}  {worst} ({per_set[worst][0]:.4f})")
 if missing:
     print(f"(not compared yet, its run is incomplete: {', '.join(missing)})")
+for name, _ in others:
+    if name in results:
+        drops = sorted((results["aepg"][s][0] - results[name][s][0], s) for s in complete)
+        worse = [f"{s} ({d:+.4f})" for d, s in drops if d < -0.05]
+        print(f"against {name}: ROC-AUC higher on {sum(d > 0 for d, _ in drops)} of {len(drops)} sets; "
+              f"lower by more than 0.05 on {', '.join(worse) if worse else 'none'}")

@@ -47,8 +47,9 @@ def run(paths, models, tsv=None):
     out = open(tsv, "a" if done else "w") if tsv else None
     if out and not done:
         out.write("set\tmodel\troc_auc\tpr_auc\tseconds\n")
-    # Model by model, so the fast ones have covered every set before the slow ones start.
-    sets = [(path, loaded) for path in paths if (loaded := load(path)) is not None]
+    # Model by model and smallest set first, so the fast ones have covered every set before the
+    # slow ones start, and a stopped run has the most sets.
+    sets = sorted(((path, loaded) for path in paths if (loaded := load(path)) is not None), key=lambda s: len(s[1][1]))
     for name in models:
         for path, (x, y) in sets:
             if (path.stem, name) in done:

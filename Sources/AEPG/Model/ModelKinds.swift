@@ -17,6 +17,15 @@ public enum TrainOn: String, Codable, CaseIterable, Sendable {
     case normal
 }
 
+/// What the network is chosen for.
+public enum Purpose: String, Codable, CaseIterable, Sendable {
+    /// Anomaly scores: the defaults as they are (the ensemble).
+    case anomalies
+    /// Clusters: where the given options leave it open, one dense network that suits clustering
+    /// (`TrainOptionCatalog.clusteringNetwork`).
+    case clustering
+}
+
 /// The family of autoencoder.
 public enum ModelKind: String, Codable, CaseIterable, Sendable {
     /// Several autoencoders of different shapes and kinds, their scores combined (`EnsembleRecipe`).

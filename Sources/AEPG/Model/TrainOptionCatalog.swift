@@ -7,6 +7,9 @@ import Learn
 /// Adding an option is adding a line here (and using it, as `options.<name>`); its order here is
 /// its order in help and docs. Rules that tie two options together live in `TrainOptions.resolved()`.
 public struct TrainOptionCatalog: Sendable {
+    public let purpose = OptionSpec<Purpose>(
+        "purpose", default: .anomalies, defaultNote: "anomalies (clustering with --cluster dec)",
+        help: "What the network is for: anomalies (the defaults below), or clustering, which picks a network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches) wherever the options given leave it open.")
     public let kind = OptionSpec<ModelKind>(
         "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
         help: "Model family: ensemble (three autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
@@ -85,6 +88,23 @@ public struct TrainOptionCatalog: Sendable {
     public let labelUse = OptionSpec<LabelUse>(
         "label_use", default: .off,
         help: "off, or select: rows labelled 1 (a few known anomalies; NULL is unknown) weigh the members and raise the scores of rows near them (needs a label; scored by the worker only).")
+
+    /// The network `--purpose clustering` picks where the given options leave it open (chosen on
+    /// digits over seeds 1–5: docs/benchmarks.md, benchmarks/clustering.sh).
+    public static let clusteringNetwork: TrainOptions = {
+        var network = TrainOptions()
+        network.kind = .dense
+        network.hidden = [256, 128]
+        network.latent = 10
+        network.activation = .relu
+        network.scale = .minmax
+        network.batchSize = 32
+        network.epochs = 200
+        network.patience = 10
+        network.decUpdateInterval = 30
+        network.decTol = 0.0001
+        return network
+    }()
 
     /// The widest layer accepted: a wider one would need gigabytes for a batch's activations.
     public static let maximumWidth = 4_096

@@ -128,7 +128,12 @@ public struct TrainOptions: Codable, Equatable, Sendable {
             if let problem = spec.problem(with: value) { throw AEPGError(.invalidOption, "\(spec.name(for: origins[key] ?? .json)) \(problem)") }
             resolved.values[key] = spec.normalized(value)
         }
-        // Defaults that follow other options.
+        // Defaults that follow other options. A clustering job first takes the clustering
+        // network wherever the given options leave it open.
+        if self.purpose == nil && resolved.cluster == .dec { resolved.purpose = .clustering }
+        if resolved.purpose == .clustering {
+            for (key, value) in TrainOptionCatalog.clusteringNetwork.values where values[key] == nil { resolved.values[key] = value }
+        }
         let noiseGiven = (self.noise ?? nil) != nil
         if self.kind == nil && noiseGiven { resolved.kind = .denoising }
         if self.outputActivation == nil && resolved.scale == .minmax { resolved.outputActivation = .sigmoid }
