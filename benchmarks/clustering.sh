@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Clustering on digits.csv (1,797 8×8 images, 10 classes), seeds 1–5: accuracy (Hungarian), NMI
 # and ARI of k-means on the raw pixels, of k-means on the latent vectors of the clustering network
-# (--purpose clustering), and of deep embedded clustering (--cluster dec, which picks that
-# network by itself), on a throwaway PostgreSQL; then the means. Extra arguments go to every
+# (--purpose clustering), and of deep embedded clustering from it (--purpose clustering
+# --cluster dec), on a throwaway PostgreSQL; then the means. Extra arguments go to every
 # `aepg train` (e.g. --hidden 128,64 to try another network).
 set -euo pipefail
 cd "$(dirname "$0")/.."

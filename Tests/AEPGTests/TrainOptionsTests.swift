@@ -29,8 +29,9 @@ final class TrainOptionsTests: XCTestCase {
     func testAClusteringJobPicksTheClusteringNetworkWhereTheOptionsLeaveItOpen() throws {
         var dec = TrainOptions()
         dec.cluster = .dec
+        XCTAssertEqual(try dec.resolved().kind, .ensemble, "DEC alone keeps the anomaly network: its scores are the model's")
+        dec.purpose = .clustering
         let resolved = try dec.resolved()
-        XCTAssertEqual(resolved.purpose, .clustering, "--cluster dec is a clustering job")
         XCTAssertEqual(resolved.kind, .dense)
         XCTAssertEqual(resolved.hidden, [256, 128])
         XCTAssertEqual(resolved.latent, 10)
@@ -47,11 +48,6 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(given.scale, .robust)
         XCTAssertEqual(given.outputActivation, .linear)
         XCTAssertEqual(given.activation, .relu)
-
-        var anomalies = dec
-        anomalies.purpose = .anomalies
-        XCTAssertEqual(try anomalies.resolved().kind, .ensemble, "--purpose anomalies keeps the defaults under DEC")
-        XCTAssertEqual(try anomalies.resolved().hidden, [16, 8])
 
         var kmeans = TrainOptions()
         kmeans.purpose = .clustering

@@ -90,10 +90,10 @@ final class ModelFamilyTests: DatabaseTestCase {
     }
 
     func testDeepEmbeddedClusteringStoresItsEncoderAndConfidence() throws {
-        let summary = try train("dec", options: options { $0.cluster = .dec; $0.decUpdateInterval = 5 })
+        let summary = try train("dec", options: options { $0.cluster = .dec; $0.decUpdateInterval = 5; $0.purpose = .clustering })
         XCTAssertEqual(summary.clusterSizes.reduce(0, +), 400)
         XCTAssertGreaterThan(try count("SELECT count(*) FROM aepg.layers WHERE model = 'dec' AND role = 'cluster_encoder'"), 0)
-        // DEC is a clustering job: the clustering network fills what the options left open.
+        // A clustering job: the clustering network fills what the options left open.
         let stored = try connection.execute("SELECT options->>'purpose', options->>'activation', preprocessing->>'method' FROM aepg.versions WHERE model = 'dec'")
         XCTAssertEqual([stored.string(0, 0), stored.string(0, 1), stored.string(0, 2)], ["clustering", "relu", "minmax"])
         // Recomputed from the stored latents and centroids (Student-t, α = 1): each row's confidence

@@ -8,8 +8,8 @@ import Learn
 /// its order in help and docs. Rules that tie two options together live in `TrainOptions.resolved()`.
 public struct TrainOptionCatalog: Sendable {
     public let purpose = OptionSpec<Purpose>(
-        "purpose", default: .anomalies, defaultNote: "anomalies (clustering with --cluster dec)",
-        help: "What the network is for: anomalies (the defaults below), or clustering, which picks a network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches) wherever the options given leave it open.")
+        "purpose", default: .anomalies,
+        help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches) wherever the options given leave it open; its scores are that network's.")
     public let kind = OptionSpec<ModelKind>(
         "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
         help: "Model family: ensemble (three autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")

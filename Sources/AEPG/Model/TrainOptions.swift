@@ -130,7 +130,6 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         }
         // Defaults that follow other options. A clustering job first takes the clustering
         // network wherever the given options leave it open.
-        if self.purpose == nil && resolved.cluster == .dec { resolved.purpose = .clustering }
         if resolved.purpose == .clustering {
             for (key, value) in TrainOptionCatalog.clusteringNetwork.values where values[key] == nil { resolved.values[key] = value }
         }
