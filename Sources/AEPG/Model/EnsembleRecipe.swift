@@ -17,11 +17,12 @@ public struct MemberSpec: Equatable, Sendable {
     }
 }
 
-/// The autoencoders a version trains. `--kind ensemble` (the default) trains three that fail on
+/// The autoencoders a version trains. `--kind ensemble` (the default) trains four that fail on
 /// different data, chosen on the development suite (docs/benchmarks.md): the options' own network
 /// (`--hidden`, `--latent`, `--activation`; its latent space is the one written and clustered), a
-/// variational network of the same shape scored by its ELBO, and a wider ReLU variational network
-/// (64,32 → 8). Every other kind trains the options' network alone.
+/// variational network of the same shape scored by its ELBO, and two wider ReLU networks
+/// (64,32 → 8), one variational scored by its ELBO and one plain. Every other kind trains the
+/// options' network alone.
 public enum EnsembleRecipe {
     /// The members for `options`, the first one's latent space being the one clustered.
     public static func members(for options: ResolvedOptions) -> [MemberSpec] {
@@ -33,6 +34,7 @@ public enum EnsembleRecipe {
         variational.elbo = true
         variational.seed = options.seed &+ 1
         let wide = MemberSpec(hidden: [64, 32], latent: 8, activation: .relu, variational: true, elbo: true, seed: options.seed &+ 2)
-        return [own, variational, wide]
+        let wideDense = MemberSpec(hidden: [64, 32], latent: 8, activation: .relu, variational: false, elbo: false, seed: options.seed &+ 3)
+        return [own, variational, wide, wideDense]
     }
 }
