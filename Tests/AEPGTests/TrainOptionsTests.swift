@@ -24,6 +24,13 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(try noisy.resolved().kind, .denoising, "--noise alone means a denoising autoencoder")
         XCTAssertEqual(try noisy.resolved().trainingSettings.noise, .mask(0.3))
         XCTAssertNil(try TrainOptions().resolved().trainingSettings.noise)
+        XCTAssertEqual(try TrainOptions().resolved().trainingSettings.rowsPerEpoch, 65_536, "the ensemble samples its epochs")
+        var dense = TrainOptions()
+        dense.kind = .dense
+        XCTAssertNil(try dense.resolved().trainingSettings.rowsPerEpoch, "one network trains on every row")
+        var everyRow = TrainOptions()
+        everyRow.epochRows = 0
+        XCTAssertNil(try everyRow.resolved().trainingSettings.rowsPerEpoch, "0 is every row, for the ensemble too")
     }
 
     func testAClusteringJobPicksTheClusteringNetworkWhereTheOptionsLeaveItOpen() throws {
@@ -78,7 +85,7 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(decoded, options)
         // What aepg 0.1 stored: no kind, scale, loss, cluster...
         let old = #"{"hidden":[16,8],"latent":3,"activation":"sigmoid","optimizer":"adam","learning_rate":0.001,"batch_size":256,"epochs":50,"validation":0.1,"patience":5,"seed":42,"clusters":4,"threshold_sigma":3,"train_on":"all"}"#
-        XCTAssertEqual(try JSONDecoder().decode(ResolvedOptions.self, from: Data(old.utf8)), ResolvedOptions.defaults)
+        XCTAssertEqual(try JSONDecoder().decode(ResolvedOptions.self, from: Data(old.utf8)), try TrainOptions().resolved())
     }
 
     func testRejectsOutOfRangeValues() {

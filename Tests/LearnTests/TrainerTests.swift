@@ -53,6 +53,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(restored, best.validationLoss!, accuracy: 1e-9 * best.validationLoss!)
     }
 
+    func testAnEpochCanTrainOnASampleOfTheRows() throws {
+        let data = planeData(seed: 4)
+        func trained(rowsPerEpoch: Int?, epochs: Int) throws -> (Network, TrainingHistory) {
+            let network = Network.autoencoder(inputs: 8, hidden: [16], latent: 2, activation: .elu, seed: 1)
+            var s = settings(epochs: epochs)
+            s.rowsPerEpoch = rowsPerEpoch
+            return (network, try Trainer.fit(network, data: data, settings: s))
+        }
+        let (every, _) = try trained(rowsPerEpoch: nil, epochs: 3)
+        let (capped, _) = try trained(rowsPerEpoch: 320, epochs: 3)
+        XCTAssertEqual(capped.parameters.array, every.parameters.array, "a cap above the 320 training rows changes nothing")
+        let (sampled, history) = try trained(rowsPerEpoch: 64, epochs: 60)
+        let (short, _) = try trained(rowsPerEpoch: 64, epochs: 3)
+        XCTAssertNotEqual(short.parameters.array, every.parameters.array, "64 rows an epoch is fewer steps")
+        XCTAssertLessThan(history.epochs.last!.validationLoss!, history.epochs.first!.trainingLoss / 5, "and still learns")
+        _ = sampled
+    }
+
     func testBatchLargerThanTheDataIsCapped() throws {
         let data = Matrix(rows: 3, columns: 2, values: [1, 2, 3, 4, 5, 6])
         func weights(batch: Int) throws -> [Float] {

@@ -67,6 +67,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
                                         loss: self.loss, validationFraction: self.validation, patience: self.patience, seed: self.seed)
         settings.minRelativeProgress = self.minRelProgress
         settings.timeLimit = self.timeLimit
+        settings.rowsPerEpoch = self.epochRows > 0 ? self.epochRows : nil
         settings.regularization = Regularization(l1: Float(self.l1), l2: Float(self.l2), latentL1: Float(self.l1Activity),
                                                  dropout: Float(self.dropout), beta: Float(self.beta))
         settings.noise = self.kind == .denoising ? self.noise : nil

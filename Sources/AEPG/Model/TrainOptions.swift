@@ -137,6 +137,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         if self.kind == nil && noiseGiven { resolved.kind = .denoising }
         if self.outputActivation == nil && resolved.scale == .minmax { resolved.outputActivation = .sigmoid }
         if resolved.kind == .denoising && resolved.noise == nil { resolved.noise = .gaussian(0.2) }
+        if self.epochRows == nil && resolved.kind == .ensemble { resolved.epochRows = TrainOptionCatalog.ensembleEpochRows }
         if resolved.contamination != nil { resolved.thresholdSigma = nil }
         // Options that only make sense together.
         if noiseGiven && resolved.kind != .denoising {

@@ -19,6 +19,9 @@ public struct TrainingSettings: Equatable, Sendable {
     public var noise: InputNoise?
     /// Seconds of training at most; when spent, training stops mid-epoch and keeps the best weights so far.
     public var timeLimit: Double?
+    /// Training rows per epoch at most: each epoch trains on the first this-many of that epoch's
+    /// shuffle, a fresh random sample; nil trains on every training row.
+    public var rowsPerEpoch: Int?
     public var seed: UInt64
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, loss: Loss,
@@ -118,8 +121,9 @@ public enum Trainer {
                 training.shuffle(using: &random)
                 var lossSum = 0.0
                 var start = 0
-                while start < training.count {
-                    let count = min(batchSize, training.count - start)
+                let epochRows = min(training.count, settings.rowsPerEpoch ?? training.count)
+                while start < epochRows {
+                    let count = min(batchSize, epochRows - start)
                     gather(data, rows: training[start..<(start + count)], into: input.pointer)
                     let loss: Double
                     if let noise = settings.noise, let corrupted {
