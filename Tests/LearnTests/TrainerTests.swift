@@ -98,6 +98,14 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual(scorer.scores[0], together[row], accuracy: 1e-6 * max(1, together[row]))
         }
     }
+
+    func testWideInputsScoreInSmallerChunks() {
+        XCTAssertEqual(ReconstructionScorer.chunkSize(forWidth: 30), 4096)
+        XCTAssertEqual(ReconstructionScorer.chunkSize(forWidth: 1536), 341, "about 2 MiB of input-wide floats")
+        XCTAssertEqual(ReconstructionScorer.chunkSize(forWidth: 100_000), 256, "never below 256 rows")
+        let wide = Network.autoencoder(inputs: 2000, hidden: [8], latent: 2, activation: .relu, seed: 1)
+        XCTAssertEqual(ReconstructionScorer(network: wide, loss: .mse).chunkSize, 262)
+    }
 }
 
 /// `timeLimit`: training stops when the budget is spent and keeps the best weights seen.

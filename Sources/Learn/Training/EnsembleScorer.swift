@@ -64,11 +64,12 @@ public final class EnsembleScorer: RowScorer {
     private let width: Int
 
     /// A scorer for `members` (at least one), each scored with `loss`, and the labelled anomalies if any.
-    public init(members: [EnsembleMember], known: KnownAnomalies? = nil, loss: Loss, chunkSize: Int = 4096,
+    public init(members: [EnsembleMember], known: KnownAnomalies? = nil, loss: Loss, chunkSize: Int? = nil,
                 threads: Int = BLASThreads.available) {
         precondition(!members.isEmpty, "an ensemble needs members")
         self.members = members
         self.known = known
+        let chunkSize = chunkSize ?? ReconstructionScorer.chunkSize(forWidth: members[0].network.inputWidth)
         self.chunkSize = chunkSize
         scorers = members.map {
             ReconstructionScorer(network: $0.network, loss: loss, klWeight: $0.klWeight, chunkSize: chunkSize, threads: threads, keepsErrors: true)

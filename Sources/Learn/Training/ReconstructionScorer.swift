@@ -33,12 +33,13 @@ public final class ReconstructionScorer: RowScorer {
     /// (default: as many as OpenBLAS would use). With `klWeight` (variational networks only),
     /// the score is the negative ELBO per element instead: the reconstruction error of the mean
     /// plus `klWeight · KL(q(z|x) ‖ N(0, I)) / width`, the loss the network was trained on.
-    public init(network: Network, loss: Loss, klWeight: Float? = nil, chunkSize: Int = 4096, topFeatureCount: Int = 3,
+    public init(network: Network, loss: Loss, klWeight: Float? = nil, chunkSize: Int? = nil, topFeatureCount: Int = 3,
                 threads: Int = BLASThreads.available, keepsErrors: Bool = false) {
         precondition(klWeight == nil || network.variational, "an ELBO score needs a variational network")
         self.network = network
         self.loss = loss
         self.klWeight = klWeight
+        let chunkSize = chunkSize ?? Self.chunkSize(forWidth: network.inputWidth)
         self.chunkSize = chunkSize
         self.topFeatureCount = min(topFeatureCount, 3, network.inputWidth)
         let parts = max(1, min(threads, chunkSize / 256))
@@ -60,6 +61,13 @@ public final class ReconstructionScorer: RowScorer {
 
     /// Width of a latent vector.
     public var latentWidth: Int { network.latentWidth }
+
+    /// Rows per chunk for inputs `width` wide: 4,096, and fewer for wide inputs, so that a chunk's
+    /// input-wide buffers (several per network, and an ensemble has several networks) stay near
+    /// 2 MiB each instead of growing with the width.
+    public static func chunkSize(forWidth width: Int) -> Int {
+        max(256, min(4096, (1 << 19) / max(width, 1)))
+    }
 
     /// Scores `count <= chunkSize` rows at `input` (preprocessed, `count x inputWidth`); results
     /// are in `scores`, `topFeatures` and `latent` until the next call.
