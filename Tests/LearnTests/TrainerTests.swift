@@ -64,11 +64,10 @@ final class TrainerTests: XCTestCase {
         let (every, _) = try trained(rowsPerEpoch: nil, epochs: 3)
         let (capped, _) = try trained(rowsPerEpoch: 320, epochs: 3)
         XCTAssertEqual(capped.parameters.array, every.parameters.array, "a cap above the 320 training rows changes nothing")
-        let (sampled, history) = try trained(rowsPerEpoch: 64, epochs: 60)
+        let (_, history) = try trained(rowsPerEpoch: 64, epochs: 60)
         let (short, _) = try trained(rowsPerEpoch: 64, epochs: 3)
         XCTAssertNotEqual(short.parameters.array, every.parameters.array, "64 rows an epoch is fewer steps")
         XCTAssertLessThan(history.epochs.last!.validationLoss!, history.epochs.first!.trainingLoss / 5, "and still learns")
-        _ = sampled
     }
 
     func testBatchLargerThanTheDataIsCapped() throws {

@@ -21,15 +21,13 @@ group = {r["set"]: r["group"] for r in aepg_rows}
 results = defaultdict(dict)  # model -> set -> (roc, pr)
 for r in aepg_rows:
     results["aepg"][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
+# NAME=PATH is another aepg run under that name; a plain path is the peers' file, one model per row.
 others = [a.split("=", 1) for a in sys.argv[2:] if "=" in a]
-for name, path in others:
+for argument in sys.argv[2:]:
+    name, path = argument.split("=", 1) if "=" in argument else (None, argument)
     for r in read(path):
         if r["set"] in group:
-            results[name][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
-for path in (a for a in sys.argv[2:] if "=" not in a):
-    for r in read(path):
-        if r["set"] in group:
-            results[r["model"]][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
+            results[name or r["model"]][r["set"]] = (float(r["roc_auc"]), float(r["pr_auc"]))
 
 # Models with a result on every set are compared; a model still running is listed apart.
 pending = {m: len(per_set) for m, per_set in results.items() if len(per_set) < len(group)}

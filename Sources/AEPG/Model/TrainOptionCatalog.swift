@@ -33,7 +33,7 @@ public struct TrainOptionCatalog: Sendable {
     public let epochs = OptionSpec<Int>(
         "epochs", default: 50, .range(1, 100_000), help: "Maximum passes over the data.")
     public let epochRows = OptionSpec<Int>(
-        "epoch_rows", default: 0, .range(0, 1_000_000_000), defaultNote: "65536 with --kind ensemble (the default), else 0",
+        "epoch_rows", default: 0, .range(0, 1_000_000_000), defaultNote: "\(TrainOptionCatalog.ensembleEpochRows) with --kind ensemble (the default), else 0",
         help: "Training rows per epoch at most, a fresh random sample each epoch (a large table trains in bounded time); 0 is every row.")
     /// The ensemble's rows per epoch: on the suite, sampling this many cost its largest sets nothing on average (docs/benchmarks.md).
     public static let ensembleEpochRows = 65_536
