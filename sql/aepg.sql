@@ -517,12 +517,13 @@ BEGIN
     SELECT array_agg(CASE WHEN p_by_mae THEN abs(x[i] - p_input[i]) ELSE aepg.square(x[i] - p_input[i]) END ORDER BY i)
       INTO errors FROM generate_series(1, n) AS i;
     SELECT avg(e) INTO score FROM unnest(errors) AS e;
-    -- KL(q(z|x) || N(0, I)) from the means and log-variances.
+    -- KL(q(z|x) || N(0, I)) from the means and log-variances, each log-variance clamped to ±20 as
+    -- the worker clamps it (Network.logVarianceLimit).
     IF p_kl_weight IS NOT NULL THEN
         l := array_length(stats, 1) / 2;
         score := score + p_kl_weight / n
-                 * (SELECT sum(-0.5 * (1 + stats[l + j] - aepg.square(stats[j]) - exp(greatest(least(stats[l + j], 700), -700))))
-                      FROM generate_series(1, l) AS j);
+                 * (SELECT sum(-0.5 * (1 + v - aepg.square(stats[j]) - exp(v)))
+                      FROM generate_series(1, l) AS j, LATERAL (SELECT greatest(least(stats[l + j], 20), -20) AS v) AS clamped);
     END IF;
 END
 $$;

@@ -33,6 +33,27 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertNil(try everyRow.resolved().trainingSettings.rowsPerEpoch, "0 is every row, for the ensemble too")
     }
 
+    func testTheEnsembleMembersTakeTheirOwnLimitsWithinTheOptions() throws {
+        let members = EnsembleRecipe.members(for: try TrainOptions().resolved())
+        XCTAssertEqual(members.map(\.latent), [3, 3, 8, 8, 32])
+        XCTAssertEqual(members.map(\.seed), [42, 43, 44, 45, 46])
+        let base = try TrainOptions().resolved().trainingSettings
+        let wideLatent = members[4].settings(from: base)
+        XCTAssertEqual([wideLatent.batchSize, wideLatent.epochs], [32, 10])
+        XCTAssertEqual(wideLatent.rowsPerEpoch, 8_192, "a sampled epoch of 256 steps, as the options' network's")
+        XCTAssertEqual(wideLatent.regularization.dropout, 0.2)
+        XCTAssertEqual(wideLatent.seed, 46)
+        XCTAssertEqual(members[0].settings(from: base).batchSize, 256, "the options' network keeps the options' batch")
+        var small = TrainOptions()
+        small.batchSize = 8
+        small.epochs = 3
+        let limited = members[4].settings(from: try small.resolved().trainingSettings)
+        XCTAssertEqual([limited.batchSize, limited.epochs], [8, 3], "a member's limits are upper bounds on the options'")
+        var dense = TrainOptions()
+        dense.kind = .dense
+        XCTAssertEqual(EnsembleRecipe.members(for: try dense.resolved()).count, 1)
+    }
+
     func testAClusteringJobPicksTheClusteringNetworkWhereTheOptionsLeaveItOpen() throws {
         var dec = TrainOptions()
         dec.cluster = .dec

@@ -4,7 +4,7 @@ import PGClient
 import TestSupport
 import XCTest
 
-/// The default model kind: four autoencoders in one version, scored alike by the worker, by a
+/// The default model kind: five autoencoders in one version, scored alike by the worker, by a
 /// rescore and by `aepg.score` in SQL.
 final class EnsembleTests: DatabaseTestCase {
     func testTheDefaultEnsembleScoresAlikeInTheWorkerARescoreAndSQL() throws {
@@ -13,15 +13,15 @@ final class EnsembleTests: DatabaseTestCase {
         let summary = try train("ens", options: options)
         XCTAssertEqual(summary.options.kind, .ensemble, "the default kind")
         XCTAssertGreaterThan(summary.metrics!.rocAUC, 0.9)
-        // Four members' layers, one record each with its scale; the first member is the options' network.
-        XCTAssertEqual(try count("SELECT count(DISTINCT member) FROM aepg.layers WHERE model = 'ens'"), 4)
+        // Five members' layers, one record each with its scale; the first member is the options' network.
+        XCTAssertEqual(try count("SELECT count(DISTINCT member) FROM aepg.layers WHERE model = 'ens'"), 5)
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.layers WHERE model = 'ens' AND member = 0"), 6)
-        XCTAssertEqual(try count("SELECT jsonb_array_length(members) FROM aepg.versions WHERE model = 'ens'"), 4)
-        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions, jsonb_array_elements(members) AS m WHERE (m->>'scale')::float8 > 0"), 4)
+        XCTAssertEqual(try count("SELECT jsonb_array_length(members) FROM aepg.versions WHERE model = 'ens'"), 5)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions, jsonb_array_elements(members) AS m WHERE (m->>'scale')::float8 > 0"), 5)
         let trained = try Catalog(connection: connection).trainedModel(ModelName("ens"))
-        XCTAssertEqual(trained.members.count, 4)
-        XCTAssertEqual(trained.members.map { $0.network.variational }, [false, true, true, false])
-        XCTAssertEqual(trained.members.map { $0.klWeight != nil }, [false, true, true, false])
+        XCTAssertEqual(trained.members.count, 5)
+        XCTAssertEqual(trained.members.map { $0.network.variational }, [false, true, true, false, false])
+        XCTAssertEqual(trained.members.map { $0.klWeight != nil }, [false, true, true, false, false])
 
         // The scores are z-scores (about 0 for a typical row), so they are compared in those units.
         func agreement(_ sql: String) throws -> (score: Int, cluster: Int, top: Int) {
@@ -77,7 +77,7 @@ final class EnsembleTests: DatabaseTestCase {
         try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
         let trained = try Catalog(connection: connection).trainedModel(name)
         XCTAssertEqual(trained.known?.points.rows, 2)
-        XCTAssertEqual(trained.members.count, 4)
+        XCTAssertEqual(trained.members.count, 5)
         XCTAssertTrue(trained.members.allSatisfy { $0.weight > 0 })
         // The labelled rows are the nearest to themselves: they get the highest nearness there is.
         let ranks = try connection.execute("""

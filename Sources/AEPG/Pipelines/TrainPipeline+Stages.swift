@@ -86,8 +86,7 @@ extension TrainPipeline {
         return TrainingInputs(data: data, encoding: encoding, scaler: scaler, fitRows: fitRows, imputed: imputed)
     }
 
-    /// Builds and fits the autoencoder, or each member of an ensemble in turn, logging the first
-    /// epochs, every tenth and the last.
+    /// Builds and fits the autoencoder, or each member of an ensemble.
     func train(_ inputs: TrainingInputs, _ plan: TrainPlan) throws -> FittedNetwork {
         let options = plan.options
         let specs = EnsembleRecipe.members(for: options)
@@ -97,10 +96,9 @@ extension TrainPipeline {
         }
         var histories = [Result<TrainingHistory, Error>?](repeating: nil, count: specs.count)
         func fitMember(_ m: Int) -> Result<TrainingHistory, Error> {
-            var settings = options.trainingSettings
-            settings.seed = specs[m].seed
+            let settings = specs[m].settings(from: options.trainingSettings)
             let name = specs.count > 1 ? "member \(m + 1) (\(specs[m].description)) " : ""
-            return Result { try fit(networks[m], inputs, settings: settings, epochs: options.epochs, name: name) }
+            return Result { try fit(networks[m], inputs, settings: settings, name: name, retries: specs.count > 1 ? 2 : 0) }
         }
         // A narrow network trains on one core (BLASThreads), so an ensemble's narrow members train
         // side by side, the widest first; OpenBLAS stays at one thread for all of them meanwhile.
@@ -125,15 +123,27 @@ extension TrainPipeline {
         return FittedNetwork(network: networks[0], history: history, members: specs.count > 1 ? members : [])
     }
 
-    private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, epochs: Int, name: String) throws -> TrainingHistory {
-        do {
-            return try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: settings) { report in
-                guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
-                let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
-                logger.info("\(name)epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
+    /// Fits `network`, logging the first epochs, every tenth and the last. A member of an
+    /// ensemble whose loss diverges starts again from its initial weights at a quarter of the
+    /// learning rate, up to `retries` times, so one unlucky member does not fail the version.
+    private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, name: String, retries: Int = 0) throws -> TrainingHistory {
+        let initial = network.parameters.array
+        var settings = settings, attempt = 0
+        while true {
+            let epochs = settings.epochs
+            do {
+                return try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: settings) { report in
+                    guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
+                    let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
+                    logger.info("\(name)epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
+                }
+            } catch let error as TrainingError {
+                guard case .nonFinite = error, attempt < retries else { throw AEPGError(.training, error.description) }
+                logger.warning("\(name)diverged (\(error)); training it again at a quarter of the learning rate")
+                network.parameters.pointer.update(from: initial, count: initial.count)
+                settings.optimizer.learningRate /= 4
+                attempt += 1
             }
-        } catch let error as TrainingError {
-            throw AEPGError(.training, error.description)
         }
     }
 

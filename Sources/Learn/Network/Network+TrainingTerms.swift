@@ -3,6 +3,21 @@ import Foundation
 // The training-time terms of `Network.forward` and `backward`: the variational sample and its
 // KL term, the latent sparsity penalty and dropout. None of them runs when scoring.
 extension Network {
+    /// Bound on a log-variance |logσ²|: beyond it exp overflows Float on an extreme row and the
+    /// loss turns NaN. Past the bound the log-variance counts as the bound and gets no gradient;
+    /// `aepg.reconstruct` in SQL clamps alike.
+    public static let logVarianceLimit: Float = 20
+
+    /// The log-variance as used: clamped to ±`logVarianceLimit`.
+    @inline(__always) static func clampedLogVariance(_ value: Float) -> Float {
+        min(max(value, -logVarianceLimit), logVarianceLimit)
+    }
+
+    /// dLoss/d(raw log-variance) given dLoss/d(clamped one): zero where the clamp holds.
+    @inline(__always) static func logVarianceGradient(_ gradient: Float, raw: Float) -> Float {
+        abs(raw) < logVarianceLimit ? gradient : 0
+    }
+
     /// Variational latent: `z = mean + noise · exp(logVariance / 2)`, with standard normal noise
     /// in training and zero noise otherwise; adds `beta · KL` to the penalty in training.
     func sampleLatent(batch: Int, workspace: Workspace, training: Regularization?) -> UnsafeMutablePointer<Float> {
@@ -14,7 +29,7 @@ extension Network {
             for j in 0..<l {
                 let e: Float = training == nil ? 0 : Float(workspace.random.nextGaussian())
                 noise[r * l + j] = e
-                z[r * l + j] = mean[j] + e * Foundation.exp(logVariance[j]).squareRoot()
+                z[r * l + j] = mean[j] + e * Foundation.exp(0.5 * Self.clampedLogVariance(logVariance[j]))
             }
             if training != nil { kl += latentKL(row: mean) }
         }
@@ -30,7 +45,7 @@ extension Network {
         let l = latentWidth
         var kl = 0.0
         for j in 0..<l {
-            let mean = stats[j], logVariance = stats[l + j]
+            let mean = stats[j], logVariance = Self.clampedLogVariance(stats[l + j])
             kl += Double(-0.5 * (1 + logVariance - mean * mean - Foundation.exp(logVariance)))
         }
         return kl
@@ -43,9 +58,10 @@ extension Network {
         let d = workspace.deltas[encoderDepth - 1].pointer
         for r in 0..<batch {
             for j in 0..<l {
-                let g = dz[r * l + j]
+                let g = dz[r * l + j], logVariance = stats[r * 2 * l + l + j]
                 d[r * 2 * l + j] = g
-                d[r * 2 * l + l + j] = g * noise[r * l + j] * 0.5 * Foundation.exp(0.5 * stats[r * 2 * l + l + j])
+                d[r * 2 * l + l + j] = Self.logVarianceGradient(
+                    g * noise[r * l + j] * 0.5 * Foundation.exp(0.5 * Self.clampedLogVariance(logVariance)), raw: logVariance)
             }
         }
     }
@@ -70,7 +86,9 @@ extension Network {
             for r in 0..<batch {
                 for j in 0..<l {
                     dy[r * width + j] += scale * y[r * width + j]
-                    dy[r * width + l + j] += scale * 0.5 * (Foundation.exp(y[r * width + l + j]) - 1)
+                    let logVariance = y[r * width + l + j]
+                    dy[r * width + l + j] += Self.logVarianceGradient(
+                        scale * 0.5 * (Foundation.exp(Self.clampedLogVariance(logVariance)) - 1), raw: logVariance)
                 }
             }
         }
