@@ -12,7 +12,7 @@ public struct TrainOptionCatalog: Sendable {
         help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches) wherever the options given leave it open; its scores are that network's.")
     public let kind = OptionSpec<ModelKind>(
         "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
-        help: "Model family: ensemble (four autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
+        help: "Model family: ensemble (five autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
     public let hidden = OptionSpec<[Int]>(
         "hidden", default: [16, 8], .widths(1, TrainOptionCatalog.maximumWidth),
         help: "Encoder layer widths; the decoder mirrors them.")

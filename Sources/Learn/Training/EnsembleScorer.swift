@@ -71,11 +71,13 @@ public final class EnsembleScorer: RowScorer {
         self.known = known
         let chunkSize = chunkSize ?? ReconstructionScorer.chunkSize(forWidth: members[0].network.inputWidth)
         self.chunkSize = chunkSize
+        // The members rank no features of their own: the ensemble ranks the combined errors.
         scorers = members.map {
-            ReconstructionScorer(network: $0.network, loss: loss, klWeight: $0.klWeight, chunkSize: chunkSize, threads: threads, keepsErrors: true)
+            ReconstructionScorer(network: $0.network, loss: loss, klWeight: $0.klWeight, chunkSize: chunkSize, topFeatureCount: 0,
+                                 threads: threads, keepsErrors: true)
         }
         width = members[0].network.inputWidth
-        topFeatureCount = scorers[0].topFeatureCount
+        topFeatureCount = min(3, width)
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(topFeatureCount, 1))
         contributions = .allocate(capacity: chunkSize * width)

@@ -104,7 +104,7 @@ public final class ReconstructionScorer: RowScorer {
                 let e = loss.elementLoss(y[j] - x[j])
                 kept?[j] = e
                 total += Double(e)
-                insertTop(error: e, feature: Int32(j), errors: &topErrors, features: top, k: k)
+                if k > 0 { insertTop(error: e, feature: Int32(j), errors: &topErrors, features: top, k: k) }
             }
             scores[first + r] = total / Double(width)
         }
