@@ -36,7 +36,7 @@ print(f"\nend to end on {rows:,} rows x 30 features (seconds, lower is better)")
 print(f"{'PyTorch pipeline: binary COPY via numpy, 5 epochs, score, KMeans (100k sample), COPY back':72} {peer:8.2f}")
 print(f"{'  (its imports, not counted above: numpy, torch, psycopg, scikit-learn)':72} {med('e2e_pytorch_pipeline', field='imports_seconds'):8.2f}")
 print(f"{'aepg train --epochs 5 --kind dense: the same work (one network; scores, clusters every row)':72} {med('aepg_train_dense'):8.2f}")
-print(f"{'aepg train --epochs 5: the default, an ensemble of four networks':72} {train:8.2f}")
+print(f"{'aepg train --epochs 5: the default, an ensemble of five networks':72} {train:8.2f}")
 print(f"{'aepg score --all: rescoring every row afterwards':72} {score:8.2f}")
 ratio = peer / train
 print(f"{'speed-up of aepg train --kind dense (the same network) over the pipeline':72} {peer / med('aepg_train_dense'):7.2f}x")

@@ -105,6 +105,30 @@ final class TrainerTests: XCTestCase {
         let wide = Network.autoencoder(inputs: 2000, hidden: [8], latent: 2, activation: .relu, seed: 1)
         XCTAssertEqual(ReconstructionScorer(network: wide, loss: .mse).chunkSize, 262)
     }
+
+    /// Plain SGD on a linear autoencoder diverges above a learning rate set by the data's scale
+    /// and converges below it: the first attempt overflows, the restart at a quarter does not.
+    func testADivergingFitStartsAgainAtAQuarterOfTheLearningRate() throws {
+        let restartRate: Float = 0.32  // 0.16 and below converge on this data
+        let data = planeData(seed: 4)
+        var sgd = settings(epochs: 20, validation: 0)
+        sgd.optimizer = OptimizerSettings(kind: .sgd, learningRate: restartRate)
+        sgd.optimizer.momentum = 0
+        let plain = Network.autoencoder(inputs: 8, hidden: [4], latent: 2, activation: .linear, seed: 5)
+        XCTAssertThrowsError(try Trainer.fit(plain, data: data, settings: sgd)) {
+            guard case TrainingError.nonFinite = $0 else { return XCTFail("\($0)") }
+        }
+        let network = Network.autoencoder(inputs: 8, hidden: [4], latent: 2, activation: .linear, seed: 5)
+        var rates: [Float] = []
+        let history = try Trainer.fitRestarting(network, data: data, settings: sgd, retries: 2) { _, rate in rates.append(rate) }
+        XCTAssertEqual(rates, [restartRate / 4])
+        XCTAssertLessThan(history.epochs.last!.trainingLoss, history.epochs.first!.trainingLoss)
+
+        sgd.optimizer.learningRate = 1_000
+        rates = []
+        XCTAssertThrowsError(try Trainer.fitRestarting(network, data: data, settings: sgd, retries: 2) { _, rate in rates.append(rate) })
+        XCTAssertEqual(rates, [250, 62.5], "two restarts, then the failure")
+    }
 }
 
 /// `timeLimit`: training stops when the budget is spent and keeps the best weights seen.

@@ -123,27 +123,21 @@ extension TrainPipeline {
         return FittedNetwork(network: networks[0], history: history, members: specs.count > 1 ? members : [])
     }
 
-    /// Fits `network`, logging the first epochs, every tenth and the last. A member of an
-    /// ensemble whose loss diverges starts again from its initial weights at a quarter of the
-    /// learning rate, up to `retries` times, so one unlucky member does not fail the version.
+    /// Fits `network`, logging the first epochs, every tenth and the last; `retries` restarts
+    /// at a lower learning rate if the loss diverges (`Trainer.fitRestarting`).
     private func fit(_ network: Network, _ inputs: TrainingInputs, settings: TrainingSettings, name: String, retries: Int = 0) throws -> TrainingHistory {
-        let initial = network.parameters.array
-        var settings = settings, attempt = 0
-        while true {
-            let epochs = settings.epochs
-            do {
-                return try Trainer.fit(network, data: inputs.data, rows: inputs.fitRows, settings: settings) { report in
-                    guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
-                    let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
-                    logger.info("\(name)epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
-                }
-            } catch let error as TrainingError {
-                guard case .nonFinite = error, attempt < retries else { throw AEPGError(.training, error.description) }
-                logger.warning("\(name)diverged (\(error)); training it again at a quarter of the learning rate")
-                network.parameters.pointer.update(from: initial, count: initial.count)
-                settings.optimizer.learningRate /= 4
-                attempt += 1
+        let epochs = settings.epochs
+        do {
+            return try Trainer.fitRestarting(network, data: inputs.data, rows: inputs.fitRows, settings: settings, retries: retries,
+                                             restarted: { error, rate in
+                logger.warning("\(name)diverged (\(error)); training it again at learning rate \(rate)")
+            }) { report in
+                guard report.epoch <= 3 || report.epoch % 10 == 0 || report.epoch == epochs else { return }
+                let validation = report.validationLoss.map { "  validation \(format($0))" } ?? ""
+                logger.info("\(name)epoch \(report.epoch)/\(epochs)  loss \(format(report.trainingLoss))\(validation)  \(Int(report.samplesPerSecond)) rows/s")
             }
+        } catch let error as TrainingError {
+            throw AEPGError(.training, error.description)
         }
     }
 
