@@ -4,6 +4,8 @@
 #   benchmarks/pyod.sh --suite   IForest, PCA, AutoEncoder and VAE on the 30 sets of suite.sh;
 #                                writes benchmarks/out/pyod-suite.tsv, which suite.sh then ranks against;
 #                                a stopped run resumes where it stopped (delete the file to start over)
+#   AEPG_PEER_SEED=7 benchmarks/pyod.sh --suite OUT.tsv pyod_iforest
+#                                only the models named, with another seed, into OUT.tsv
 # Creates .venv (benchmarks/peers/requirements.txt) when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,9 @@ data=../shared/data
 [ -d "$data" ] || data=data
 if [ "${1:-}" = "--suite" ]; then
     mkdir -p benchmarks/out
-    .venv/bin/python benchmarks/peers/pyod_peer.py --suite "$data" benchmarks/out/pyod-suite.tsv
+    # --suite [OUT.tsv [MODEL...]]: all four peers into pyod-suite.tsv, or the models named
+    # (AEPG_PEER_SEED=7 benchmarks/pyod.sh --suite benchmarks/out/pyod-iforest-seed7.tsv pyod_iforest).
+    .venv/bin/python benchmarks/peers/pyod_peer.py --suite "$data" "${2:-benchmarks/out/pyod-suite.tsv}" "${@:3}"
 else
     .venv/bin/python benchmarks/peers/pyod_peer.py "$data"
 fi

@@ -5,6 +5,7 @@ The peer for benchmarks/families.sh: same rows, same labels (the credit-card sam
 Time), each library's own defaults, seed 42, trained on every row. Run by benchmarks/pyod.sh.
 """
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,11 +28,13 @@ def load(path):
     return data, y
 
 
+# The peers' seed: 42, or $AEPG_PEER_SEED (e.g. to average IForest over the seeds of suite-seeds.sh).
+SEED = int(os.environ.get("AEPG_PEER_SEED", "42"))
 MODELS = {
-    "pyod_autoencoder": lambda: __import__("pyod.models.auto_encoder", fromlist=["x"]).AutoEncoder(random_state=42, verbose=0),
-    "pyod_vae": lambda: __import__("pyod.models.vae", fromlist=["x"]).VAE(random_state=42, verbose=0),
-    "pyod_iforest": lambda: __import__("pyod.models.iforest", fromlist=["x"]).IForest(random_state=42),
-    "pyod_pca": lambda: __import__("pyod.models.pca", fromlist=["x"]).PCA(random_state=42),
+    "pyod_autoencoder": lambda: __import__("pyod.models.auto_encoder", fromlist=["x"]).AutoEncoder(random_state=SEED, verbose=0),
+    "pyod_vae": lambda: __import__("pyod.models.vae", fromlist=["x"]).VAE(random_state=SEED, verbose=0),
+    "pyod_iforest": lambda: __import__("pyod.models.iforest", fromlist=["x"]).IForest(random_state=SEED),
+    "pyod_pca": lambda: __import__("pyod.models.pca", fromlist=["x"]).PCA(random_state=SEED),
 }
 
 
@@ -81,12 +84,13 @@ def run(paths, models, tsv=None):
 
 def main(argv):
     """`pyod_peer.py DATA_DIR` (AutoEncoder and VAE on the seven sets, as families.sh compares), or
-    `pyod_peer.py --suite DATA_DIR OUT.tsv` (AutoEncoder, VAE, IForest and PCA on the 30 sets of
-    benchmarks/suite.sh)."""
+    `pyod_peer.py --suite DATA_DIR OUT.tsv [MODEL...]` (AutoEncoder, VAE, IForest and PCA, or the
+    models named, on the 30 sets of benchmarks/suite.sh)."""
     if argv and argv[0] == "--suite":
         data = Path(argv[1])
         seven = [data / f"{n}.csv" for n in ["cardio", "creditcard_sample", "mammography", "pendigits", "satellite", "shuttle", "thyroid"]]
-        run(seven + sorted((data / "adbench").glob("*.csv")), ["pyod_iforest", "pyod_pca", "pyod_autoencoder", "pyod_vae"], argv[2])
+        models = argv[3:] or ["pyod_iforest", "pyod_pca", "pyod_autoencoder", "pyod_vae"]
+        run(seven + sorted((data / "adbench").glob("*.csv")), models, argv[2])
     else:
         run(sorted(Path(argv[0] if argv else "../shared/data").glob("*.csv")), ["pyod_autoencoder", "pyod_vae"])
 
