@@ -152,6 +152,22 @@ final class TrainerTimeLimitTests: XCTestCase {
         XCTAssertLessThan(best, history.epochs[0].validationLoss! + 1e-12)
     }
 
+    /// A deadline already passed (an ensemble member that waited for a core past the window)
+    /// stops training after its first batch, keeping those weights.
+    func testAPassedDeadlineStopsAfterTheFirstBatch() throws {
+        var random = SeededRandom(seed: 4)
+        let data = Matrix(rows: 100, columns: 4, values: (0..<400).map { _ in Float(random.nextGaussian()) })
+        var settings = TrainingSettings(epochs: 50, batchSize: 10, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.01),
+                                        loss: .mse, validationFraction: 0.1, patience: 0, seed: 1)
+        settings.timeLimit = 3_600
+        settings.deadline = .now()
+        let history = try Trainer.fit(Network.autoencoder(inputs: 4, hidden: [3], latent: 2, activation: .tanh, seed: 1),
+                                      data: data, settings: settings)
+        XCTAssertTrue(history.stoppedAtTimeLimit)
+        XCTAssertEqual(history.epochs.count, 1)
+        XCTAssertEqual(history.epochs[0].samplesPerSecond * history.epochs[0].seconds, 10, accuracy: 1e-6, "one batch of 10 rows")
+    }
+
     func testWithoutALimitTrainingRunsEveryEpoch() throws {
         var random = SeededRandom(seed: 3)
         let data = Matrix(rows: 100, columns: 4, values: (0..<400).map { _ in Float(random.nextGaussian()) })

@@ -39,7 +39,7 @@ public struct TrainOptionCatalog: Sendable {
     public static let ensembleEpochRows = 65_536
     public let timeLimit = OptionSpec<Double?>(
         "time_limit", default: nil, .optional(.positive),
-        help: "Seconds of training at most (for a cron window): then training stops and keeps the best weights so far.")
+        help: "Seconds of training at most (for a cron window), for all of an ensemble's members together: then training stops and keeps the best weights so far.")
     public let validation = OptionSpec<Double>(
         "validation", default: 0.1, .fraction, help: "Share of rows held out for early stopping; 0 trains on every row.")
     public let patience = OptionSpec<Int>(

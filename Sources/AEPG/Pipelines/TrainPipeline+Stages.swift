@@ -95,8 +95,11 @@ extension TrainPipeline {
                                 outputActivation: options.outputActivation, variational: $0.variational, seed: $0.seed)
         }
         var histories = [Result<TrainingHistory, Error>?](repeating: nil, count: specs.count)
+        // --time-limit is one window for all members, however many wait for a core.
+        let deadline = options.timeLimit.map { DispatchTime.now() + .nanoseconds(Int(min($0, 1e9) * 1e9)) }
         func fitMember(_ m: Int) -> Result<TrainingHistory, Error> {
-            let settings = specs[m].settings(from: options.trainingSettings)
+            var settings = specs[m].settings(from: options.trainingSettings)
+            settings.deadline = deadline
             let name = specs.count > 1 ? "member \(m + 1) (\(specs[m].description)) " : ""
             return Result { try fit(networks[m], inputs, settings: settings, name: name, retries: specs.count > 1 ? 2 : 0) }
         }

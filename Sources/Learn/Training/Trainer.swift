@@ -19,6 +19,9 @@ public struct TrainingSettings: Equatable, Sendable {
     public var noise: InputNoise?
     /// Seconds of training at most; when spent, training stops mid-epoch and keeps the best weights so far.
     public var timeLimit: Double?
+    /// A moment after which training stops as at the time limit, whichever comes first: several
+    /// networks trained one after another (an ensemble's members) share one window this way.
+    public var deadline: DispatchTime?
     /// Training rows per epoch at most: each epoch trains on the first this-many of that epoch's
     /// shuffle, a fresh random sample; nil trains on every training row.
     public var rowsPerEpoch: Int?
@@ -106,7 +109,8 @@ public enum Trainer {
         var bestLoss = Double.infinity, bestEpoch = 0, stale = 0
         var history: [EpochReport] = []
         var stoppedEarly = false, stoppedAtTimeLimit = false
-        let deadline = settings.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(min($0, 1e9) * 1e9) }
+        let ownDeadline = settings.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(min($0, 1e9) * 1e9) }
+        let deadline = [ownDeadline, settings.deadline?.uptimeNanoseconds].compactMap { $0 }.min()
 
         // Narrow networks train faster with single-threaded BLAS (see BLASThreads); wide ones
         // split each batch across threads, each with single-threaded BLAS (see GradientStep).
