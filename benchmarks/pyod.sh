@@ -19,7 +19,10 @@ if [ "${1:-}" = "--suite" ]; then
     mkdir -p benchmarks/out
     # --suite [OUT.tsv [MODEL...]]: all four peers into pyod-suite.tsv, or the models named
     # (AEPG_PEER_SEED=7 benchmarks/pyod.sh --suite benchmarks/out/pyod-iforest-seed7.tsv pyod_iforest).
-    .venv/bin/python benchmarks/peers/pyod_peer.py --suite "$data" "${2:-benchmarks/out/pyod-suite.tsv}" "${@:3}"
+    # A run resumes into its file, so another seed gets its own file by default.
+    default=benchmarks/out/pyod-suite.tsv
+    [ -n "${AEPG_PEER_SEED:-}" ] && [ "$AEPG_PEER_SEED" != 42 ] && default=benchmarks/out/pyod-suite-seed$AEPG_PEER_SEED.tsv
+    .venv/bin/python benchmarks/peers/pyod_peer.py --suite "$data" "${2:-$default}" "${@:3}"
 else
     .venv/bin/python benchmarks/peers/pyod_peer.py "$data"
 fi

@@ -41,6 +41,9 @@ final class TrainOptionsTests: XCTestCase {
         let wideLatent = members[4].settings(from: base)
         XCTAssertEqual([wideLatent.batchSize, wideLatent.epochs], [32, 10])
         XCTAssertEqual(wideLatent.rowsPerEpoch, 8_192, "a sampled epoch of 256 steps, as the options' network's")
+        var everyRow = TrainOptions()
+        everyRow.epochRows = 0
+        XCTAssertNil(members[2].settings(from: try everyRow.resolved().trainingSettings).rowsPerEpoch, "--epoch-rows 0: every row, for them too")
         XCTAssertEqual(wideLatent.regularization.dropout, 0.2)
         XCTAssertEqual(wideLatent.seed, 46)
         XCTAssertEqual(members[0].settings(from: base).batchSize, 256, "the options' network keeps the options' batch")

@@ -90,6 +90,9 @@ def main(argv):
         data = Path(argv[1])
         seven = [data / f"{n}.csv" for n in ["cardio", "creditcard_sample", "mammography", "pendigits", "satellite", "shuttle", "thyroid"]]
         models = argv[3:] or ["pyod_iforest", "pyod_pca", "pyod_autoencoder", "pyod_vae"]
+        unknown = [m for m in models if m not in MODELS]
+        if unknown:
+            sys.exit(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
         run(seven + sorted((data / "adbench").glob("*.csv")), models, argv[2])
     else:
         run(sorted(Path(argv[0] if argv else "../shared/data").glob("*.csv")), ["pyod_autoencoder", "pyod_vae"])

@@ -29,8 +29,9 @@ public struct MemberSpec: Equatable, Sendable {
         var settings = base
         settings.seed = seed
         if let batchSize, batchSize < settings.batchSize {
-            // As many steps per sampled epoch as the options' network takes, not more rows: the
-            // smaller batch is for small tables' sake, and a large one would pay it eightfold.
+            // A sampled epoch (--epoch-rows) holds as many steps as the options' network's, not
+            // more rows: the smaller batch is for small tables' sake, and a large table would pay
+            // for it eightfold. With every row each epoch (--epoch-rows 0), every row it is.
             settings.rowsPerEpoch = settings.rowsPerEpoch.map { max(batchSize, $0 / settings.batchSize * batchSize) }
             settings.batchSize = batchSize
         }

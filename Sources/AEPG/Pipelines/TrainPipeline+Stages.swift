@@ -95,26 +95,32 @@ extension TrainPipeline {
                                 outputActivation: options.outputActivation, variational: $0.variational, seed: $0.seed)
         }
         var histories = [Result<TrainingHistory, Error>?](repeating: nil, count: specs.count)
+        let rows = inputs.fitRows?.count ?? inputs.data.rows
+        let memberSettings = specs.map { $0.settings(from: options.trainingSettings) }
         // A narrow network trains on one core (BLASThreads), so an ensemble's narrow members train
         // side by side, the widest first; OpenBLAS stays at one thread for all of them meanwhile.
-        let batch = min(options.batchSize, inputs.fitRows?.count ?? inputs.data.rows)
-        let sideBySide = specs.count > 1
-            && networks.allSatisfy { GradientStep.threads(for: $0, batch: batch) == 1 && BLASThreads.suited(to: $0, batch: batch) == 1 }
-        // --time-limit is one window for all members: each gets its share of the cores' time in it,
-        // and none trains past its end, however long it waited for a core.
-        let slots = sideBySide ? min(BLASThreads.available, specs.count) : 1
-        let deadline = options.timeLimit.map { DispatchTime.now() + .nanoseconds(Int(min($0, 1e9) * 1e9)) }
+        let sideBySide = specs.count > 1 && networks.indices.allSatisfy { m in
+            let batch = min(memberSettings[m].batchSize, rows)
+            return GradientStep.threads(for: networks[m], batch: batch) == 1 && BLASThreads.suited(to: networks[m], batch: batch) == 1
+        }
+        // --time-limit is one window for all members: they train in rounds of as many as run at
+        // once, each round an equal share of the window, and none past the window's end.
+        let rounds = sideBySide ? (specs.count + ProcessInfo.processInfo.activeProcessorCount - 1) / ProcessInfo.processInfo.activeProcessorCount : specs.count
+        let window = options.timeLimit.map { DispatchTime.now() + .nanoseconds(Int(min($0, 1e9) * 1e9)) }
         func fitMember(_ m: Int) -> Result<TrainingHistory, Error> {
-            var settings = specs[m].settings(from: options.trainingSettings)
-            settings.timeLimit = options.timeLimit.map { $0 * Double(slots) / Double(specs.count) }
-            settings.deadline = deadline
+            var settings = memberSettings[m]
+            if let limit = options.timeLimit, let window {
+                // An absolute deadline, so that restarts after a divergence share the member's time.
+                settings.timeLimit = nil
+                settings.deadline = min(window, DispatchTime.now() + .nanoseconds(Int(min(limit / Double(rounds), 1e9) * 1e9)))
+            }
             let name = specs.count > 1 ? "member \(m + 1) (\(specs[m].description)) " : ""
             return Result { try fit(networks[m], inputs, settings: settings, name: name, retries: specs.count > 1 ? 2 : 0) }
         }
         if sideBySide {
             let order = networks.indices.sorted { networks[$0].parameters.count > networks[$1].parameters.count }
-            histories.withUnsafeMutableBufferPointer { slots in
-                let slot = slots.baseAddress!
+            histories.withUnsafeMutableBufferPointer { results in
+                let slot = results.baseAddress!
                 BLASThreads.with(1) { Parallel.forEachPart(order.count) { part in slot[order[part]] = fitMember(order[part]) } }
             }
         } else {
