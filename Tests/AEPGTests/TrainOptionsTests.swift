@@ -25,9 +25,11 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(try noisy.resolved().trainingSettings.noise, .mask(0.3))
         XCTAssertNil(try TrainOptions().resolved().trainingSettings.noise)
         XCTAssertEqual(try TrainOptions().resolved().trainingSettings.rowsPerEpoch, 65_536, "the ensemble samples its epochs")
+        XCTAssertEqual(try TrainOptions().resolved().scale, .robust, "the ensemble scales by median and IQR")
         var dense = TrainOptions()
         dense.kind = .dense
         XCTAssertNil(try dense.resolved().trainingSettings.rowsPerEpoch, "one network trains on every row")
+        XCTAssertEqual(try dense.resolved().scale, .standard, "and scales to mean 0, sd 1")
         var everyRow = TrainOptions()
         everyRow.epochRows = 0
         XCTAssertNil(try everyRow.resolved().trainingSettings.rowsPerEpoch, "0 is every row, for the ensemble too")
