@@ -80,7 +80,9 @@ final class RegularizationGradientTests: XCTestCase {
                               parameterValues: [0, 0, 0, 0, 0.5, -1, 0, 0, 0, 0], seed: 0)
         // Encoder output: mean 0.5, log-variance -1 for every row.
         let workspace = Workspace(network: network, capacity: 1)
-        network.forward(FloatBuffer([0, 0]).pointer, batch: 1, workspace: workspace, training: Regularization(beta: 2))
+        let zeros = FloatBuffer([0, 0])
+        network.forward(zeros.pointer, batch: 1, workspace: workspace, training: Regularization(beta: 2))
+        withExtendedLifetime(zeros) {}
         let kl = -0.5 * (1 - 1 - 0.25 - exp(-1.0))
         XCTAssertEqual(workspace.penalty, 2 * kl / 2, accuracy: 1e-6)
     }
@@ -92,14 +94,16 @@ final class RegularizationGradientTests: XCTestCase {
         let network = Network(widths: [2, 1, 2], activations: [.linear, .linear], encoderDepth: 1, variational: true,
                               parameterValues: [0, 0, 0, 0, 0.5, 200, 0, 0, 0, 0], seed: 0)
         let workspace = Workspace(network: network, capacity: 1)
-        network.forward(FloatBuffer([0, 0]).pointer, batch: 1, workspace: workspace, training: Regularization(beta: 2))
+        let zeros = FloatBuffer([0, 0]), row = FloatBuffer([0.3, -0.2])
+        network.forward(zeros.pointer, batch: 1, workspace: workspace, training: Regularization(beta: 2))
         let bound = Double(Network.logVarianceLimit)
         let kl = -0.5 * (1 + bound - 0.25 - exp(bound))
         XCTAssertEqual(workspace.penalty, 2 * kl / 2, accuracy: kl * 1e-5)
         XCTAssertTrue(workspace.latent[0].isFinite)
 
         let step = GradientStep(network: network, loss: .mse, regularization: Regularization(beta: 2), batchCapacity: 1, threads: 1)
-        let loss = step.compute(FloatBuffer([0.3, -0.2]).pointer, target: nil, count: 1)
+        let loss = step.compute(row.pointer, target: nil, count: 1)
+        withExtendedLifetime((zeros, row)) {}
         XCTAssertTrue(loss.isFinite)
         // Parameters: encoder weights (2 x 2), encoder biases (mean, log-variance), then the decoder.
         XCTAssertEqual(step.gradients[5], 0, "the log-variance bias gets no gradient past the bound")
