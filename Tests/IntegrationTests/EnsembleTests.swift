@@ -74,7 +74,7 @@ final class EnsembleTests: DatabaseTestCase {
         options.labelUse = .select
         let name = try ModelName("guided")
         let definition = ModelDefinition(name: name, source: "points", keyColumn: "id", exclude: ["label"], labelColumn: "known", options: options)
-        try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
+        _ = try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
         let trained = try Catalog(connection: connection).trainedModel(name)
         XCTAssertEqual(trained.known?.points.rows, 2)
         XCTAssertEqual(trained.members.count, 5)

@@ -35,9 +35,6 @@ public struct TrainOptionCatalog: Sendable {
     public let epochRows = OptionSpec<Int>(
         "epoch_rows", default: 0, .range(0, 1_000_000_000), defaultNote: "\(TrainOptionCatalog.ensembleEpochRows) with --kind ensemble (the default), else 0",
         help: "Training rows per epoch at most, a fresh random sample each epoch (a large table trains in bounded time); 0 is every row.")
-    /// The ensemble's input scaling: on the suite over three seeds, robust scaling (median, IQR)
-    /// tied standard scaling's develop ROC-AUC and raised its PR-AUC and worst set (docs/benchmarks.md).
-    public static let ensembleScale = ScalingMethod.robust
     /// The ensemble's rows per epoch: on the suite, sampling this many cost its largest sets nothing on average (docs/benchmarks.md).
     public static let ensembleEpochRows = 65_536
     public let timeLimit = OptionSpec<Double?>(
@@ -72,6 +69,9 @@ public struct TrainOptionCatalog: Sendable {
         "beta", default: 1, .nonNegative, help: "Weight of the KL term of a variational autoencoder.")
     public let scale = OptionSpec<ScalingMethod>(
         "scale", default: .standard, defaultNote: "\(TrainOptionCatalog.ensembleScale.rawValue) with --kind ensemble (the default), else standard", help: "Input scaling: standard (mean 0, sd 1), minmax ([0, 1]), robust (median, IQR) or none.")
+    /// The ensemble's input scaling: on the suite over three seeds, robust scaling (median, IQR)
+    /// tied standard scaling's develop ROC-AUC and raised its PR-AUC and worst set (docs/benchmarks.md).
+    public static let ensembleScale = ScalingMethod.robust
     public let categorical = OptionSpec<CategoricalEncoding>(
         "categorical", default: .onehot, defaultNote: "— (text columns are features only when it is given)",
         help: "Encode text columns as features: onehot or label.")

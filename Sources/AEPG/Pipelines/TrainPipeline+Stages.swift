@@ -105,14 +105,15 @@ extension TrainPipeline {
         }
         // --time-limit is one window for all members: they train in rounds of as many as run at
         // once, each round an equal share of the window, and none past the window's end.
-        let rounds = sideBySide ? (specs.count + ProcessInfo.processInfo.activeProcessorCount - 1) / ProcessInfo.processInfo.activeProcessorCount : specs.count
-        let window = options.timeLimit.map { DispatchTime.now() + .nanoseconds(Int(min($0, 1e9) * 1e9)) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let rounds = sideBySide ? (specs.count + cores - 1) / cores : specs.count
+        let window = options.timeLimit.map(DispatchTime.inSeconds)
         func fitMember(_ m: Int) -> Result<TrainingHistory, Error> {
             var settings = memberSettings[m]
             if let limit = options.timeLimit, let window {
                 // An absolute deadline, so that restarts after a divergence share the member's time.
                 settings.timeLimit = nil
-                settings.deadline = min(window, DispatchTime.now() + .nanoseconds(Int(min(limit / Double(rounds), 1e9) * 1e9)))
+                settings.deadline = min(window, .inSeconds(limit / Double(rounds)))
             }
             let name = specs.count > 1 ? "member \(m + 1) (\(specs[m].description)) " : ""
             return Result { try fit(networks[m], inputs, settings: settings, name: name, retries: specs.count > 1 ? 2 : 0) }

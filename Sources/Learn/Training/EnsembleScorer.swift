@@ -77,7 +77,7 @@ public final class EnsembleScorer: RowScorer {
                                  threads: threads, keepsErrors: true)
         }
         width = members[0].network.inputWidth
-        topFeatureCount = min(3, width)
+        topFeatureCount = min(maximumTopFeatures, width)
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(topFeatureCount, 1))
         contributions = .allocate(capacity: chunkSize * width)

@@ -41,7 +41,7 @@ public final class ReconstructionScorer: RowScorer {
         self.klWeight = klWeight
         let chunkSize = chunkSize ?? Self.chunkSize(forWidth: network.inputWidth)
         self.chunkSize = chunkSize
-        self.topFeatureCount = min(topFeatureCount, 3, network.inputWidth)
+        self.topFeatureCount = min(topFeatureCount, maximumTopFeatures, network.inputWidth)
         let parts = max(1, min(threads, chunkSize / 256))
         let rowsPerWorker = (chunkSize + parts - 1) / parts
         share = rowsPerWorker

@@ -34,6 +34,9 @@ extension RowScorer {
     }
 }
 
+/// The most top contributing features a scorer reports per row (what `insertTop` can keep).
+let maximumTopFeatures = 3
+
 /// Keeps the `k <= 3` largest errors seen so far, in descending order. Most errors are smaller
 /// than the third kept one, so that comparison comes first.
 @inline(__always)

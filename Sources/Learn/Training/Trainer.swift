@@ -60,6 +60,13 @@ public struct TrainingHistory: Codable, Equatable, Sendable {
     public var validationRows: Int
 }
 
+extension DispatchTime {
+    /// The moment `seconds` from now; a time limit of more than 10⁹ seconds counts as 10⁹.
+    public static func inSeconds(_ seconds: Double) -> DispatchTime {
+        now() + .nanoseconds(Int(min(seconds, 1e9) * 1e9))
+    }
+}
+
 /// Errors raised before any training starts.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case noRows
@@ -109,8 +116,7 @@ public enum Trainer {
         var bestLoss = Double.infinity, bestEpoch = 0, stale = 0
         var history: [EpochReport] = []
         var stoppedEarly = false, stoppedAtTimeLimit = false
-        let ownDeadline = settings.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(min($0, 1e9) * 1e9) }
-        let deadline = [ownDeadline, settings.deadline?.uptimeNanoseconds].compactMap { $0 }.min()
+        let deadline = [settings.timeLimit.map(DispatchTime.inSeconds), settings.deadline].compactMap { $0 }.min()?.uptimeNanoseconds
 
         // Narrow networks train faster with single-threaded BLAS (see BLASThreads); wide ones
         // split each batch across threads, each with single-threaded BLAS (see GradientStep).
