@@ -60,6 +60,49 @@ final class EnsembleScorerTests: XCTestCase {
         XCTAssertEqual(latents, firstLatent)
     }
 
+    /// A chunk split across shards (threads) scores every row as one shard does.
+    func testShardsScoreAsOneThreadDoes() {
+        let x = data(rows: 2_000, width: 6, seed: 5)
+        var members = [
+            EnsembleMember(network: Network.autoencoder(inputs: 6, hidden: [8], latent: 2, activation: .relu, seed: 3), klWeight: nil),
+            EnsembleMember(network: Network.autoencoder(inputs: 6, hidden: [8], latent: 3, activation: .tanh, variational: true, seed: 4),
+                           klWeight: 1),
+        ]
+        members[1].calibrate(on: [0.5, 1, 2])
+        func run(threads: Int) -> (scores: [Double], tops: [Int32], latents: [Float]) {
+            let scorer = EnsembleScorer(members: members, loss: .mse, chunkSize: 1_024, threads: threads)
+            var result: (scores: [Double], tops: [Int32], latents: [Float]) = ([], [], [])
+            scorer.scoreAll(x) { _, count in
+                result.scores += (0..<count).map { scorer.scores[$0] }
+                result.tops += UnsafeBufferPointer(start: scorer.topFeatures, count: count * 3)
+                result.latents += UnsafeBufferPointer(start: scorer.latent, count: count * 2)
+            }
+            return result
+        }
+        let one = run(threads: 1), split = run(threads: 4)
+        XCTAssertEqual(split.scores.count, 2_000)
+        for r in 0..<2_000 {
+            XCTAssertEqual(split.scores[r], one.scores[r], accuracy: 1e-6 * max(1, abs(one.scores[r])), "row \(r)")
+        }
+        XCTAssertEqual(split.tops, one.tops)
+        for (a, b) in zip(split.latents, one.latents) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+    }
+
+    /// Scoring chosen rows (gathered a chunk at a time) gives each the score it gets in place.
+    func testScoringChosenRowsMatchesScoringEveryRow() {
+        let x = data(rows: 1_000, width: 6, seed: 6)
+        let scorer = ReconstructionScorer(network: Network.autoencoder(inputs: 6, hidden: [5], latent: 2, activation: .elu, seed: 7),
+                                          loss: .mse, chunkSize: 256, threads: 1)
+        var every = [Double](repeating: .nan, count: 1_000)
+        scorer.scoreAll(x) { first, count in for r in 0..<count { every[first + r] = scorer.scores[r] } }
+        let chosen = Array(stride(from: 3, to: 1_000, by: 7)) + [999]
+        var scores = [Double](repeating: .nan, count: chosen.count)
+        scorer.scoreRows(x, rows: chosen) { first, count in for r in 0..<count { scores[first + r] = scorer.scores[r] } }
+        for (position, row) in chosen.enumerated() {
+            XCTAssertEqual(scores[position], every[row], accuracy: 1e-9 * max(1, abs(every[row])), "row \(row)")
+        }
+    }
+
     /// Nearness by one matrix product against the plain loop over every labelled row.
     func testNearnessIsMinusTheDistanceToTheNearestLabelledRow() {
         let x = data(rows: 50, width: 5, seed: 8), points = data(rows: 4, width: 5, seed: 9)

@@ -164,10 +164,21 @@ extension TrainPipeline {
         if !known.isEmpty && fitted.members.isEmpty {
             fitted.members = [EnsembleMember(network: fitted.network, klWeight: plan.options.scoreKLWeight)]
         }
+        // The labels need every row's member scores; otherwise a large table's members are
+        // calibrated on a sample of its training rows, and every row is scored once, below.
+        let sample = known.isEmpty ? calibrationSample(inputs, seed: plan.options.seed) : nil
         var memberScores: [[Double]] = []
         for m in fitted.members.indices {
             let memberScorer = ReconstructionScorer(network: fitted.members[m].network, loss: plan.options.loss,
                                                     klWeight: fitted.members[m].klWeight, topFeatureCount: 0)
+            if let sample {
+                var scores = [Double](repeating: 0, count: sample.count)
+                memberScorer.scoreRows(inputs.data, rows: sample) { first, count in
+                    for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
+                }
+                fitted.members[m].calibrate(on: scores)
+                continue
+            }
             var scores = [Double](repeating: 0, count: inputs.data.rows)
             memberScorer.scoreAll(inputs.data) { first, count in
                 for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
@@ -193,6 +204,20 @@ extension TrainPipeline {
         let fitScores = inputs.fitRows.map { $0.map { scores[$0] } } ?? scores
         return RowScores(scores: scores, latents: latents, tops: tops, topCount: topCount,
                          threshold: plan.options.thresholdRule.threshold(trainingScores: fitScores))
+    }
+
+    /// Training rows an ensemble member's scores are calibrated on, at most.
+    static let calibrationRows = 65_536
+
+    /// A seeded sample of `calibrationRows` training rows, in table order, when there are more of
+    /// them; nil when the members are calibrated on every training row. The median and the
+    /// interquartile range of 65,536 scores are within a fraction of a percent of every row's,
+    /// and a member no longer scores every row twice (once to calibrate, once in the ensemble).
+    private func calibrationSample(_ inputs: TrainingInputs, seed: UInt64) -> [Int]? {
+        let trainingRows = inputs.fitRows ?? Array(0..<inputs.data.rows)
+        guard trainingRows.count > Self.calibrationRows else { return nil }
+        var random = SeededRandom(seed: seed)
+        return Array(trainingRows.shuffled(using: &random).prefix(Self.calibrationRows)).sorted()
     }
 
     /// The rows labelled 1, for `--label-use select` (which needs a 0/1 label); none is a warning.

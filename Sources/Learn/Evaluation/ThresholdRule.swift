@@ -14,12 +14,8 @@ public enum ThresholdRule: Equatable, Sendable {
             let variance = scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)
             return mean + k * variance.squareRoot()
         case .contamination(let q):
-            let sorted = scores.sorted()
-            // The (1 - q) quantile, linear interpolation as numpy's default.
-            let position = (1 - q) * Double(sorted.count - 1)
-            let lower = Int(position.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
-            let fraction = position - Double(lower)
-            return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+            var values = scores
+            return Quantile.selecting(&values, 1 - q)
         }
     }
 }

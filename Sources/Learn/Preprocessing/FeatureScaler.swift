@@ -32,50 +32,53 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         self.fill = fill
     }
 
-    /// Fits `method` on `rows` of `data` (all rows when nil), ignoring NaN.
-    /// - Complexity: O(rows · columns), plus a sort per column for `robust`.
+    /// Fits `method` on `rows` of `data` (all rows when nil), ignoring NaN; the columns are
+    /// fitted side by side on the available cores.
+    /// - Complexity: O(rows · columns), also for `robust` (its quantiles are selected, not sorted).
     public static func fit(_ data: Matrix, rows: [Int]? = nil, method: ScalingMethod = .standard) -> FeatureScaler {
         let d = data.columns
         let selected = rows ?? Array(0..<data.rows)
-        var center = [Double](repeating: 0, count: d), scale = [Double](repeating: 1, count: d)
-        var mean = [Double](repeating: 0, count: d)
-        var column = [Double]()
-        column.reserveCapacity(selected.count)
-        for j in 0..<d {
-            column.removeAll(keepingCapacity: true)
-            for r in selected {
-                let x = Double(data[r, j])
-                if !x.isNaN { column.append(x) }
+        var fitted = [(center: Double, scale: Double, mean: Double)](repeating: (0, 1, 0), count: d)
+        let parts = min(d, BLASThreads.available)
+        fitted.withUnsafeMutableBufferPointer { out in
+            let slot = out.baseAddress!
+            Parallel.forEachPart(parts) { part in
+                var column = [Double]()
+                column.reserveCapacity(selected.count)
+                for j in stride(from: part, to: d, by: parts) {
+                    column.removeAll(keepingCapacity: true)
+                    for r in selected {
+                        let x = Double(data[r, j])
+                        if !x.isNaN { column.append(x) }
+                    }
+                    slot[j] = fitColumn(&column, method: method)
+                }
             }
-            guard !column.isEmpty else { continue }
-            let m = column.reduce(0, +) / Double(column.count)
-            mean[j] = m
-            switch method {
-            case .standard:
-                center[j] = m
-                scale[j] = (column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(column.count)).squareRoot()
-            case .minmax:
-                let low = column.min()!, high = column.max()!
-                center[j] = low
-                scale[j] = high - low
-            case .robust:
-                column.sort()
-                center[j] = quantile(column, 0.5)
-                scale[j] = quantile(column, 0.75) - quantile(column, 0.25)
-            case .none:
-                break
-            }
-            if !(scale[j] > 1e-12 * max(1, abs(center[j]))) { scale[j] = 1 }
         }
-        let fill = (0..<d).map { (mean[$0] - center[$0]) / scale[$0] }
-        return FeatureScaler(method: method, center: center, scale: scale, fill: fill)
+        let fill = fitted.map { ($0.mean - $0.center) / $0.scale }
+        return FeatureScaler(method: method, center: fitted.map(\.center), scale: fitted.map(\.scale), fill: fill)
     }
 
-    /// Linear interpolation between order statistics (NumPy's default), of sorted values.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position), high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+    /// One column's center, scale (never 0) and mean, from its non-missing values (reordered).
+    private static func fitColumn(_ column: inout [Double], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double) {
+        guard !column.isEmpty else { return (0, 1, 0) }
+        let mean = column.reduce(0, +) / Double(column.count)
+        var center = 0.0, scale = 1.0
+        switch method {
+        case .standard:
+            center = mean
+            scale = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot()
+        case .minmax:
+            center = column.min()!
+            scale = column.max()! - center
+        case .robust:
+            center = Quantile.selecting(&column, 0.5)
+            scale = Quantile.selecting(&column, 0.75) - Quantile.selecting(&column, 0.25)
+        case .none:
+            break
+        }
+        if !(scale > 1e-12 * max(1, abs(center))) { scale = 1 }
+        return (center, scale, mean)
     }
 
     /// Scales one row of `center.count` values in place; NaN becomes `fill`.

@@ -32,16 +32,11 @@ public struct EnsembleMember {
 /// The median and interquartile range of the finite `scores` (the mean absolute deviation when
 /// the range is 0, then 1); nil when none is finite.
 public func robustScale(of scores: [Double]) -> (center: Double, scale: Double)? {
-    let sorted = scores.filter(\.isFinite).sorted()
-    guard !sorted.isEmpty else { return nil }
-    func quantile(_ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-    }
-    let center = quantile(0.5)
-    let range = quantile(0.75) - quantile(0.25)
-    let deviation = sorted.reduce(0) { $0 + abs($1 - center) } / Double(sorted.count)
+    var finite = scores.filter(\.isFinite)
+    guard !finite.isEmpty else { return nil }
+    let center = Quantile.selecting(&finite, 0.5)
+    let range = Quantile.selecting(&finite, 0.75) - Quantile.selecting(&finite, 0.25)
+    let deviation = finite.reduce(0) { $0 + abs($1 - center) } / Double(finite.count)
     return (center, range > 0 ? range : (deviation > 0 ? deviation : 1))
 }
 
@@ -50,64 +45,112 @@ public func robustScale(of scores: [Double]) -> (center: Double, scale: Double)?
 /// robust z-score; a feature's contribution is its error in each member times the member's
 /// weight over its scale, summed, so `topFeatures` ranks features the way the members weigh
 /// them. The latent vector is the first member's.
+///
+/// A chunk is split across `threads` shards, each running every member and the combination on
+/// its own rows with single-threaded BLAS: one hand-off per chunk, and the combination runs in
+/// parallel too (splitting each member's product instead left it on one thread).
 public final class EnsembleScorer: RowScorer {
     public let chunkSize: Int
     public let topFeatureCount: Int
     public let scores: UnsafeMutablePointer<Double>
     public let topFeatures: UnsafeMutablePointer<Int32>
-    private let members: [EnsembleMember]
-    private let known: KnownAnomalies?
-    private let scorers: [ReconstructionScorer]
-    private let contributions: UnsafeMutablePointer<Float>
-    private let nearness: UnsafeMutablePointer<Double>
-    private let products: UnsafeMutablePointer<Float>
-    private let width: Int
+    public let latent: UnsafeMutablePointer<Float>
+    public let latentWidth: Int
+    private let shards: [EnsembleShard]
+    private let share: Int
+    /// The member with the most parameters: it decides how many threads BLAS gets for a chunk
+    /// left on one thread.
+    private let widest: Network
 
     /// A scorer for `members` (at least one), each scored with `loss`, and the labelled anomalies if any.
     public init(members: [EnsembleMember], known: KnownAnomalies? = nil, loss: Loss, chunkSize: Int? = nil,
                 threads: Int = BLASThreads.available) {
         precondition(!members.isEmpty, "an ensemble needs members")
-        self.members = members
-        self.known = known
         let chunkSize = chunkSize ?? ReconstructionScorer.chunkSize(forWidth: members[0].network.inputWidth)
         self.chunkSize = chunkSize
-        // The members rank no features of their own: the ensemble ranks the combined errors.
-        scorers = members.map {
-            ReconstructionScorer(network: $0.network, loss: loss, klWeight: $0.klWeight, chunkSize: chunkSize, topFeatureCount: 0,
-                                 threads: threads, keepsErrors: true)
-        }
-        width = members[0].network.inputWidth
+        let width = members[0].network.inputWidth
         topFeatureCount = min(maximumTopFeatures, width)
+        latentWidth = members[0].network.latentWidth
+        widest = members.map(\.network).max { $0.parameters.count < $1.parameters.count }!
+        let parts = max(1, min(threads, chunkSize / 256))
+        share = (chunkSize + parts - 1) / parts
+        shards = (0..<parts).map { [share, topFeatureCount] _ in
+            EnsembleShard(members: members, known: known, loss: loss, capacity: share, topFeatureCount: topFeatureCount)
+        }
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(topFeatureCount, 1))
-        contributions = .allocate(capacity: chunkSize * width)
-        nearness = .allocate(capacity: chunkSize)
-        products = .allocate(capacity: chunkSize * max(known?.points.rows ?? 0, 1))
+        latent = .allocate(capacity: chunkSize * latentWidth)
     }
 
     deinit {
         scores.deallocate()
         topFeatures.deallocate()
+        latent.deallocate()
+    }
+
+    public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
+        precondition(count <= chunkSize)
+        let parts = min(shards.count, (count + share - 1) / share)
+        let run = { (part: Int) in
+            let first = part * self.share
+            self.shards[part].score(input + first * self.shards[part].width, count: min(self.share, count - first),
+                                    scores: self.scores + first, topFeatures: self.topFeatures + first * self.topFeatureCount,
+                                    latent: self.latent + first * self.latentWidth)
+        }
+        BLASThreads.with(parts > 1 ? 1 : BLASThreads.suited(to: widest, batch: count)) {
+            if parts > 1 { Parallel.forEachPart(parts, run) } else { run(0) }
+        }
+    }
+}
+
+/// One thread's share of an `EnsembleScorer`: every member's scorer and the combination's
+/// buffers, for up to `capacity` rows.
+private final class EnsembleShard {
+    let width: Int
+    private let members: [EnsembleMember]
+    private let known: KnownAnomalies?
+    private let scorers: [ReconstructionScorer]
+    private let topFeatureCount: Int
+    private let contributions: UnsafeMutablePointer<Float>
+    private let nearness: UnsafeMutablePointer<Double>
+    private let products: UnsafeMutablePointer<Float>
+
+    init(members: [EnsembleMember], known: KnownAnomalies?, loss: Loss, capacity: Int, topFeatureCount: Int) {
+        self.members = members
+        self.known = known
+        self.topFeatureCount = topFeatureCount
+        width = members[0].network.inputWidth
+        // The members rank no features of their own: the ensemble ranks the combined errors.
+        scorers = members.map {
+            ReconstructionScorer(network: $0.network, loss: loss, klWeight: $0.klWeight, chunkSize: capacity, topFeatureCount: 0,
+                                 threads: 1, keepsErrors: true)
+        }
+        contributions = .allocate(capacity: capacity * width)
+        nearness = .allocate(capacity: capacity)
+        products = .allocate(capacity: capacity * max(known?.points.rows ?? 0, 1))
+    }
+
+    deinit {
         contributions.deallocate()
         nearness.deallocate()
         products.deallocate()
     }
 
-    public var latentWidth: Int { scorers[0].latentWidth }
-    public var latent: UnsafeMutablePointer<Float> { scorers[0].latent }
-
-    public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
-        precondition(count <= chunkSize)
+    /// Scores `count` rows at `input` into `scores`, `topFeatures` and `latent` (the caller's
+    /// slices of the chunk's outputs), with BLAS threads as the caller set them.
+    func score(_ input: UnsafePointer<Float>, count: Int, scores: UnsafeMutablePointer<Double>,
+               topFeatures: UnsafeMutablePointer<Int32>, latent: UnsafeMutablePointer<Float>) {
         scores.update(repeating: 0, count: count)
         contributions.update(repeating: 0, count: count * width)
         let totalWeight = members.reduce(0) { $0 + $1.weight }
         for (member, scorer) in zip(members, scorers) {
-            scorer.scoreChunk(input, count: count)
+            scorer.scoreOnThisThread(input, count: count)
             let factor = member.weight / totalWeight / member.scale
             for r in 0..<count { scores[r] += (scorer.scores[r] - member.center) * factor }
             let errors = scorer.errors!, weight = Float(factor)
             for i in 0..<(count * width) { contributions[i] += errors[i] * weight }
         }
+        latent.update(from: scorers[0].latent, count: count * scorers[0].latentWidth)
         if let known {
             known.nearness(input, count: count, into: nearness, products: products)
             for r in 0..<count { scores[r] += (nearness[r] - known.center) / known.scale }

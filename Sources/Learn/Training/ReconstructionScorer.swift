@@ -86,6 +86,13 @@ public final class ReconstructionScorer: RowScorer {
         }
     }
 
+    /// Scores `count <= chunkSize` rows on the calling thread, leaving BLAS's threads as they
+    /// are: for a caller that already splits the work across threads (`EnsembleScorer`).
+    func scoreOnThisThread(_ input: UnsafePointer<Float>, count: Int) {
+        precondition(count <= share)
+        scoreRows(input, first: 0, count: count, workspace: workers[0])
+    }
+
     /// Scores rows `first ..< first + count` of the chunk with one workspace.
     private func scoreRows(_ input: UnsafePointer<Float>, first: Int, count: Int, workspace: Workspace) {
         let width = network.inputWidth, latentWidth = network.latentWidth

@@ -34,6 +34,23 @@ extension RowScorer {
     }
 }
 
+extension RowScorer {
+    /// Scores the rows of `data` at the indices `rows`, gathered a chunk at a time into one
+    /// reused buffer, calling `body(firstPosition, count)` after each chunk (positions in `rows`).
+    public func scoreRows(_ data: Matrix, rows: [Int], body: (Int, Int) throws -> Void) rethrows {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkSize * data.columns)
+        defer { buffer.deallocate() }
+        var start = 0
+        while start < rows.count {
+            let count = min(chunkSize, rows.count - start)
+            Trainer.gather(data, rows: rows[start..<(start + count)], into: buffer)
+            scoreChunk(buffer, count: count)
+            try body(start, count)
+            start += count
+        }
+    }
+}
+
 /// The most top contributing features a scorer reports per row (what `insertTop` can keep).
 let maximumTopFeatures = 3
 
