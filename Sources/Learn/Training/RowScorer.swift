@@ -32,9 +32,7 @@ extension RowScorer {
             }
         }
     }
-}
 
-extension RowScorer {
     /// Scores the rows of `data` at the indices `rows`, gathered a chunk at a time into one
     /// reused buffer, calling `body(firstPosition, count)` after each chunk (positions in `rows`).
     public func scoreRows(_ data: Matrix, rows: [Int], body: (Int, Int) throws -> Void) rethrows {
