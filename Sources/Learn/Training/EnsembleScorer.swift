@@ -46,9 +46,9 @@ public func robustScale(of scores: [Double]) -> (center: Double, scale: Double)?
 /// weight over its scale, summed, so `topFeatures` ranks features the way the members weigh
 /// them. The latent vector is the first member's.
 ///
-/// A chunk is split across `threads` shards, each running every member and the combination on
-/// its own rows with single-threaded BLAS: one hand-off per chunk, and the combination runs in
-/// parallel too (splitting each member's product instead left it on one thread).
+/// A chunk is split across `threads` shards (`ChunkSplit`), each running every member and the
+/// combination on its own rows: the combination runs in parallel too (splitting each member's
+/// product instead left it on one thread).
 public final class EnsembleScorer: RowScorer {
     public let chunkSize: Int
     public let topFeatureCount: Int
@@ -57,7 +57,7 @@ public final class EnsembleScorer: RowScorer {
     public let latent: UnsafeMutablePointer<Float>
     public let latentWidth: Int
     private let shards: [EnsembleShard]
-    private let share: Int
+    private let split: ChunkSplit
     /// The member with the most parameters: it decides how many threads BLAS gets for a chunk
     /// left on one thread.
     private let widest: Network
@@ -72,10 +72,10 @@ public final class EnsembleScorer: RowScorer {
         topFeatureCount = min(maximumTopFeatures, width)
         latentWidth = members[0].network.latentWidth
         widest = members.map(\.network).max { $0.parameters.count < $1.parameters.count }!
-        let parts = max(1, min(threads, chunkSize / 256))
-        share = (chunkSize + parts - 1) / parts
-        shards = (0..<parts).map { [share, topFeatureCount] _ in
-            EnsembleShard(members: members, known: known, loss: loss, capacity: share, topFeatureCount: topFeatureCount)
+        let split = ChunkSplit(chunkSize: chunkSize, threads: threads)
+        self.split = split
+        shards = (0..<split.parts).map { [topFeatureCount] _ in
+            EnsembleShard(members: members, known: known, loss: loss, capacity: split.share, topFeatureCount: topFeatureCount)
         }
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(topFeatureCount, 1))
@@ -90,15 +90,9 @@ public final class EnsembleScorer: RowScorer {
 
     public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
         precondition(count <= chunkSize)
-        let parts = min(shards.count, (count + share - 1) / share)
-        let run = { (part: Int) in
-            let first = part * self.share
-            self.shards[part].score(input + first * self.shards[part].width, count: min(self.share, count - first),
-                                    scores: self.scores + first, topFeatures: self.topFeatures + first * self.topFeatureCount,
-                                    latent: self.latent + first * self.latentWidth)
-        }
-        BLASThreads.with(parts > 1 ? 1 : BLASThreads.suited(to: widest, batch: count)) {
-            if parts > 1 { Parallel.forEachPart(parts, run) } else { run(0) }
+        split.run(count: count, blasThreads: BLASThreads.suited(to: widest, batch: count)) { part, first, rows in
+            shards[part].score(input + first * shards[part].width, count: rows, scores: scores + first,
+                               topFeatures: topFeatures + first * topFeatureCount, latent: latent + first * latentWidth)
         }
     }
 }

@@ -17,7 +17,7 @@ public final class ReconstructionScorer: RowScorer {
     /// Weight of the variational KL term in the score (`β` for an ELBO score), nil for none.
     private let klWeight: Float?
     private let workers: [Workspace]
-    private let share: Int
+    private let split: ChunkSplit
 
     /// Per-row score (mean element loss) of the last chunk.
     public let scores: UnsafeMutablePointer<Double>
@@ -42,10 +42,9 @@ public final class ReconstructionScorer: RowScorer {
         let chunkSize = chunkSize ?? Self.chunkSize(forWidth: network.inputWidth)
         self.chunkSize = chunkSize
         self.topFeatureCount = min(topFeatureCount, maximumTopFeatures, network.inputWidth)
-        let parts = max(1, min(threads, chunkSize / 256))
-        let rowsPerWorker = (chunkSize + parts - 1) / parts
-        share = rowsPerWorker
-        workers = (0..<parts).map { _ in Workspace(network: network, capacity: rowsPerWorker) }
+        let split = ChunkSplit(chunkSize: chunkSize, threads: threads)
+        self.split = split
+        workers = (0..<split.parts).map { _ in Workspace(network: network, capacity: split.share) }
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(self.topFeatureCount, 1))
         latent = .allocate(capacity: chunkSize * network.latentWidth)
@@ -73,23 +72,15 @@ public final class ReconstructionScorer: RowScorer {
     /// are in `scores`, `topFeatures` and `latent` until the next call.
     public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {
         precondition(count <= chunkSize)
-        let parts = min(workers.count, (count + share - 1) / share)
-        guard parts > 1 else {
-            BLASThreads.with(BLASThreads.suited(to: network, batch: count)) { scoreRows(input, first: 0, count: count, workspace: workers[0]) }
-            return
-        }
-        BLASThreads.with(1) {
-            Parallel.forEachPart(parts) { part in
-                let first = part * share
-                scoreRows(input, first: first, count: min(share, count - first), workspace: workers[part])
-            }
+        split.run(count: count, blasThreads: BLASThreads.suited(to: network, batch: count)) { part, first, rows in
+            scoreRows(input, first: first, count: rows, workspace: workers[part])
         }
     }
 
     /// Scores `count <= chunkSize` rows on the calling thread, leaving BLAS's threads as they
     /// are: for a caller that already splits the work across threads (`EnsembleScorer`).
     func scoreOnThisThread(_ input: UnsafePointer<Float>, count: Int) {
-        precondition(count <= share)
+        precondition(count <= split.share)
         scoreRows(input, first: 0, count: count, workspace: workers[0])
     }
 

@@ -49,6 +49,38 @@ extension RowScorer {
     }
 }
 
+/// How a scorer splits a chunk of rows across threads. Rows are independent, so each part
+/// scores a contiguous share with its own buffers and single-threaded BLAS (one hand-off per
+/// chunk); a chunk that fits one share stays on the calling thread.
+struct ChunkSplit {
+    /// Parts to allocate buffers for: one per thread, none for fewer than 256 rows of the chunk.
+    let parts: Int
+    /// Rows per part at most.
+    let share: Int
+
+    init(chunkSize: Int, threads: Int) {
+        parts = max(1, min(threads, chunkSize / 256))
+        share = (chunkSize + parts - 1) / parts
+    }
+
+    /// Calls `body(part, first, count)` for each part of a `count`-row chunk: side by side with
+    /// BLAS at one thread when it spans several parts, else once, on this thread, with BLAS at
+    /// `blasThreads`.
+    func run(count: Int, blasThreads: @autoclosure () -> Int, _ body: (_ part: Int, _ first: Int, _ count: Int) -> Void) {
+        let used = min(parts, (count + share - 1) / share)
+        guard used > 1 else {
+            BLASThreads.with(blasThreads()) { body(0, 0, count) }
+            return
+        }
+        BLASThreads.with(1) {
+            Parallel.forEachPart(used) { part in
+                let first = part * share
+                body(part, first, min(share, count - first))
+            }
+        }
+    }
+}
+
 /// The most top contributing features a scorer reports per row (what `insertTop` can keep).
 let maximumTopFeatures = 3
 
