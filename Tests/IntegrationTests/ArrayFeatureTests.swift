@@ -18,7 +18,7 @@ final class ArrayFeatureTests: DatabaseTestCase {
     /// elements are read row-major, so they are the same inputs in the same order, and the same
     /// seed and flags give the same scores, clusters and accuracy; the SQL scorer reads the image too.
     func testDigitsAsAnImageArrayTrainLikeTheirSixtyFourColumns() throws {
-        let csv = try XCTUnwrap(TestDatabase.dataset("digits.csv"), "digits.csv is needed: it is in ../shared/data beside the checkout")
+        let csv = try XCTUnwrap(TestDatabase.dataset("digits.csv"), "digits.csv is needed: it ships in data/")
         try TestDatabase.loadCSV(csv, into: "digits_wide", label: "digit", on: connection)
         let rows = (0..<8).map { r in "ARRAY[" + (0..<8).map { "p\(r * 8 + $0)" }.joined(separator: ", ") + "]" }
         try connection.executeScript("""

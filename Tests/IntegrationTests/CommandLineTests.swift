@@ -10,9 +10,9 @@ final class CommandLineTests: DatabaseTestCase {
         try CommandLineRunner.run(arguments, environment: environment)
     }
 
-    /// Loads a CSV dataset from the repository's data/ or ../shared/data, or skips.
+    /// Loads a CSV dataset from ../shared/data beside the checkout, or from the copy in data/.
     private func load(_ file: String, as table: String, label: String) throws {
-        let csv = try XCTUnwrap(TestDatabase.dataset(file), "\(file) is needed: it ships in data/ or in ../shared/data beside the checkout")
+        let csv = try XCTUnwrap(TestDatabase.dataset(file), "\(file) is needed: it ships in data/")
         try TestDatabase.loadCSV(csv, into: table, label: label, on: connection)
     }
 
