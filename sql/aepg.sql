@@ -23,13 +23,16 @@ CREATE TABLE IF NOT EXISTS aepg.models (
 COMMENT ON TABLE aepg.models IS 'aepg models: source table, key, features and training options';
 
 -- Every way of writing a definition (create_model, aepg train, a direct INSERT or UPDATE) passes
--- this check, run with the writer's own rights: the writer must be able to read the source, and
--- the key must be of a built-in type (its comparison and I/O functions then run no one's code).
+-- this check, run with the writer's own rights: the writer must be able to read every row of the
+-- source (row-level security that hides rows from the writer would not hide them from a worker
+-- that bypasses it, and its results would show them), and the key and the label must be of
+-- built-in types (their comparison, cast and I/O functions then run no one's code).
 -- Pointing a model at another table switches its realtime scoring off.
 CREATE OR REPLACE FUNCTION aepg.check_model_definition()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    key_type oid;
+    key_type   oid;
+    label_type oid;
 BEGIN
     IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.source) NOT IN ('r', 'p', 'm', 'v') THEN
         RAISE EXCEPTION '% is not a table, materialized view or view', NEW.source USING ERRCODE = 'wrong_object_type';
@@ -37,6 +40,23 @@ BEGIN
     IF NOT has_table_privilege(NEW.source, 'SELECT') THEN
         RAISE EXCEPTION 'permission denied: you cannot read %, so you cannot define a model on it', NEW.source
               USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF row_security_active(NEW.source) THEN
+        RAISE EXCEPTION 'row-level security on % hides rows from you, so you cannot define a model on it', NEW.source
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'define it as a role that sees every row (the table''s owner, or one with BYPASSRLS), or on a view of the rows you may see';
+    END IF;
+    IF NEW.label_column IS NOT NULL THEN
+        SELECT a.atttypid INTO label_type FROM pg_attribute a
+         WHERE a.attrelid = NEW.source AND a.attname = NEW.label_column AND a.attnum > 0 AND NOT a.attisdropped;
+        IF label_type IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', NEW.source, NEW.label_column USING ERRCODE = 'undefined_column';
+        END IF;
+        IF label_type >= 16384 THEN
+            RAISE EXCEPTION 'label column "%" of % has type %, which is not built in', NEW.label_column, NEW.source, label_type::regtype
+                  USING ERRCODE = 'datatype_mismatch',
+                        HINT = 'use a label of a built-in type (a number, or text classes), for example through a view that casts it';
+        END IF;
     END IF;
     SELECT a.atttypid INTO key_type FROM pg_attribute a
      WHERE a.attrelid = NEW.source AND a.attname = NEW.key_column AND a.attnum > 0 AND NOT a.attisdropped;
@@ -778,6 +798,9 @@ DECLARE
     s         record;
     problem   text;
     patience  text := current_setting('lock_timeout');
+    deadline  text := current_setting('statement_timeout');
+    started   timestamptz;
+    slept     boolean := false;
 BEGIN
     -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
     PERFORM set_config('lock_timeout', '200ms', true);
@@ -821,8 +844,26 @@ BEGIN
             RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
                   USING ERRCODE = 'datatype_mismatch';
         END IF;
+        -- The user's statement_timeout must not turn scoring into a rejected write: with less
+        -- time left than twice what scoring last took in this session (50 ms before the first),
+        -- the row is left for aepg score. Once per statement the rest of the time is slept
+        -- here, so that the timeout strikes inside this block, where it is caught (below),
+        -- rather than between two rows; after it the statement has no deadline, and the other
+        -- rows are noted quickly. (The timeout's clock can start a little before
+        -- statement_timestamp(), at the Parse message of the extended protocol: hence the 0.1 s.)
+        IF deadline <> '0' AND clock_timestamp() - statement_timestamp()
+               + 2 * coalesce(nullif(current_setting('aepg.realtime_cost', true), '')::interval, interval '50 ms')
+               > deadline::interval THEN
+            IF current_setting('aepg.realtime_timed_out', true) IS DISTINCT FROM statement_timestamp()::text THEN
+                slept := true;  -- noted after this block, whose settings the exception undoes
+                PERFORM pg_sleep(greatest(extract(epoch FROM deadline::interval - (clock_timestamp() - statement_timestamp())), 0) + 0.1);
+            END IF;
+            RAISE EXCEPTION 'not scored: statement_timeout % left too little time; aepg score % scores the row', deadline, m.name;
+        END IF;
         EXECUTE format('SELECT %s', reading) INTO inputs USING NEW;
+        started := clock_timestamp();
         s := aepg.score(m.name, inputs);
+        PERFORM set_config('aepg.realtime_cost', (clock_timestamp() - started)::text, false);
         EXECUTE format(
             'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
              VALUES ($1::%s, $2, $3, $4, $5, $6, $7)
@@ -832,15 +873,28 @@ BEGIN
             aepg.object_name(m.name, 'results'), m.key_column, key_type, m.key_column)
         USING key_text, m.active_version, s.latent, s.cluster, s.distance, s.score, s.top_features;
         DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
-    EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+    EXCEPTION
+        WHEN query_canceled THEN
+            -- The statement's timeout is caught (the write stands; the rows after this one find
+            -- no time left and are skipped above); any other cancel, such as the user's, cancels.
+            IF deadline = '0' OR clock_timestamp() - statement_timestamp() < deadline::interval - interval '100 ms' THEN
+                RAISE;
+            END IF;
+            problem := format('not scored: statement_timeout %s struck while scoring; aepg score %s scores the row', deadline, TG_ARGV[0]);
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+    END;
+    IF slept THEN
+        PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
+    END IF;
+    IF problem IS NOT NULL THEN
         BEGIN
             INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
             ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
         EXCEPTION WHEN OTHERS THEN
             NULL;  -- not even the note could be written: the user's write still stands
         END;
-    END;
+    END IF;
     PERFORM set_config('lock_timeout', patience, true);
     RETURN NULL;
 END

@@ -53,6 +53,24 @@ public final class PGConnection {
         try check(PQexec(handle, sql), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
     }
 
+    /// Whether a transaction is open (BEGIN without its COMMIT or ROLLBACK yet).
+    public var isInTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+
+    /// Runs `body`; inside a transaction, an error it throws undoes only its own statements (a
+    /// savepoint), so the transaction can go on. Outside one it is just `body`.
+    public func undoingOnError<T>(_ body: () throws -> T) throws -> T {
+        guard isInTransaction else { return try body() }
+        try execute("SAVEPOINT pgclient_attempt")
+        do {
+            let value = try body()
+            try execute("RELEASE SAVEPOINT pgclient_attempt")
+            return value
+        } catch {
+            if isHealthy { _ = try? execute("ROLLBACK TO SAVEPOINT pgclient_attempt") }
+            throw error
+        }
+    }
+
     /// Runs `body` inside BEGIN/COMMIT; rolls back and rethrows if it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")

@@ -5,7 +5,7 @@ import XCTest
 
 /// `aepg init --roles`: what readers, operators and workers may and may not do.
 final class RolesTests: DatabaseTestCase {
-    private func connect(as role: String) throws -> PGConnection {
+    func connect(as role: String) throws -> PGConnection {
         try PGConnection(conninfo + " user=\(role)")
     }
 

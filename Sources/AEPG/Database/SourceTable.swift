@@ -57,6 +57,11 @@ public struct SourceTable: Equatable, Sendable {
 
     /// The name as a regclass prints it: schema-qualified where needed, quoted where needed.
     public var name: String
+    /// The name with its schema, quoted: what queries read, so that no schema earlier on the
+    /// search path can put another relation in its place.
+    public var qualifiedName: String
+    /// The relation that was checked (see `pin`).
+    public var oid: UInt32
     public var columns: [SourceColumn]
 
     /// Looks `reference` up the way SQL would (`schema.table`, quoted parts allowed); a name
@@ -64,9 +69,9 @@ public struct SourceTable: Equatable, Sendable {
     public static func resolve(_ reference: String, on connection: PGConnection) throws -> SourceTable {
         let found: String?
         do {
-            found = try connection.execute(
-                "SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::text",
-                [reference]).string(0, 0)
+            found = try connection.undoingOnError {
+                try connection.execute("SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::text", [reference]).string(0, 0)
+            }
         } catch let error as PGError where error.sqlState != nil {
             found = try connection.execute("SELECT to_regclass(quote_ident($1))::text", [reference]).string(0, 0)
         }
@@ -74,6 +79,11 @@ public struct SourceTable: Equatable, Sendable {
             throw AEPGError(.unknownTable,
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
         }
+        let relation = try connection.execute("""
+            SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS qualified
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass
+            """, [name]).onlyRow()
+        let oid = UInt32(try relation.int("oid")), qualifiedName = try relation.text("qualified")
         try checkSafeToRead(name, on: connection)
         let rows = try connection.execute("""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid,
@@ -86,17 +96,43 @@ public struct SourceTable: Equatable, Sendable {
             SourceColumn(name: try $0.text("attname"), typeName: try $0.text("type_name"), typeOID: UInt32(try $0.int("type_oid")),
                          elementTypeOID: try $0.optionalInt("element_oid").map(UInt32.init))
         }
-        return SourceTable(name: name, columns: columns)
+        return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: columns)
+    }
+
+    /// Locks the source until the current transaction ends and checks it again, so that the rows
+    /// read are those of the relation that was checked: between `resolve` and the read, another
+    /// role could have renamed it and put a view of their own under its name, or (before
+    /// PostgreSQL 16) turned an empty table into a view. Call it in a transaction, before the
+    /// transaction's first read of the source.
+    public func pin(on connection: PGConnection) throws {
+        try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
+        let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
+        guard now.map(UInt32.init) == oid else {
+            throw AEPGError(.unknownTable, "\(name) was replaced by another relation while aepg was about to read it; run the command again")
+        }
+        try Self.checkSafeToRead(qualifiedName, on: connection)
+    }
+
+    /// Runs `body` in a transaction with the source pinned (`pin`): every read of the source's
+    /// rows goes through here or through `pin`.
+    public func reading<T>(on connection: PGConnection, _ body: () throws -> T) throws -> T {
+        try connection.transaction {
+            try pin(on: connection)
+            return try body()
+        }
     }
 
     /// Refuses a source whose reading would run another role's code with this role's rights (a
     /// view's functions run as its reader, and so do row-level security policies), and turns
     /// row-level security off for this session, so that a policy makes the read fail instead of
-    /// running. A worker reads many people's tables; none of them may act through it.
+    /// running. A worker reads many people's tables; none of them may act through it. A view
+    /// counts as this role's own only when this role is its owner: membership of the owning role
+    /// is not enough (the view's code would gain this role's other rights), and neither is being
+    /// a superuser, for whom every role's membership test is true.
     static func checkSafeToRead(_ name: String, on connection: PGConnection) throws {
         let relation = try connection.execute("""
             SELECT c.relkind::text AS kind, pg_get_userbyid(c.relowner) AS owner,
-                   pg_has_role(c.relowner, 'USAGE') AS own,
+                   c.relowner = r.oid AS own,
                    c.relrowsecurity AND NOT (r.rolbypassrls OR (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)) AS policed
               FROM pg_class c, pg_roles r
              WHERE c.oid = $1::regclass AND r.rolname = current_user
@@ -121,7 +157,7 @@ public struct SourceTable: Equatable, Sendable {
 
     /// The planner's row estimate (`pg_class.reltuples`; 0 for never-analysed tables and views).
     public func estimatedRows(on connection: PGConnection) throws -> Int {
-        let estimate = try connection.execute("SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = $1::regclass", [name])
+        let estimate = try connection.execute("SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE oid = $1::int8::oid", [String(oid)])
         return min(estimate.int(0, 0) ?? 0, 1 << 30)
     }
 
@@ -138,6 +174,18 @@ public struct SourceTable: Equatable, Sendable {
                 + Self.resultsColumns.sorted().joined(separator: ", ") + "); train on a view of your own that renames it")
         }
         return key
+    }
+
+    /// A label column to evaluate against: of a built-in type, because evaluation reads it as
+    /// text, and a type of someone else's would run their cast or output function with this
+    /// role's rights.
+    public func evaluationLabel(_ name: String) throws -> SourceColumn {
+        let label = try column(name, role: "label")
+        guard label.isBuiltIn else {
+            throw AEPGError(.unsupportedType, "label column \"\(label.name)\" of \(self.name) has type \(label.typeName), which is not built in; "
+                + "evaluate against a label of a built-in type (a number, or text classes), for example through a view of your own that casts it")
+        }
+        return label
     }
 
     /// The column called exactly `name`, or an error listing the columns there are.
@@ -200,7 +248,7 @@ public struct SourceTable: Equatable, Sendable {
     /// length for that column (rows of another length are then an error naming the column).
     func arrayLength(of column: SourceColumn, on connection: PGConnection) throws -> Int {
         let found = try connection.execute("""
-            SELECT cardinality(s.\(quoteIdentifier(column.name))) FROM \(name) s
+            SELECT cardinality(s.\(quoteIdentifier(column.name))) FROM \(qualifiedName) s
              WHERE cardinality(s.\(quoteIdentifier(column.name))) > 0 LIMIT 1
             """).int(0, 0)
         guard let length = found else {

@@ -39,14 +39,14 @@ public struct EvaluatePipeline {
             throw AEPGError(.invalidOption, "model \"\(model)\" has no label column; give one with --label COLUMN")
         }
         let source = try SourceTable.resolve(definition.source, on: connection)
-        let labelColumn = try source.column(labelName, role: "label")
+        let labelColumn = try source.evaluationLabel(labelName)
         let labelValue = labelColumn.isNumeric ? labelColumn.asDouble : labelColumn.asText
-        let key = quoteIdentifier(definition.keyColumn)
-        let rows = try connection.execute("""
+        let key = quoteIdentifier(try source.keyColumn(definition.keyColumn).name)
+        let rows = try source.reading(on: connection) { try connection.execute("""
             SELECT r.score, r.cluster, \(labelValue)::text AS label
-              FROM \(Publication.resultsTable(model)) r JOIN \(source.name) s ON s.\(key) = r.\(key)
+              FROM \(Publication.resultsTable(model)) r JOIN \(source.qualifiedName) s ON s.\(key) = r.\(key)
              WHERE r.version = $1 AND \(labelValue) IS NOT NULL
-            """, [String(trained.version)])
+            """, [String(trained.version)]) }
         guard rows.rowCount > 0 else {
             throw AEPGError(.notEnoughRows, "no scored row of \(source.name) has a \(labelName) value; run aepg score \(model) first")
         }

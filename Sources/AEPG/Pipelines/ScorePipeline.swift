@@ -107,11 +107,13 @@ private struct ScoreStream {
             let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
             do {
                 var chunk = try handoff.takeFree()
-                try reader.read(connection, sql: readSQL) { key, row, _ in
-                    chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
-                    if chunk.isFull {
-                        handoff.publish(chunk)
-                        chunk = try handoff.takeFree()
+                try query.source.reading(on: connection) {
+                    try reader.read(connection, sql: readSQL) { key, row, _ in
+                        chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
+                        if chunk.isFull {
+                            handoff.publish(chunk)
+                            chunk = try handoff.takeFree()
+                        }
                     }
                 }
                 handoff.publish(chunk)

@@ -5,8 +5,9 @@ import PGClient
 /// The stages of `TrainPipeline.run`, in order.
 extension TrainPipeline {
     /// Checks a new definition against its table and resolves the options and the query; the
-    /// source table is looked up once. A new definition is saved by the write stage, with the
-    /// version, so a training that fails leaves the stored definition as it was.
+    /// source table is looked up once, and pinned for the rest of the caller's transaction. A new
+    /// definition is saved by the write stage, with the version, so a training that fails leaves
+    /// the stored definition as it was.
     func plan(on connection: PGConnection) throws -> TrainPlan {
         let catalog = Catalog(connection: connection)
         var stored: ModelDefinition
@@ -19,6 +20,7 @@ extension TrainPipeline {
             stored = try catalog.model(model)
             source = try SourceTable.resolve(stored.source, on: connection)
         }
+        try source.pin(on: connection)
         let merged = stored.options.overridden(by: overrides)
         let options = try merged.resolved()
         let columns = try source.featureColumns(of: stored, categorical: merged.categorical != nil)

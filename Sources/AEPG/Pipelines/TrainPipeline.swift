@@ -31,9 +31,14 @@ public struct TrainPipeline {
         try SchemaInstaller.ensureInstalled(on: connection)
         let lock = try ModelLock.acquire("train", model: model, on: connection)
         defer { lock.release() }
-        let plan = try plan(on: connection)
         var clock = StageClock()
-        var table = try clock.measure("read") { try read(plan, on: connection) }
+        // One transaction from looking the source up to the end of the read, with the source
+        // locked (`SourceTable.pin`): the rows read are those of the relation that was checked.
+        let (plan, read) = try connection.transaction { () throws -> (TrainPlan, TrainingTable) in
+            let plan = try self.plan(on: connection)
+            return (plan, try clock.measure("read") { try self.read(plan, on: connection) })
+        }
+        var table = read
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
         let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
         var fitted = try clock.measure("train") { try train(inputs, plan) }

@@ -1,0 +1,140 @@
+import AEPG
+import Foundation
+import PGClient
+import TestSupport
+import XCTest
+
+/// What a second independent review found: code of an operator's run by the worker or by a
+/// superuser (a label's cast, a view owned by someone else, a table swapped for a view while the
+/// worker waited for it), rows hidden by row-level security reaching the results, and a
+/// statement_timeout turning realtime scoring into a rejected write. Each is refused or kept now.
+extension RolesTests {
+    /// An enum type whose cast to text records who ran it, and a label column of that type.
+    private func plantLabelCast() throws {
+        try connection.execute("CREATE TABLE ran (who name)")
+        try connection.execute("CREATE TYPE public.mood AS ENUM ('ok', 'bad')")
+        try connection.execute("""
+            CREATE FUNCTION public.noted(public.mood) RETURNS text LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO ran VALUES (current_user); RETURN $1::name::text; END $$
+            """)
+        try connection.execute("CREATE CAST (public.mood AS text) WITH FUNCTION public.noted(public.mood)")
+        try connection.execute("ALTER TABLE points ADD COLUMN lab public.mood DEFAULT 'ok'")
+    }
+
+    func testALabelOfSomeonesTypeIsNeitherStoredNorRead() throws {
+        try plantLabelCast()
+        let operatorRole = try connect(as: "t_operator")
+        XCTAssertThrowsError(try operatorRole.execute("UPDATE aepg.models SET label_column = 'lab' WHERE name = 'pts'")) {
+            XCTAssertTrue("\($0)".contains("which is not built in"), "\($0)")
+        }
+        assertFails(.unsupportedType, containing: "which is not built in") {
+            try EvaluatePipeline(model: ModelName("pts"), label: "lab").run(on: try connect(as: "t_worker"))
+        }
+        assertFails(.unsupportedType, containing: "which is not built in") {
+            try EvaluatePipeline(model: ModelName("pts"), label: "lab").run(on: connection)
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM ran"), 0, "the label's cast ran")
+    }
+
+    func testASuperuserReadsNoViewOwnedBySomeoneElse() throws {
+        try connection.execute("DROP ROLE IF EXISTS t_viewer")
+        try connection.execute("CREATE ROLE t_viewer")
+        defer { _ = try? connection.execute("DROP OWNED BY t_viewer"); _ = try? connection.execute("DROP ROLE IF EXISTS t_viewer") }
+        try connection.execute("GRANT SELECT ON points TO t_viewer")
+        try connection.execute("CREATE VIEW their_view AS SELECT id, a, b, c, d FROM points")
+        try connection.execute("ALTER VIEW their_view OWNER TO t_viewer")
+        let name = try ModelName("viewed")
+        let definition = ModelDefinition(name: name, source: "their_view", keyColumn: "id", options: Self.fast)
+        assertFails(.unsupportedType, containing: "is a view owned by t_viewer") {
+            try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connection)
+        }
+    }
+
+    func testNoModelIsDefinedOverRowsHiddenFromItsDefiner() throws {
+        try connection.execute("CREATE TABLE hidden AS SELECT * FROM points")
+        try connection.execute("ALTER TABLE hidden ADD PRIMARY KEY (id)")
+        try connection.execute("ALTER TABLE hidden ENABLE ROW LEVEL SECURITY")
+        try connection.execute("CREATE POLICY visible ON hidden USING (id <= 40)")
+        try connection.execute("GRANT SELECT ON hidden TO t_operator")
+        let operatorRole = try connect(as: "t_operator")
+        XCTAssertEqual(try operatorRole.execute("SELECT count(*) FROM hidden").int(0, 0), 40)
+        XCTAssertThrowsError(try operatorRole.execute("SELECT aepg.create_model('peek', 'hidden', 'id')")) {
+            XCTAssertTrue("\($0)".contains("hides rows from you"), "\($0)")
+        }
+        XCTAssertThrowsError(try operatorRole.execute("UPDATE aepg.models SET source = 'hidden' WHERE name = 'pts'"))
+        // Its owner sees every row, so it may.
+        try connection.execute("SELECT aepg.create_model('whole', 'hidden', 'id')")
+    }
+
+    /// The worker waits for a lock on its source; meanwhile the table is renamed and a view of
+    /// someone else's takes its name. The worker reads neither.
+    func testASourceSwappedForAViewWhileTheWorkerWaitedIsNotRead() throws {
+        try connection.execute("DROP ROLE IF EXISTS t_viewer")
+        try connection.execute("CREATE ROLE t_viewer")
+        defer { _ = try? connection.execute("DROP OWNED BY t_viewer"); _ = try? connection.execute("DROP ROLE IF EXISTS t_viewer") }
+        try connection.execute("CREATE TABLE swapped AS SELECT * FROM points")
+        try connection.execute("ALTER TABLE swapped ADD PRIMARY KEY (id)")
+        try connection.execute("GRANT SELECT ON swapped TO t_worker, t_viewer")
+        let swapper = try PGConnection(conninfo)
+        try swapper.execute("BEGIN")
+        try swapper.execute("LOCK TABLE swapped IN ACCESS EXCLUSIVE MODE")
+
+        let worker = Lent(try connect(as: "t_worker"))
+        let name = try ModelName("swapped")
+        let definition = ModelDefinition(name: name, source: "swapped", keyColumn: "id", options: Self.fast)
+        let outcome = Lent<Result<TrainSummary, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let logger = quiet
+        Thread {
+            outcome.value = Result { try TrainPipeline(model: name, definition: definition, logger: logger).run(on: worker.value) }
+            done.signal()
+        }.start()
+        try wait(30, "the worker waiting for its source") {
+            try count("SELECT count(*) FROM pg_locks WHERE relation = 'swapped'::regclass AND NOT granted") > 0
+        }
+        try swapper.execute("ALTER TABLE swapped RENAME TO swapped_table")
+        try swapper.execute("CREATE VIEW swapped AS SELECT * FROM swapped_table")
+        try swapper.execute("ALTER VIEW swapped OWNER TO t_viewer")
+        try swapper.execute("GRANT SELECT ON swapped TO t_worker")
+        try swapper.execute("COMMIT")
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertThrowsError(try outcome.value!.get()) {
+            XCTAssertTrue("\($0)".contains("was replaced by another relation"), "\($0)")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name = 'swapped'"), 0)
+    }
+
+    /// A statement_timeout that strikes during realtime scoring leaves the write in place; the
+    /// rows it did not score are noted for `aepg score`.
+    func testATimeoutWhileScoringInRealtimeKeepsTheWrite() throws {
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let writer = try PGConnection(conninfo)
+        try writer.execute("SET statement_timeout = '20ms'")
+        try writer.execute("""
+            INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series(10001, 12000) i
+            """)
+        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id > 10000"), 2000)
+        let noted = try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'pts' AND reason LIKE 'not scored: statement_timeout%'")
+        let scored = try count("SELECT count(*) FROM aepg.pts_results WHERE id > 10000")
+        XCTAssertGreaterThan(noted, 0)
+        XCTAssertEqual(noted + scored, 2000, "every row is either scored or noted")
+        // A cancel that is not the timeout still cancels.
+        try writer.execute("SET statement_timeout = 0")
+        let canceller = Lent(try PGConnection(conninfo))
+        let pid = writer.backendPID
+        Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = try? canceller.value.execute("SELECT pg_cancel_backend($1)", [String(pid)])
+        }.start()
+        XCTAssertThrowsError(try writer.execute("""
+            INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series(20001, 400000) i
+            """)) { XCTAssertEqual(($0 as? PGError)?.sqlState, "57014", "\($0)") }
+        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id > 20000"), 0)
+    }
+}
+
+/// A value handed to another thread: set before the thread starts or read after it signals.
+private final class Lent<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
