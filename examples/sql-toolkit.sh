@@ -35,7 +35,9 @@ run $aepg score fraud --all --shards 3 --db "$db"
 echo; echo "\$ three workers: aepg worker --exit-when-idle (x3, in parallel)"
 for i in 1 2 3; do $aepg worker --exit-when-idle --db "$db" & done; wait
 sql "SELECT id, status, attempts, result->>'rows' AS rows, worker IS NOT NULL AS ran FROM aepg.jobs WHERE args ? 'shard' ORDER BY id"
-sql "SELECT count(*) AS rows, count(*) FILTER (WHERE abs(u.score - r.score) > 1e-6 * u.score OR u.cluster <> r.cluster) AS differing
+sql "SELECT count(*) AS rows,
+            count(*) FILTER (WHERE abs(u.score - r.score) > 1e-6 * greatest(abs(u.score), 1) OR u.cluster IS DISTINCT FROM r.cluster) AS differing,
+            max(abs(u.score - r.score)) AS largest_difference
        FROM unsharded u FULL JOIN aepg.fraud_results r ON r.id = u.id AND r.version = 1"
 run $aepg train fraud --epochs 5 --db "$db"
 sql "SELECT version, active, round(roc_auc::numeric, 4) AS roc_auc FROM aepg.version_list ORDER BY version"
