@@ -798,9 +798,7 @@ DECLARE
     s         record;
     problem   text;
     patience  text := current_setting('lock_timeout');
-    deadline  text := current_setting('statement_timeout');
-    started   timestamptz;
-    slept     boolean := false;
+    timed_out boolean := false;
 BEGIN
     -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
     PERFORM set_config('lock_timeout', '200ms', true);
@@ -809,23 +807,6 @@ BEGIN
         IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
             PERFORM set_config('lock_timeout', patience, true);
             RETURN NULL;
-        END IF;
-        SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
-          FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
-        -- Each column as float8[]: a scalar as a one-element array, an array column's elements in order.
-        SELECT string_agg(CASE WHEN c.is_array
-                               THEN format('aepg.array_inputs(($1).%I::pg_catalog.float8[], %L, %s)', c.name, c.name, c.length)
-                               WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
-                               THEN format('ARRAY[($1).%I::pg_catalog.int4::pg_catalog.float8]', c.name)
-                               ELSE format('ARRAY[($1).%I::pg_catalog.float8]', c.name) END, ' || ' ORDER BY c.o),
-               count(*)
-          INTO reading, readable
-          FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o)
-          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
-         WHERE CASE WHEN c.is_array THEN aepg.is_numeric_array_type(a.atttypid) ELSE aepg.is_numeric_type(a.atttypid) END;
-        IF readable <> (SELECT count(*) FROM aepg.feature_columns(features, encoding)) THEN
-            RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
-                  USING ERRCODE = 'feature_not_supported';
         END IF;
         -- The key, of a built-in type in the source and of the same type in the results table.
         SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
@@ -844,26 +825,30 @@ BEGIN
             RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
                   USING ERRCODE = 'datatype_mismatch';
         END IF;
-        -- The user's statement_timeout must not turn scoring into a rejected write: with less
-        -- time left than twice what scoring last took in this session (50 ms before the first),
-        -- the row is left for aepg score. Once per statement the rest of the time is slept
-        -- here, so that the timeout strikes inside this block, where it is caught (below),
-        -- rather than between two rows; after it the statement has no deadline, and the other
-        -- rows are noted quickly. (The timeout's clock can start a little before
-        -- statement_timestamp(), at the Parse message of the extended protocol: hence the 0.1 s.)
-        IF deadline <> '0' AND clock_timestamp() - statement_timestamp()
-               + 2 * coalesce(nullif(current_setting('aepg.realtime_cost', true), '')::interval, interval '50 ms')
-               > deadline::interval THEN
-            IF current_setting('aepg.realtime_timed_out', true) IS DISTINCT FROM statement_timestamp()::text THEN
-                slept := true;  -- noted after this block, whose settings the exception undoes
-                PERFORM pg_sleep(greatest(extract(epoch FROM deadline::interval - (clock_timestamp() - statement_timestamp())), 0) + 0.1);
-            END IF;
-            RAISE EXCEPTION 'not scored: statement_timeout % left too little time; aepg score % scores the row', deadline, m.name;
+        -- After a statement_timeout struck this statement (and was caught, below), it has no
+        -- deadline left to keep: its later rows are noted, not scored, to be quick.
+        IF current_setting('aepg.realtime_timed_out', true) = statement_timestamp()::text THEN
+            RAISE EXCEPTION 'not scored: a statement_timeout struck earlier in the statement; aepg score % scores the row', m.name;
+        END IF;
+        SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
+          FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
+        -- Each column as float8[]: a scalar as a one-element array, an array column's elements in order.
+        SELECT string_agg(CASE WHEN c.is_array
+                               THEN format('aepg.array_inputs(($1).%I::pg_catalog.float8[], %L, %s)', c.name, c.name, c.length)
+                               WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
+                               THEN format('ARRAY[($1).%I::pg_catalog.int4::pg_catalog.float8]', c.name)
+                               ELSE format('ARRAY[($1).%I::pg_catalog.float8]', c.name) END, ' || ' ORDER BY c.o),
+               count(*)
+          INTO reading, readable
+          FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o)
+          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE CASE WHEN c.is_array THEN aepg.is_numeric_array_type(a.atttypid) ELSE aepg.is_numeric_type(a.atttypid) END;
+        IF readable <> (SELECT count(*) FROM aepg.feature_columns(features, encoding)) THEN
+            RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
+                  USING ERRCODE = 'feature_not_supported';
         END IF;
         EXECUTE format('SELECT %s', reading) INTO inputs USING NEW;
-        started := clock_timestamp();
         s := aepg.score(m.name, inputs);
-        PERFORM set_config('aepg.realtime_cost', (clock_timestamp() - started)::text, false);
         EXECUTE format(
             'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
              VALUES ($1::%s, $2, $3, $4, $5, $6, $7)
@@ -875,16 +860,21 @@ BEGIN
         DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
     EXCEPTION
         WHEN query_canceled THEN
-            -- The statement's timeout is caught (the write stands; the rows after this one find
-            -- no time left and are skipped above); any other cancel, such as the user's, cancels.
-            IF deadline = '0' OR clock_timestamp() - statement_timestamp() < deadline::interval - interval '100 ms' THEN
+            -- A statement_timeout that strikes while a row is scored is caught: the write stands.
+            -- Any other cancel, such as the user's, cancels. The timeout is told by PostgreSQL's
+            -- message: only superusers set lc_messages, and no code of anyone else's runs here;
+            -- under another language the statement times out as it would without aepg.
+            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+            IF problem <> 'canceling statement due to statement timeout' THEN
                 RAISE;
             END IF;
-            problem := format('not scored: statement_timeout %s struck while scoring; aepg score %s scores the row', deadline, TG_ARGV[0]);
+            timed_out := true;
+            problem := format('not scored: statement_timeout %s struck while scoring; aepg score %s scores the row',
+                              current_setting('statement_timeout'), TG_ARGV[0]);
         WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
     END;
-    IF slept THEN
+    IF timed_out THEN  -- set here: the exception undid the block's settings
         PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
     END IF;
     IF problem IS NOT NULL THEN

@@ -85,30 +85,35 @@ public struct SourceTable: Equatable, Sendable {
             """, [name]).onlyRow()
         let oid = UInt32(try relation.int("oid")), qualifiedName = try relation.text("qualified")
         try checkSafeToRead(name, on: connection)
+        return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: try columns(of: oid, on: connection))
+    }
+
+    /// The columns of relation `oid`, in order.
+    private static func columns(of oid: UInt32, on connection: PGConnection) throws -> [SourceColumn] {
         let rows = try connection.execute("""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int8 AS type_oid,
                    CASE WHEN t.typcategory = 'A' THEN t.typelem::int8 END AS element_oid
               FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-             WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum
-            """, [name])
-        let columns = try rows.rows.map {
+            """, [String(oid)])
+        return try rows.rows.map {
             SourceColumn(name: try $0.text("attname"), typeName: try $0.text("type_name"), typeOID: UInt32(try $0.int("type_oid")),
                          elementTypeOID: try $0.optionalInt("element_oid").map(UInt32.init))
         }
-        return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: columns)
     }
 
     /// Locks the source until the current transaction ends and checks it again, so that the rows
-    /// read are those of the relation that was checked: between `resolve` and the read, another
-    /// role could have renamed it and put a view of their own under its name, or (before
-    /// PostgreSQL 16) turned an empty table into a view. Call it in a transaction, before the
+    /// read are those of the relation, and the columns of the types, that were checked: between
+    /// `resolve` and the read, another role could have renamed it and put a view of their own
+    /// under its name, turned an empty table into a view (before PostgreSQL 16), or replaced a
+    /// column by one of a type whose casts are theirs. Call it in a transaction, before the
     /// transaction's first read of the source.
     public func pin(on connection: PGConnection) throws {
         try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
-        guard now.map(UInt32.init) == oid else {
-            throw AEPGError(.unknownTable, "\(name) was replaced by another relation while aepg was about to read it; run the command again")
+        guard now.map(UInt32.init) == oid, try Self.columns(of: oid, on: connection) == columns else {
+            throw AEPGError(.unknownTable, "\(name) was replaced by another relation, or its columns changed, while aepg was about to read it; run the command again")
         }
         try Self.checkSafeToRead(qualifiedName, on: connection)
     }

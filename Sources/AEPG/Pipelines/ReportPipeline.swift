@@ -74,7 +74,9 @@ public struct ReportPipeline {
                                    anomaly: sample.bool($0, 2) ?? false)
         }
 
-        let profile = try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
+        let profile = try source.reading(on: connection) {
+            try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
+        }
         let columns = profile.columnNames
         let profileRows = (0..<profile.rowCount).map { r in
             (0..<profile.columnCount).map { c -> String in
