@@ -18,16 +18,21 @@ CREATE TABLE IF NOT EXISTS aepg.models (
     active_version  integer,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
-    realtime        boolean NOT NULL DEFAULT false  -- aepg.enable_realtime: a trigger scores written rows
+    realtime        boolean NOT NULL DEFAULT false, -- aepg.enable_realtime: a trigger scores written rows
+    defined_by      name                         -- who last wrote the definition (aepg.check_model_definition)
 );
 COMMENT ON TABLE aepg.models IS 'aepg models: source table, key, features and training options';
+-- Schema 0.6.0: the worker reads a source only as far as the model's definer may see it.
+ALTER TABLE aepg.models ADD COLUMN IF NOT EXISTS defined_by name;
 
 -- Every way of writing a definition (create_model, aepg train, a direct INSERT or UPDATE) passes
 -- this check, run with the writer's own rights: the writer must be able to read every row of the
 -- source (row-level security that hides rows from the writer would not hide them from a worker
 -- that bypasses it, and its results would show them), and the key and the label must be of
 -- built-in types (their comparison, cast and I/O functions then run no one's code).
--- Pointing a model at another table switches its realtime scoring off.
+-- Pointing a model at another table switches its realtime scoring off. The writer is recorded
+-- (defined_by): row-level security enabled later must not show the worker rows the definer
+-- cannot see (SourceTable.pin checks it on every read).
 CREATE OR REPLACE FUNCTION aepg.check_model_definition()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -71,16 +76,17 @@ BEGIN
     IF TG_OP = 'UPDATE' AND NEW.source IS DISTINCT FROM OLD.source THEN
         NEW.realtime := false;
     END IF;
+    NEW.defined_by := current_user;
     RETURN NEW;
 END
 $$;
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'aepg.models'::regclass AND tgname = 'check_model_definition') THEN
-        CREATE TRIGGER check_model_definition
-            BEFORE INSERT OR UPDATE OF source, key_column, features, exclude, label_column ON aepg.models
-            FOR EACH ROW EXECUTE FUNCTION aepg.check_model_definition();
-    END IF;
+    -- Recreated, so that an upgraded schema gets the column list of this one.
+    DROP TRIGGER IF EXISTS check_model_definition ON aepg.models;
+    CREATE TRIGGER check_model_definition
+        BEFORE INSERT OR UPDATE OF source, key_column, features, exclude, label_column, defined_by ON aepg.models
+        FOR EACH ROW EXECUTE FUNCTION aepg.check_model_definition();
 END
 $$;
 

@@ -66,6 +66,26 @@ extension RolesTests {
         try connection.execute("SELECT aepg.create_model('whole', 'hidden', 'id')")
     }
 
+    /// Row-level security enabled after an operator defined a model: the worker, which bypasses
+    /// it, reads the source no further than the operator may see it, that is not at all.
+    func testRowLevelSecurityAddedAfterTheDefinitionStillBindsTheWorker() throws {
+        try connection.execute("CREATE TABLE later AS SELECT * FROM points")
+        try connection.execute("ALTER TABLE later ADD PRIMARY KEY (id)")
+        try connection.execute("GRANT SELECT ON later TO t_operator, t_worker")
+        try connection.execute("ALTER ROLE t_worker BYPASSRLS")
+        try connect(as: "t_operator").execute("SELECT aepg.create_model('later', 'later', 'id')")
+        XCTAssertEqual(try connection.execute("SELECT defined_by::text FROM aepg.models WHERE name = 'later'").string(0, 0), "t_operator")
+        try connection.execute("ALTER TABLE later ENABLE ROW LEVEL SECURITY")
+        try connection.execute("CREATE POLICY visible ON later USING (id <= 40)")
+        assertFails(.unsupportedType, containing: "may hide rows from t_operator, who defined the model") {
+            try TrainPipeline(model: ModelName("later"), logger: quiet).run(on: try connect(as: "t_worker"))
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions WHERE model = 'later'"), 0)
+        // Redefined by the owner, who sees every row, it trains.
+        try connection.execute("SELECT aepg.create_model('later', 'later', 'id', options => '{\"kind\": \"dense\", \"epochs\": 2}')")
+        XCTAssertEqual(try TrainPipeline(model: ModelName("later"), logger: quiet).run(on: try connect(as: "t_worker")).version, 1)
+    }
+
     /// Runs `body` on another thread while `table` is locked; once `body` waits for the lock,
     /// `change` alters the table in the locking transaction, which then commits. Returns what
     /// `body` threw, or nil.

@@ -25,7 +25,7 @@ public struct Catalog {
     public func model(_ name: ModelName) throws -> ModelDefinition {
         let r = try connection.execute("""
             SELECT source::text AS source, key_column, features::text AS features, exclude::text AS exclude, label_column,
-                   options::text AS options, active_version
+                   options::text AS options, active_version, defined_by::text AS defined_by
               FROM aepg.models WHERE name = $1
             """, [name.value])
         guard r.rowCount == 1 else {
@@ -37,7 +37,8 @@ public struct Catalog {
             name: name, source: try row.text("source"), keyColumn: try row.text("key_column"),
             features: try row.optionalText("features").map(PostgresArray.strings),
             exclude: PostgresArray.strings(try row.text("exclude")), labelColumn: try row.optionalText("label_column"),
-            options: try JSON.decode(TrainOptions.self, try row.text("options")), activeVersion: try row.optionalInt("active_version"))
+            options: try JSON.decode(TrainOptions.self, try row.text("options")), activeVersion: try row.optionalInt("active_version"),
+            definedBy: try row.optionalText("defined_by"))
     }
 
     /// Every model with its active version, by name.

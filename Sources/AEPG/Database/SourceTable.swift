@@ -48,6 +48,18 @@ public struct SourceColumn: Equatable, Sendable {
     public var isBuiltIn: Bool { typeOID < 16_384 }
 }
 
+/// Whose view of a source's rows a read must not exceed: a worker that bypasses row-level
+/// security sees every row, and what it trains on reaches the results.
+public enum SourceViewer: Equatable, Sendable {
+    /// The role running aepg (a definition about to be saved by it).
+    case thisRole
+    /// The role that defined the model.
+    case role(String)
+    /// A definition saved before aepg recorded its definer: only a source without row-level
+    /// security is read for it.
+    case unrecorded
+}
+
 /// A source table resolved in the database: its canonical name and columns.
 public struct SourceTable: Equatable, Sendable {
     /// The columns of a results table besides the key (see aepg.prepare_results).
@@ -109,21 +121,44 @@ public struct SourceTable: Equatable, Sendable {
     /// under its name, turned an empty table into a view (before PostgreSQL 16), or replaced a
     /// column by one of a type whose casts are theirs. Call it in a transaction, before the
     /// transaction's first read of the source.
-    public func pin(on connection: PGConnection) throws {
+    /// `viewer` is whose view of the rows the read must not exceed (row-level security enabled
+    /// after a model was defined must not show the worker rows its definer cannot see).
+    public func pin(on connection: PGConnection, for viewer: SourceViewer) throws {
         try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
         guard now.map(UInt32.init) == oid, try Self.columns(of: oid, on: connection) == columns else {
             throw AEPGError(.unknownTable, "\(name) was replaced by another relation, or its columns changed, while aepg was about to read it; run the command again")
         }
         try Self.checkSafeToRead(qualifiedName, on: connection)
+        try checkVisible(to: viewer, on: connection)
     }
 
     /// Runs `body` in a transaction with the source pinned (`pin`): every read of the source's
     /// rows goes through here or through `pin`.
-    public func reading<T>(on connection: PGConnection, _ body: () throws -> T) throws -> T {
+    public func reading<T>(on connection: PGConnection, for viewer: SourceViewer, _ body: () throws -> T) throws -> T {
         try connection.transaction {
-            try pin(on: connection)
+            try pin(on: connection, for: viewer)
             return try body()
+        }
+    }
+
+    /// Refuses a source whose row-level security would hide rows from `viewer`.
+    private func checkVisible(to viewer: SourceViewer, on connection: PGConnection) throws {
+        let role: String?
+        switch viewer {
+        case .thisRole: return  // checkSafeToRead refused a source whose policies apply to this role
+        case .role(let name): role = name
+        case .unrecorded: role = nil
+        }
+        let hidden = try connection.execute("""
+            SELECT c.relrowsecurity AND coalesce((SELECT NOT (r.rolbypassrls OR (pg_has_role(r.oid, c.relowner, 'USAGE') AND NOT c.relforcerowsecurity))
+                                                     FROM pg_roles r WHERE r.rolname = $2), true)
+              FROM pg_class c WHERE c.oid = $1::int8::oid
+            """, [String(oid), role]).bool(0, 0) ?? true
+        guard !hidden else {
+            let who = role.map { "from \($0), who defined the model" } ?? "from whoever defined the model (aepg did not record it before schema 0.6.0)"
+            throw AEPGError(.unsupportedType, "\(name) has row-level security, which may hide rows \(who); aepg reads a source only as far as its "
+                + "definer may see it: redefine the model (aepg train --table ...) as a role that sees every row, or on a view of the rows it may see")
         }
     }
 

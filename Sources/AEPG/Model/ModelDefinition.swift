@@ -11,10 +11,16 @@ public struct ModelDefinition: Equatable, Sendable {
     public var labelColumn: String?
     public var options: TrainOptions
     public var activeVersion: Int?
+    /// The role that last wrote the definition (recorded by `aepg.check_model_definition`); nil
+    /// before it is saved, and for definitions saved before schema 0.6.0 recorded it.
+    public var definedBy: String?
+
+    /// Whose view of the source a read for this stored definition must not exceed.
+    public var definer: SourceViewer { definedBy.map(SourceViewer.role) ?? .unrecorded }
 
     public init(name: ModelName, source: String, keyColumn: String, features: [String]? = nil,
                 exclude: [String] = [], labelColumn: String? = nil, options: TrainOptions = TrainOptions(),
-                activeVersion: Int? = nil) {
+                activeVersion: Int? = nil, definedBy: String? = nil) {
         self.name = name
         self.source = source
         self.keyColumn = keyColumn
@@ -23,5 +29,6 @@ public struct ModelDefinition: Equatable, Sendable {
         self.labelColumn = labelColumn
         self.options = options
         self.activeVersion = activeVersion
+        self.definedBy = definedBy
     }
 }

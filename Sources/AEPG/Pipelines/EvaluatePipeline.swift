@@ -42,7 +42,7 @@ public struct EvaluatePipeline {
         let labelColumn = try source.evaluationLabel(labelName)
         let labelValue = labelColumn.isNumeric ? labelColumn.asDouble : labelColumn.asText
         let key = quoteIdentifier(try source.keyColumn(definition.keyColumn).name)
-        let rows = try source.reading(on: connection) { try connection.execute("""
+        let rows = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
             SELECT r.score, r.cluster, \(labelValue)::text AS label
               FROM \(Publication.resultsTable(model)) r JOIN \(source.qualifiedName) s ON s.\(key) = r.\(key)
              WHERE r.version = $1 AND \(labelValue) IS NOT NULL

@@ -40,7 +40,7 @@ public struct ReportPipeline {
         // Only a 0/1 label splits the histogram and marks points; a class label would be noise there.
         // Its values come back with the histogram, so the join is read once for both.
         let labelValue = labelColumn.flatMap { $0.isNumeric ? $0.asDouble : nil } ?? "NULL"
-        let counted = try source.reading(on: connection) { try connection.execute("""
+        let counted = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
             WITH scored AS (SELECT log(greatest(r.score, 1e-12)) AS x, (\(labelValue))::float8 AS y \(join)),
                  span AS (SELECT min(x) AS low, greatest(max(x), min(x) + 1e-6) AS high FROM scored)
             SELECT span.low, span.high, least(width_bucket(scored.x, span.low, span.high, $1), $1) - 1, scored.y, count(*)
@@ -56,7 +56,7 @@ public struct ReportPipeline {
             counts[group, default: [Int](repeating: 0, count: bins)][max(0, counted.int(i, 2)!)] += counted.int(i, 4)!
         }
 
-        let sample = try source.reading(on: connection) { try connection.execute("""
+        let sample = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
             SELECT r.latent::text, r.cluster, \(binary ? "(\(labelValue)) = 1" : "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
             """) }
         let vectors = (0..<sample.rowCount).map { PostgresArray.floats(sample.string($0, 0)!).map(Double.init) }
@@ -74,7 +74,7 @@ public struct ReportPipeline {
                                    anomaly: sample.bool($0, 2) ?? false)
         }
 
-        let profile = try source.reading(on: connection) {
+        let profile = try source.reading(on: connection, for: definition.definer) {
             try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
         }
         let columns = profile.columnNames

@@ -48,7 +48,7 @@ public struct ScorePipeline {
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
                                  label: nil)
         let results = Publication.resultsTable(model)
-        let plan = ScoreStream(model: model, trained: trained, query: query, results: results, all: all, range: range)
+        let plan = ScoreStream(model: model, trained: trained, query: query, viewer: definition.definer, results: results, all: all, range: range)
         let outcome: (written: Int, unseen: Int)
         do {
             do {
@@ -78,6 +78,8 @@ private struct ScoreStream {
     let model: ModelName
     let trained: TrainedModel
     let query: FeatureQuery
+    /// Whose view of the source the read must not exceed (the model's definer).
+    let viewer: SourceViewer
     let results: String
     let all: Bool
     let range: KeyRange?
@@ -101,13 +103,13 @@ private struct ScoreStream {
         // this thread waits for that (`takeFull`, `cancelAndWait`) before it touches them again.
         let lent = Handover((connection, trained))
         let readSQL = query.copySQL(skipScoredIn: all ? nil : results, range: range)
-        let query = self.query
+        let query = self.query, viewer = self.viewer
         let reading = Thread { [handoff] in
             let (connection, trained) = lent.value
             let reader = FeatureReader(query: query, categories: encoding.categorical.map(\.categories))
             do {
                 var chunk = try handoff.takeFree()
-                try query.source.reading(on: connection) {
+                try query.source.reading(on: connection, for: viewer) {
                     try reader.read(connection, sql: readSQL) { key, row, _ in
                         chunk.add(key: key, raw: row, encoding: encoding, scaler: trained.scaler)
                         if chunk.isFull {

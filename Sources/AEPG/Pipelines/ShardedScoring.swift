@@ -9,7 +9,7 @@ public enum ShardedScoring {
         let definition = try Catalog(connection: connection).model(model)
         let source = try SourceTable.resolve(definition.source, on: connection)
         let key = try source.keyColumn(definition.keyColumn)
-        let ranges = try source.reading(on: connection) { try KeyRange.split(source, key: key, into: shards, on: connection) }
+        let ranges = try source.reading(on: connection, for: definition.definer) { try KeyRange.split(source, key: key, into: shards, on: connection) }
         return try connection.transaction {
             try ranges.enumerated().map { index, range in
                 let args = ScoreJobArguments(all: all, shard: index, after: range.after, upTo: range.upTo)

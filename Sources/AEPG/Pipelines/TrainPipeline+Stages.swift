@@ -20,7 +20,7 @@ extension TrainPipeline {
             stored = try catalog.model(model)
             source = try SourceTable.resolve(stored.source, on: connection)
         }
-        try source.pin(on: connection)
+        try source.pin(on: connection, for: definition == nil ? stored.definer : .thisRole)
         let merged = stored.options.overridden(by: overrides)
         let options = try merged.resolved()
         let columns = try source.featureColumns(of: stored, categorical: merged.categorical != nil)
