@@ -172,7 +172,7 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- Rows the realtime trigger could not score: the user's write is kept, the row stays unscored
--- (the next `aepg score` scores it), and the reason is here. A later successful score clears it.
+-- (the next `aepg score` scores it), and the reason is here. Scoring the row in realtime later clears it.
 CREATE TABLE IF NOT EXISTS aepg.realtime_failures (
     model     text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
     key       text NOT NULL,   -- the row's key as text ('' when the key was NULL)
@@ -791,7 +791,9 @@ COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model'
 -- PostgreSQL's); and scoring is aepg's own arithmetic. It never rejects the user's write: a row
 -- it cannot score is left unscored, with the reason in aepg.realtime_failures.
 CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET extra_float_digits = 3  -- a key's text (in notes) does not depend on the writer's settings
+AS $$
 DECLARE
     m         record;   -- not aepg.models: compiling must not wait for a lock on the catalog
     features  text[];
@@ -804,94 +806,92 @@ DECLARE
     s         record;
     problem   text;
     patience  text := current_setting('lock_timeout');
-    timed_out boolean := false;
 BEGIN
-    -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
-    PERFORM set_config('lock_timeout', '200ms', true);
+    -- A statement_timeout that strikes in here keeps the write. It is told from other cancels
+    -- (the user's still cancel) by PostgreSQL's message: only superusers set lc_messages, and no
+    -- code of anyone else's runs here; under another language the statement times out as it
+    -- would without aepg. The row is left for aepg score, and the statement's later rows are
+    -- noted without being scored, to be quick (aepg.realtime_timed_out, set after the block,
+    -- whose settings the exception undoes).
     BEGIN
-        SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
-        IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
-            PERFORM set_config('lock_timeout', patience, true);
-            RETURN NULL;
-        END IF;
-        -- The key, of a built-in type in the source and of the same type in the results table.
-        SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
-         WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
-        IF key_type IS NULL THEN
-            RAISE EXCEPTION 'the key column "%" is missing or not of a built-in type', m.key_column USING ERRCODE = 'datatype_mismatch';
-        END IF;
-        EXECUTE format('SELECT ($1).%I::pg_catalog.text', m.key_column) INTO key_text USING NEW;
-        IF key_text IS NULL THEN
-            RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
-        END IF;
-        IF NOT EXISTS (SELECT 1 FROM pg_attribute a, pg_attribute r
-                        WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped
-                          AND r.attrelid = aepg.object_name(m.name, 'results')::regclass AND r.attname = m.key_column
-                          AND r.atttypid = a.atttypid) THEN
-            RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
-                  USING ERRCODE = 'datatype_mismatch';
-        END IF;
-        -- After a statement_timeout struck this statement (and was caught, below), it has no
-        -- deadline left to keep: its later rows are noted, not scored, to be quick.
-        IF current_setting('aepg.realtime_timed_out', true) = statement_timestamp()::text THEN
-            RAISE EXCEPTION 'not scored: a statement_timeout struck earlier in the statement; aepg score % scores the row', m.name;
-        END IF;
-        SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
-          FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
-        -- Each column as float8[]: a scalar as a one-element array, an array column's elements in order.
-        SELECT string_agg(CASE WHEN c.is_array
-                               THEN format('aepg.array_inputs(($1).%I::pg_catalog.float8[], %L, %s)', c.name, c.name, c.length)
-                               WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
-                               THEN format('ARRAY[($1).%I::pg_catalog.int4::pg_catalog.float8]', c.name)
-                               ELSE format('ARRAY[($1).%I::pg_catalog.float8]', c.name) END, ' || ' ORDER BY c.o),
-               count(*)
-          INTO reading, readable
-          FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o)
-          JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
-         WHERE CASE WHEN c.is_array THEN aepg.is_numeric_array_type(a.atttypid) ELSE aepg.is_numeric_type(a.atttypid) END;
-        IF readable <> (SELECT count(*) FROM aepg.feature_columns(features, encoding)) THEN
-            RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
-                  USING ERRCODE = 'feature_not_supported';
-        END IF;
-        EXECUTE format('SELECT %s', reading) INTO inputs USING NEW;
-        s := aepg.score(m.name, inputs);
-        EXECUTE format(
-            'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
-             VALUES ($1::%s, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (version, %I) DO UPDATE
-                SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
-                    confidence = NULL, score = EXCLUDED.score, top_features = EXCLUDED.top_features',
-            aepg.object_name(m.name, 'results'), m.key_column, key_type, m.key_column)
-        USING key_text, m.active_version, s.latent, s.cluster, s.distance, s.score, s.top_features;
-        DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
-    EXCEPTION
-        WHEN query_canceled THEN
-            -- A statement_timeout that strikes while a row is scored is caught: the write stands.
-            -- Any other cancel, such as the user's, cancels. The timeout is told by PostgreSQL's
-            -- message: only superusers set lc_messages, and no code of anyone else's runs here;
-            -- under another language the statement times out as it would without aepg.
-            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
-            IF problem <> 'canceling statement due to statement timeout' THEN
-                RAISE;
-            END IF;
-            timed_out := true;
-            problem := format('not scored: statement_timeout %s struck while scoring; aepg score %s scores the row',
-                              current_setting('statement_timeout'), TG_ARGV[0]);
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
-    END;
-    IF timed_out THEN  -- set here: the exception undid the block's settings
-        PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
-    END IF;
-    IF problem IS NOT NULL THEN
+        -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
+        PERFORM set_config('lock_timeout', '200ms', true);
         BEGIN
-            INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
-            ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
-        EXCEPTION WHEN OTHERS THEN
-            NULL;  -- not even the note could be written: the user's write still stands
+            SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+            IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
+                PERFORM set_config('lock_timeout', patience, true);
+                RETURN NULL;
+            END IF;
+            -- The key, of a built-in type in the source and of the same type in the results table.
+            SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
+             WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
+            IF key_type IS NULL THEN
+                RAISE EXCEPTION 'the key column "%" is missing or not of a built-in type', m.key_column USING ERRCODE = 'datatype_mismatch';
+            END IF;
+            EXECUTE format('SELECT ($1).%I::pg_catalog.text', m.key_column) INTO key_text USING NEW;
+            IF key_text IS NULL THEN
+                RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute a, pg_attribute r
+                            WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped
+                              AND r.attrelid = aepg.object_name(m.name, 'results')::regclass AND r.attname = m.key_column
+                              AND r.atttypid = a.atttypid) THEN
+                RAISE EXCEPTION 'the key column "%" is typed unlike the results table''s; retrain the model', m.key_column
+                      USING ERRCODE = 'datatype_mismatch';
+            END IF;
+            -- After a statement_timeout struck this statement (and was caught, below), it has no
+            -- deadline left to keep: its later rows are noted, not scored, to be quick.
+            IF current_setting('aepg.realtime_timed_out', true) = statement_timestamp()::text THEN
+                RAISE EXCEPTION 'not scored: a statement_timeout struck earlier in the statement; aepg score % scores the row', m.name;
+            END IF;
+            SELECT v.features, v.preprocessing->'encoding' INTO features, encoding
+              FROM aepg.versions v WHERE v.model = m.name AND v.version = m.active_version;
+            -- Each column as float8[]: a scalar as a one-element array, an array column's elements in order.
+            SELECT string_agg(CASE WHEN c.is_array
+                                   THEN format('aepg.array_inputs(($1).%I::pg_catalog.float8[], %L, %s)', c.name, c.name, c.length)
+                                   WHEN a.atttypid = 'pg_catalog.bool'::pg_catalog.regtype
+                                   THEN format('ARRAY[($1).%I::pg_catalog.int4::pg_catalog.float8]', c.name)
+                                   ELSE format('ARRAY[($1).%I::pg_catalog.float8]', c.name) END, ' || ' ORDER BY c.o),
+                   count(*)
+              INTO reading, readable
+              FROM aepg.feature_columns(features, encoding) WITH ORDINALITY AS c(name, length, is_array, o)
+              JOIN pg_attribute a ON a.attrelid = TG_RELID AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE CASE WHEN c.is_array THEN aepg.is_numeric_array_type(a.atttypid) ELSE aepg.is_numeric_type(a.atttypid) END;
+            IF readable <> (SELECT count(*) FROM aepg.feature_columns(features, encoding)) THEN
+                RAISE EXCEPTION 'a feature column of % is missing or not numeric (text features are encoded by the worker only)', TG_RELID::regclass
+                      USING ERRCODE = 'feature_not_supported';
+            END IF;
+            EXECUTE format('SELECT %s', reading) INTO inputs USING NEW;
+            s := aepg.score(m.name, inputs);
+            EXECUTE format(
+                'INSERT INTO %s (%I, version, latent, cluster, distance, score, top_features)
+                 SELECT ($1).%I, $2, $3, $4, $5, $6, $7
+                 ON CONFLICT (version, %I) DO UPDATE
+                    SET latent = EXCLUDED.latent, cluster = EXCLUDED.cluster, distance = EXCLUDED.distance,
+                        confidence = NULL, score = EXCLUDED.score, top_features = EXCLUDED.top_features',
+                aepg.object_name(m.name, 'results'), m.key_column, m.key_column, m.key_column)
+            USING NEW, m.active_version, s.latent, s.cluster, s.distance, s.score, s.top_features;  -- the key by value, not through text
+            DELETE FROM aepg.realtime_failures f WHERE f.model = m.name AND f.key = key_text;
+        EXCEPTION
+            WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
         END;
-    END IF;
-    PERFORM set_config('lock_timeout', patience, true);
+        IF problem IS NOT NULL THEN
+            BEGIN
+                INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
+                ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();
+            EXCEPTION WHEN OTHERS THEN
+                NULL;  -- not even the note could be written: the user's write still stands
+            END;
+        END IF;
+        PERFORM set_config('lock_timeout', patience, true);
+    EXCEPTION WHEN query_canceled THEN
+        GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+        IF problem <> 'canceling statement due to statement timeout' THEN
+            RAISE;
+        END IF;
+        PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
+    END;
     RETURN NULL;
 END
 $$;

@@ -150,12 +150,17 @@ public struct SourceTable: Equatable, Sendable {
         case .role(let name): role = name
         case .unrecorded: role = nil
         }
-        let hidden = try connection.execute("""
+        let rights = try connection.execute("""
             SELECT c.relrowsecurity AND coalesce((SELECT NOT (r.rolbypassrls OR (pg_has_role(r.oid, c.relowner, 'USAGE') AND NOT c.relforcerowsecurity))
-                                                     FROM pg_roles r WHERE r.rolname = $2), true)
+                                                     FROM pg_roles r WHERE r.rolname = $2), true) AS hidden,
+                   coalesce((SELECT has_table_privilege(r.oid, c.oid, 'SELECT') FROM pg_roles r WHERE r.rolname = $2), false) AS readable
               FROM pg_class c WHERE c.oid = $1::int8::oid
-            """, [String(oid), role]).bool(0, 0) ?? true
-        guard !hidden else {
+            """, [String(oid), role]).onlyRow()
+        if let role, try !rights.bool("readable") {
+            throw AEPGError(.unsupportedType, "\(role), who defined the model, may no longer read \(name) (or no longer exists); aepg reads a source "
+                + "only as far as its definer may: redefine the model (aepg train --table ...) as a role that reads it")
+        }
+        guard try !rights.bool("hidden") else {
             let who = role.map { "from \($0), who defined the model" } ?? "from whoever defined the model (aepg did not record it before schema 0.6.0)"
             throw AEPGError(.unsupportedType, "\(name) has row-level security, which may hide rows \(who); aepg reads a source only as far as its "
                 + "definer may see it: redefine the model (aepg train --table ...) as a role that sees every row, or on a view of the rows it may see")
