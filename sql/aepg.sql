@@ -36,8 +36,8 @@ ALTER TABLE aepg.models ADD COLUMN IF NOT EXISTS defined_by name;
 CREATE OR REPLACE FUNCTION aepg.check_model_definition()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    key_type   oid;
-    label_type oid;
+    col       record;
+    col_type  oid;
 BEGIN
     IF (SELECT c.relkind FROM pg_class c WHERE c.oid = NEW.source) NOT IN ('r', 'p', 'm', 'v') THEN
         RAISE EXCEPTION '% is not a table, materialized view or view', NEW.source USING ERRCODE = 'wrong_object_type';
@@ -51,28 +51,22 @@ BEGIN
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'define it as a role that sees every row (the table''s owner, or one with BYPASSRLS), or on a view of the rows you may see';
     END IF;
-    IF NEW.label_column IS NOT NULL THEN
-        SELECT a.atttypid INTO label_type FROM pg_attribute a
-         WHERE a.attrelid = NEW.source AND a.attname = NEW.label_column AND a.attnum > 0 AND NOT a.attisdropped;
-        IF label_type IS NULL THEN
-            RAISE EXCEPTION 'table % has no column "%"', NEW.source, NEW.label_column USING ERRCODE = 'undefined_column';
+    -- The label (when there is one) and the key: present, and of built-in types.
+    FOR col IN SELECT * FROM (VALUES
+                   (1, 'label', NEW.label_column, 'use a label of a built-in type (a number, or text classes), for example through a view that casts it'),
+                   (2, 'key', NEW.key_column, 'use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it'))
+                   AS c(ord, role, name, hint)
+                WHERE c.name IS NOT NULL ORDER BY c.ord LOOP
+        SELECT a.atttypid INTO col_type FROM pg_attribute a
+         WHERE a.attrelid = NEW.source AND a.attname = col.name AND a.attnum > 0 AND NOT a.attisdropped;
+        IF col_type IS NULL THEN
+            RAISE EXCEPTION 'table % has no column "%"', NEW.source, col.name USING ERRCODE = 'undefined_column';
         END IF;
-        IF label_type >= 16384 THEN
-            RAISE EXCEPTION 'label column "%" of % has type %, which is not built in', NEW.label_column, NEW.source, label_type::regtype
-                  USING ERRCODE = 'datatype_mismatch',
-                        HINT = 'use a label of a built-in type (a number, or text classes), for example through a view that casts it';
+        IF col_type >= 16384 THEN
+            RAISE EXCEPTION '% column "%" of % has type %, which is not built in', col.role, col.name, NEW.source, col_type::regtype
+                  USING ERRCODE = 'datatype_mismatch', HINT = col.hint;
         END IF;
-    END IF;
-    SELECT a.atttypid INTO key_type FROM pg_attribute a
-     WHERE a.attrelid = NEW.source AND a.attname = NEW.key_column AND a.attnum > 0 AND NOT a.attisdropped;
-    IF key_type IS NULL THEN
-        RAISE EXCEPTION 'table % has no column "%"', NEW.source, NEW.key_column USING ERRCODE = 'undefined_column';
-    END IF;
-    IF key_type >= 16384 THEN
-        RAISE EXCEPTION 'key column "%" of % has type %, which is not built in', NEW.key_column, NEW.source, key_type::regtype
-              USING ERRCODE = 'datatype_mismatch',
-                    HINT = 'use a key of a built-in type (integer, bigint, text, uuid, ...), for example through a view that casts it';
-    END IF;
+    END LOOP;
     IF TG_OP = 'UPDATE' AND NEW.source IS DISTINCT FROM OLD.source THEN
         NEW.realtime := false;
     END IF;
