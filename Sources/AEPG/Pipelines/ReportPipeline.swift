@@ -40,14 +40,23 @@ public struct ReportPipeline {
         // Only a 0/1 label splits the histogram and marks points; a class label would be noise there.
         // Its values come back with the histogram, so the join is read once for both.
         let labelValue = labelColumn.flatMap { $0.isNumeric ? $0.asDouble : nil } ?? "NULL"
-        let counted = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
-            WITH scored AS (SELECT log(greatest(r.score, 1e-12)) AS x, (\(labelValue))::float8 AS y \(join)),
-                 span AS (SELECT min(x) AS low, greatest(max(x), min(x) + 1e-6) AS high FROM scored)
-            SELECT span.low, span.high, least(width_bucket(scored.x, span.low, span.high, $1), $1) - 1, scored.y, count(*)
-              FROM scored, span GROUP BY 1, 2, 3, 4
-            """, [String(bins)]) }
-        let rowLabels = (0..<counted.rowCount).compactMap { counted.double($0, 3) }
-        let binary = labelValue != "NULL" && rowLabels.allSatisfy { $0 == 0 || $0 == 1 }
+        // The source is read three times (histogram, latent sample, cluster profile) in one
+        // transaction with it pinned once.
+        let (counted, binary, sample, profile) = try source.reading(on: connection, for: definition.definer) {
+            let counted = try connection.execute("""
+                WITH scored AS (SELECT log(greatest(r.score, 1e-12)) AS x, (\(labelValue))::float8 AS y \(join)),
+                     span AS (SELECT min(x) AS low, greatest(max(x), min(x) + 1e-6) AS high FROM scored)
+                SELECT span.low, span.high, least(width_bucket(scored.x, span.low, span.high, $1), $1) - 1, scored.y, count(*)
+                  FROM scored, span GROUP BY 1, 2, 3, 4
+                """, [String(bins)])
+            let rowLabels = (0..<counted.rowCount).compactMap { counted.double($0, 3) }
+            let binary = labelValue != "NULL" && rowLabels.allSatisfy { $0 == 0 || $0 == 1 }
+            let sample = try connection.execute("""
+                SELECT r.latent::text, r.cluster, \(binary ? "(\(labelValue)) = 1" : "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
+                """)
+            let profile = try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
+            return (counted, binary, sample, profile)
+        }
         let low = counted.rowCount > 0 ? counted.double(0, 0)! : 0
         let high = counted.rowCount > 0 ? counted.double(0, 1)! : 1
         var counts: [String: [Int]] = [:]
@@ -56,9 +65,6 @@ public struct ReportPipeline {
             counts[group, default: [Int](repeating: 0, count: bins)][max(0, counted.int(i, 2)!)] += counted.int(i, 4)!
         }
 
-        let sample = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
-            SELECT r.latent::text, r.cluster, \(binary ? "(\(labelValue)) = 1" : "false") \(join) ORDER BY md5(r.\(key)::text) LIMIT \(sampleSize)
-            """) }
         let vectors = (0..<sample.rowCount).map { PostgresArray.floats(sample.string($0, 0)!).map(Double.init) }
         var axes = ("latent 1", "latent 2")
         var planar = vectors.map { $0.count >= 2 ? [$0[0], $0[1]] : [$0.first ?? 0, 0] }
@@ -74,9 +80,6 @@ public struct ReportPipeline {
                                    anomaly: sample.bool($0, 2) ?? false)
         }
 
-        let profile = try source.reading(on: connection, for: definition.definer) {
-            try connection.execute("SELECT * FROM aepg.\(quoteIdentifier(model.value + "_cluster_profile"))")
-        }
         let columns = profile.columnNames
         let profileRows = (0..<profile.rowCount).map { r in
             (0..<profile.columnCount).map { c -> String in
