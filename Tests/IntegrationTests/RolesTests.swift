@@ -23,6 +23,9 @@ final class RolesTests: DatabaseTestCase {
             try connection.execute("DROP ROLE IF EXISTS \(login)")
             try connection.execute("CREATE ROLE \(login) LOGIN IN ROLE \(role)")
         }
+        // Someone else: the owner of views that aepg must not read.
+        try connection.execute("DROP ROLE IF EXISTS t_viewer")
+        try connection.execute("CREATE ROLE t_viewer")
         try connection.execute("CREATE TABLE secret (id int PRIMARY KEY, salary float8)")
         try connection.execute("INSERT INTO secret VALUES (1, 100000)")
         try connection.execute("GRANT SELECT ON points TO t_operator, t_worker")
@@ -31,7 +34,7 @@ final class RolesTests: DatabaseTestCase {
     override func tearDown() {
         TestDatabase.drop(databaseName)
         if let server = try? PGConnection(try TestDatabase.serverConninfo()) {
-            for login in ["t_reader", "t_operator", "t_worker"] { _ = try? server.execute("DROP ROLE IF EXISTS \(login)") }
+            for login in ["t_reader", "t_operator", "t_worker", "t_viewer"] { _ = try? server.execute("DROP ROLE IF EXISTS \(login)") }
         }
         connection = nil
     }
@@ -95,9 +98,6 @@ extension RolesTests {
     func testTheWorkerReadsNoSourceThatWouldRunSomeoneElsesCode() throws {
         let worker = try connect(as: "t_worker")
         // A view whose owner is not the worker: its functions would run as the worker.
-        try connection.execute("DROP ROLE IF EXISTS t_viewer")
-        try connection.execute("CREATE ROLE t_viewer")
-        defer { _ = try? connection.execute("DROP OWNED BY t_viewer"); _ = try? connection.execute("DROP ROLE IF EXISTS t_viewer") }
         try connection.execute("GRANT SELECT ON points TO t_viewer")
         try connection.execute("CREATE VIEW their_view AS SELECT * FROM points")
         try connection.execute("ALTER VIEW their_view OWNER TO t_viewer")
