@@ -13,6 +13,8 @@
 #   AEPG_SUITE_AGAINST=previous=benchmarks/out/suite-dense.tsv benchmarks/suite.sh
 #       # also compares with an earlier run's results and lists the sets that lost over 0.05 ROC-AUC
 # Results also go to benchmarks/out/suite.tsv (or $AEPG_SUITE_OUT): set, group, rows, roc_auc, pr_auc, seconds.
+# AEPG_SUITE_SCORES=DIR also writes each set's per-row scores to DIR/<set>.csv (id, score), for
+# offline analysis beside other detectors' scores.
 #
 # Held out: these eight sets are never used to choose a default; report them apart.
 held_out="Cardiotocography Ionosphere PageBlocks SpamBase Waveform letter smtp wine"
@@ -57,6 +59,10 @@ for csv in "$data"/{cardio,creditcard_sample,mammography,pendigits,satellite,shu
         roc=$(echo "$line" | awk '{print $5}'); pr=$(echo "$line" | awk '{print $7}')
     fi
     secs=$(echo "$(date +%s.%N) - $start" | bc)
+    if [ -n "${AEPG_SUITE_SCORES:-}" ]; then
+        mkdir -p "$AEPG_SUITE_SCORES"
+        psql "$db" -qc "\\copy (SELECT id, score FROM aepg.${table}_results ORDER BY id) TO '$AEPG_SUITE_SCORES/$name.csv' (FORMAT csv)"
+    fi
     rows=$(psql "$db" -Atc "SELECT count(*) FROM $table")
     printf "%-20s %-9s %8s %8s %8s %8.1f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs"
     printf "%s\t%s\t%s\t%s\t%s\t%.2f\n" "$name" "$group" "$rows" "$roc" "$pr" "$secs" >> "$out"

@@ -40,14 +40,19 @@ GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(t
 
 -- Operators: manage models and queue jobs. Every write of a definition, through create_model or
 -- directly, passes aepg.check_model_definition with the operator's own rights (they must be able
--- to read the source); enqueue is SECURITY DEFINER (search_path pinned, arguments checked).
+-- to read the source); every change, drop or job of a model passes aepg.check_model_change (only
+-- the role that defined it, its members and the worker may).
 GRANT INSERT, UPDATE, DELETE ON aepg.models TO aepg_operator;
 GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb),
-                          aepg.drop_model(text), aepg.drop_model_objects(text), aepg.activate(text, integer),
+                          aepg.drop_model(text), aepg.activate(text, integer),
                           aepg.refresh_views(text), aepg.enqueue(text, text, jsonb),
                           aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger(),
                           aepg.has_results(text, integer)
       TO aepg_operator;
+-- aepg.enqueue runs with the caller's rights: operators insert a job's kind, model and args (a
+-- trigger checks that they may change that model), and set none of its state.
+GRANT INSERT (kind, model, args) ON aepg.jobs TO aepg_operator;
+GRANT USAGE ON SEQUENCE aepg.jobs_id_seq TO aepg_operator;
 
 -- Workers: read and write the catalog, results and jobs. They create nothing in the schema (the
 -- owner's functions make per-model tables and views), so they cannot plant triggers or objects

@@ -84,6 +84,46 @@ BEGIN
 END
 $$;
 
+-- A model belongs to the role that defined it (defined_by). Only members of that role may
+-- redefine, drop, activate or retrain it or switch its realtime scoring; so may whoever can
+-- publish versions (aepg's worker and the schema's owner), as training and rollbacks need. A model
+-- defined before schema 0.6.0 has no definer and stays open to every operator until someone
+-- redefines it. A trigger on aepg.models (UPDATE, DELETE) and aepg.jobs (INSERT), run with the
+-- caller's rights: current_user is whoever asks, and every function that changes a model does so
+-- through one of those statements.
+CREATE OR REPLACE FUNCTION aepg.check_model_change()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    model  text;
+    owner  name;
+BEGIN
+    IF TG_TABLE_NAME = 'jobs' THEN
+        model := NEW.model;
+        SELECT m.defined_by INTO owner FROM aepg.models m WHERE m.name = NEW.model;
+    ELSE
+        model := OLD.name;
+        owner := OLD.defined_by;
+    END IF;
+    IF owner IS NOT NULL AND NOT has_table_privilege('aepg.versions', 'INSERT')
+       AND NOT (EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = owner) AND pg_has_role(owner, 'MEMBER')) THEN
+        RAISE EXCEPTION 'aepg model "%" belongs to %, so you cannot change, retrain or drop it', model, owner
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = format('ask a member of %s (GRANT %I TO you shares it), or define a model of your own under another name',
+                                  owner, owner);
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+DO $$
+BEGIN
+    -- Named to fire before check_model_definition (triggers fire in name order): a caller who may
+    -- not touch the model hears that first.
+    DROP TRIGGER IF EXISTS check_model_caller ON aepg.models;
+    CREATE TRIGGER check_model_caller BEFORE UPDATE OR DELETE ON aepg.models
+        FOR EACH ROW EXECUTE FUNCTION aepg.check_model_change();
+END
+$$;
+
 -- One row per trained version, written in the same transaction as its layers and results.
 CREATE TABLE IF NOT EXISTS aepg.versions (
     model           text NOT NULL REFERENCES aepg.models (name) ON DELETE CASCADE,
@@ -440,17 +480,34 @@ END
 $$;
 COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of an aepg model the active one';
 
--- Drops the views and results table of a model (its catalog rows are the caller's).
-CREATE OR REPLACE FUNCTION aepg.drop_model_objects(p_model text)
-RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- A dropped model's views and results table go with its catalog row, however it was deleted.
+-- A trigger, not a function operators call: only a DELETE that passed aepg.check_model_change
+-- reaches it. (Schema 0.7.0 dropped aepg.drop_model_objects(text), which let any operator drop
+-- any model's results.)
+DROP FUNCTION IF EXISTS aepg.drop_model_objects(text);
+CREATE OR REPLACE FUNCTION aepg.drop_model_objects()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    object  record;
 BEGIN
-    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
-                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
-                   aepg.object_name(p_model, 'cluster_profile'));
-    EXECUTE format('DROP TABLE IF EXISTS %s', aepg.object_name(p_model, 'results'));
+    FOR object IN SELECT o.kind, aepg.object_name(OLD.name, o.suffix) AS name
+                    FROM (VALUES (1, 'VIEW', 'flags'), (2, 'VIEW', 'clusters'), (3, 'VIEW', 'cluster_profile'),
+                                 (4, 'TABLE', 'results')) AS o(ord, kind, suffix)
+                   ORDER BY o.ord LOOP
+        IF to_regclass(object.name) IS NOT NULL THEN
+            EXECUTE format('DROP %s %s', object.kind, object.name);
+        END IF;
+    END LOOP;
+    RETURN OLD;
 END
 $$;
-COMMENT ON FUNCTION aepg.drop_model_objects(text) IS 'drops the results table and views of an aepg model';
+DO $$
+BEGIN
+    DROP TRIGGER IF EXISTS drop_model_objects ON aepg.models;
+    CREATE TRIGGER drop_model_objects AFTER DELETE ON aepg.models
+        FOR EACH ROW EXECUTE FUNCTION aepg.drop_model_objects();
+END
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Managing and scoring models from SQL (no worker needed to score).
@@ -742,19 +799,24 @@ COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text
 -- Drops a model with its versions, layers, results and views.
 CREATE OR REPLACE FUNCTION aepg.drop_model(name text)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    source  regclass;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM aepg.models m WHERE m.name = drop_model.name) THEN
+    -- The delete goes first: its triggers check that the caller may drop the model, and drop the
+    -- model's views and results table.
+    DELETE FROM aepg.models m WHERE m.name = drop_model.name RETURNING m.source INTO source;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'aepg model "%" does not exist', name USING ERRCODE = 'undefined_object';
     END IF;
     -- The realtime trigger goes too when the caller may drop it; one left behind does nothing,
     -- as it only scores for a model of the same name on the same table with realtime on.
     BEGIN
-        PERFORM aepg.disable_realtime(name);
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = source AND t.tgname = 'aepg_realtime_' || name) THEN
+            EXECUTE format('DROP TRIGGER %I ON %s', 'aepg_realtime_' || name, source);
+        END IF;
     EXCEPTION WHEN insufficient_privilege THEN
         RAISE NOTICE 'the realtime trigger of "%" stays on its table (its owner can drop it); it no longer scores', name;
     END;
-    PERFORM aepg.drop_model_objects(name);
-    DELETE FROM aepg.models m WHERE m.name = drop_model.name;
 END
 $$;
 COMMENT ON FUNCTION aepg.drop_model(text) IS 'drops an aepg model with its versions, results and views';
@@ -942,9 +1004,19 @@ CREATE TABLE IF NOT EXISTS aepg.jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queued ON aepg.jobs (run_after, id) WHERE status IN ('queued', 'running');
 COMMENT ON TABLE aepg.jobs IS 'aepg job queue: train, score and evaluate requests run by aepg worker';
+DO $$
+BEGIN
+    -- A job is queued only by someone who may change its model (aepg.check_model_change).
+    DROP TRIGGER IF EXISTS check_model_caller ON aepg.jobs;
+    CREATE TRIGGER check_model_caller BEFORE INSERT ON aepg.jobs
+        FOR EACH ROW EXECUTE FUNCTION aepg.check_model_change();
+END
+$$;
 
+-- Runs with the caller's rights (operators may insert a job's kind, model and args, nothing
+-- else), so that the job's model is checked against the caller.
 CREATE OR REPLACE FUNCTION aepg.enqueue(kind text, model text, args jsonb DEFAULT '{}')
-RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS bigint LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
 BEGIN
@@ -1019,11 +1091,17 @@ END
 $$;
 
 -- The worker role creates nothing in aepg: per-model tables and views are made by the functions
--- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.)
+-- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.) Operators
+-- queue jobs with their own rights since 0.7.0 (aepg.enqueue): an upgrade gives them what
+-- aepg-roles.sql does, so that they need not run `aepg init --roles` again.
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
         REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_operator') THEN
+        GRANT INSERT (kind, model, args) ON aepg.jobs TO aepg_operator;
+        GRANT USAGE ON SEQUENCE aepg.jobs_id_seq TO aepg_operator;
     END IF;
 END
 $$;

@@ -24,7 +24,8 @@ extension RolesTests {
     func testALabelOfSomeonesTypeIsNeitherStoredNorRead() throws {
         try plantLabelCast()
         let operatorRole = try connect(as: "t_operator")
-        XCTAssertThrowsError(try operatorRole.execute("UPDATE aepg.models SET label_column = 'lab' WHERE name = 'pts'")) {
+        try operatorRole.execute("SELECT aepg.create_model('labelled', 'points', 'id')")
+        XCTAssertThrowsError(try operatorRole.execute("UPDATE aepg.models SET label_column = 'lab' WHERE name = 'labelled'")) {
             XCTAssertTrue("\($0)".contains("which is not built in"), "\($0)")
         }
         assertFails(.unsupportedType, containing: "which is not built in") {
@@ -166,16 +167,30 @@ extension RolesTests {
 
     /// A statement_timeout that strikes during realtime scoring leaves the write in place; the
     /// rows it did not score are noted for `aepg score`.
+    ///
+    /// The timeout may also strike between two rows' triggers, outside aepg's code, and then it
+    /// cancels the statement as it would without aepg (README, "Realtime scoring"); most of the
+    /// statement's time is scoring, so that is rare. Up to three statements are tried: one kept
+    /// write shows the guarantee; a trigger that let the timeout through would lose all three.
     func testATimeoutWhileScoringInRealtimeKeepsTheWrite() throws {
         try connection.execute("SELECT aepg.enable_realtime('pts')")
         let writer = try PGConnection(conninfo)
         try writer.execute("SET statement_timeout = '300ms'")
-        try writer.execute("""
-            INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series(10001, 12000) i
-            """)
-        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id > 10000"), 2000)
+        var first = 0
+        for attempt in 0..<3 {
+            first = 10_001 + attempt * 10_000
+            do {
+                try writer.execute("""
+                    INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series($1::int, $1::int + 1999) i
+                    """, [String(first)])
+                break
+            } catch let error as PGError where error.sqlState == "57014" && attempt < 2 {
+                continue
+            }
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id >= $1", [String(first)]), 2000)
         let noted = try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'pts' AND reason LIKE 'not scored:%statement_timeout%'")
-        let scored = try count("SELECT count(*) FROM aepg.pts_results WHERE id > 10000")
+        let scored = try count("SELECT count(*) FROM aepg.pts_results WHERE id >= $1", [String(first)])
         XCTAssertGreaterThan(noted, 0)
         XCTAssertGreaterThanOrEqual(noted + scored, 1999, "every row but the one the timeout struck is scored or noted")
         // A cancel that is not the timeout still cancels.
@@ -187,9 +202,9 @@ extension RolesTests {
             _ = try? canceller.value.execute("SELECT pg_cancel_backend($1)", [String(pid)])
         }.start()
         XCTAssertThrowsError(try writer.execute("""
-            INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series(20001, 400000) i
+            INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series(40001, 420000) i
             """)) { XCTAssertEqual(($0 as? PGError)?.sqlState, "57014", "\($0)") }
-        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id > 20000"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id > 40000"), 0)
     }
 }
 

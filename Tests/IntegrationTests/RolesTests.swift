@@ -9,9 +9,12 @@ final class RolesTests: DatabaseTestCase {
         try PGConnection(conninfo + " user=\(role)")
     }
 
-    private func assertDenied(_ connection: PGConnection, _ sql: String, file: StaticString = #filePath, line: UInt = #line) {
+    /// `sql` fails with SQLSTATE 42501 (insufficient privilege), and a message containing `reason` when given.
+    func assertDenied(_ connection: PGConnection, _ sql: String, because reason: String? = nil,
+                      file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try connection.execute(sql), sql, file: file, line: line) { error in
             XCTAssertEqual((error as? PGError)?.sqlState, "42501", "\(error)", file: file, line: line)
+            if let reason { XCTAssertTrue("\(error)".contains(reason), "\(sql): \(error)", file: file, line: line) }
         }
     }
 
@@ -34,7 +37,7 @@ final class RolesTests: DatabaseTestCase {
     override func tearDown() {
         TestDatabase.drop(databaseName)
         if let server = try? PGConnection(try TestDatabase.serverConninfo()) {
-            for login in ["t_reader", "t_operator", "t_worker", "t_viewer"] { _ = try? server.execute("DROP ROLE IF EXISTS \(login)") }
+            for login in ["t_reader", "t_operator", "t_worker", "t_viewer", "t_rival"] { _ = try? server.execute("DROP ROLE IF EXISTS \(login)") }
         }
         connection = nil
     }
@@ -58,11 +61,11 @@ final class RolesTests: DatabaseTestCase {
 
     func testOperatorManagesModelsOnlyOverTablesItCanRead() throws {
         let operatorRole = try connect(as: "t_operator")
-        XCTAssertNotNil(try operatorRole.execute("SELECT aepg.enqueue('train', 'pts')").int(0, 0))
         try operatorRole.execute("SELECT aepg.create_model('pts2', 'points', 'id')")
-        try operatorRole.execute("SELECT aepg.activate('pts', 1)")
+        XCTAssertNotNil(try operatorRole.execute("SELECT aepg.enqueue('train', 'pts2')").int(0, 0))
         assertDenied(operatorRole, "SELECT aepg.create_model('spy', 'secret', 'id')")
-        assertDenied(operatorRole, "INSERT INTO aepg.jobs (kind, model) VALUES ('train', 'pts')")
+        // A job's state is the worker's: an operator sets only its kind, model and arguments.
+        assertDenied(operatorRole, "INSERT INTO aepg.jobs (kind, model, status) VALUES ('train', 'pts2', 'done')")
         // Hostile names through the SQL functions: rejected or quoted, never executed.
         XCTAssertThrowsError(try operatorRole.execute("SELECT aepg.create_model('x\"; DROP TABLE points; --', 'points', 'id')"))
         XCTAssertThrowsError(try operatorRole.execute("SELECT aepg.create_model('x', 'points', 'id; DROP TABLE points')"))
@@ -82,13 +85,14 @@ final class RolesTests: DatabaseTestCase {
 
         // Jobs an operator queues, a worker logged in as aepg_worker runs.
         let operatorRole = try connect(as: "t_operator")
-        try operatorRole.execute("SELECT aepg.enqueue('train', 'pts', '{\"epochs\": 2}')")
-        try operatorRole.execute("SELECT aepg.enqueue('score', 'pts')")
+        try operatorRole.execute("SELECT aepg.create_model('ops', 'points', 'id', options => '{\"epochs\": 2}')")
+        try operatorRole.execute("SELECT aepg.enqueue('train', 'ops')")
+        try operatorRole.execute("SELECT aepg.enqueue('score', 'ops')")
         let ran = try Worker(conninfo: conninfo + " user=t_worker", pollSeconds: 0.2, exitWhenIdle: true, logger: quiet)
             .run(until: StopFlag())
         XCTAssertEqual(ran, 2)
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 2)
-        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'pts'"), 3)
+        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'ops'"), 1)
     }
 }
 
@@ -127,7 +131,7 @@ extension RolesTests {
         try connection.execute("CREATE TABLE ran (who name)")
         try connection.execute("CREATE FUNCTION public.noted(v bigint) RETURNS boolean LANGUAGE sql AS $$ INSERT INTO ran VALUES (current_user) RETURNING true $$")
         try connection.execute("CREATE DOMAIN public.watched AS bigint CHECK (public.noted(VALUE))")
-        try connection.execute("SELECT aepg.drop_model_objects('pts')")
+        try connection.execute("DROP TABLE aepg.pts_results CASCADE")
         try connection.execute("ALTER TABLE points ALTER COLUMN id TYPE public.watched")
         XCTAssertThrowsError(try connection.execute("SELECT aepg.prepare_results('pts')")) {
             XCTAssertTrue("\($0)".contains("is not of a built-in type"), "\($0)")
