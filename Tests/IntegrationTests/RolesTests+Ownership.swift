@@ -39,6 +39,18 @@ extension RolesTests {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name = 'mine'"), 0)
     }
 
+    /// `aepg train` and `aepg score` by a role that may not publish fail at once, not after the work.
+    func testAnOperatorRunningTrainOrScoreIsToldToQueueIt() throws {
+        let operatorRole = try connect(as: "t_operator")
+        assertFails(.database, containing: "SELECT aepg.enqueue('train', 'pts')") {
+            try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: operatorRole)
+        }
+        assertFails(.database, containing: "SELECT aepg.enqueue('score', 'pts')") {
+            try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: operatorRole, conninfo: conninfo + " user=t_operator")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions WHERE model = 'pts'"), 1)
+    }
+
     /// Deleting a model's row drops its results and views, however it is deleted; the function
     /// that dropped any model's results on request is gone.
     func testDeletingAModelDropsItsResultsAndNoFunctionDropsAnothers() throws {

@@ -21,6 +21,17 @@ public struct Catalog {
                   PostgresArray.literal(model.exclude), model.labelColumn, try JSON.encode(model.options)])
     }
 
+    /// Fails before any work when this role may not write aepg's versions and results, where
+    /// `command` on `model` would otherwise fail only at its end: an operator queues the job for
+    /// the worker instead.
+    public func checkMayWriteResults(_ command: String, model: ModelName) throws {
+        guard try connection.execute("SELECT has_table_privilege('aepg.versions', 'INSERT')").bool(0, 0) != true else { return }
+        let role = try connection.execute("SELECT current_user").string(0, 0) ?? "this role"
+        throw AEPGError(.database, "\(role) may not write aepg's versions and results, which aepg \(command) does; "
+                        + "run it as aepg's worker (a member of aepg_worker) or the schema's owner, "
+                        + "or queue it for one: SELECT aepg.enqueue('\(command)', '\(model)')")
+    }
+
     /// The model's definition, or `unknownModel`.
     public func model(_ name: ModelName) throws -> ModelDefinition {
         let r = try connection.execute("""

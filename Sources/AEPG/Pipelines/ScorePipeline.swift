@@ -29,6 +29,7 @@ public struct ScorePipeline {
     /// - Parameter conninfo: opens the second (writing) connection.
     public func run(on connection: PGConnection, conninfo: String) throws -> Int {
         try SchemaInstaller.ensureInstalled(on: connection)
+        try Catalog(connection: connection).checkMayWriteResults("score", model: model)
         let lock = try ModelLock.acquire(shard.map { "score.\($0)" } ?? "score", model: model, on: connection)
         defer { lock.release() }
         // Scores share the model with each other, not with a training (which takes this lock alone).

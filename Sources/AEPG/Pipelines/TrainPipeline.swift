@@ -29,6 +29,7 @@ public struct TrainPipeline {
     /// Trains and publishes a new version.
     public func run(on connection: PGConnection) throws -> TrainSummary {
         try SchemaInstaller.ensureInstalled(on: connection)
+        try Catalog(connection: connection).checkMayWriteResults("train", model: model)
         let lock = try ModelLock.acquire("train", model: model, on: connection)
         defer { lock.release() }
         var clock = StageClock()
