@@ -88,28 +88,45 @@ $$;
 -- redefine, drop, activate or retrain it or switch its realtime scoring; so may whoever can
 -- publish versions (aepg's worker and the schema's owner), as training and rollbacks need. A model
 -- defined before schema 0.6.0 has no definer and stays open to every operator until someone
--- redefines it. A trigger on aepg.models (UPDATE, DELETE) and aepg.jobs (INSERT), run with the
--- caller's rights: current_user is whoever asks, and every function that changes a model does so
--- through one of those statements.
+-- redefines it. A job may be queued only for a model that exists (a job queued ahead for a name
+-- would run on whoever's model takes it), and switching realtime scoring on takes the right to
+-- put triggers on the source (as aepg.enable_realtime does), so that nobody re-arms a realtime
+-- trigger left on a table that is not theirs. A trigger on aepg.models (INSERT, UPDATE, DELETE)
+-- and aepg.jobs (INSERT), run with the caller's rights: current_user is whoever asks, and every
+-- function that changes a model does so through one of those statements.
 CREATE OR REPLACE FUNCTION aepg.check_model_change()
 RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    model  text;
-    owner  name;
+    model      text;
+    owner      name;
+    publisher  boolean := has_table_privilege('aepg.versions', 'INSERT');
 BEGIN
     IF TG_TABLE_NAME = 'jobs' THEN
         model := NEW.model;
-        SELECT m.defined_by INTO owner FROM aepg.models m WHERE m.name = NEW.model;
-    ELSE
+        -- Locked until the job is queued: the model cannot be dropped (and its name taken) meanwhile.
+        SELECT m.defined_by INTO owner FROM aepg.models m WHERE m.name = NEW.model FOR KEY SHARE;
+        IF NOT FOUND AND NOT publisher THEN
+            RAISE EXCEPTION 'aepg model "%" does not exist', NEW.model USING ERRCODE = 'undefined_object';
+        END IF;
+    ELSIF TG_OP <> 'INSERT' THEN
         model := OLD.name;
         owner := OLD.defined_by;
     END IF;
-    IF owner IS NOT NULL AND NOT has_table_privilege('aepg.versions', 'INSERT')
+    IF owner IS NOT NULL AND NOT publisher
        AND NOT (EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = owner) AND pg_has_role(owner, 'MEMBER')) THEN
         RAISE EXCEPTION 'aepg model "%" belongs to %, so you cannot change, retrain or drop it', model, owner
               USING ERRCODE = 'insufficient_privilege',
                     HINT = format('ask a member of %s (GRANT %I TO you shares it), or define a model of your own under another name',
                                   owner, owner);
+    END IF;
+    -- (Nested: a condition naming NEW.realtime must not be evaluated for a job, nor OLD for an insert.)
+    IF TG_TABLE_NAME = 'models' AND TG_OP <> 'DELETE' THEN
+        IF NEW.realtime AND NOT has_table_privilege(NEW.source, 'TRIGGER') THEN
+            IF TG_OP = 'INSERT' OR NOT OLD.realtime THEN
+                RAISE EXCEPTION 'switching realtime scoring on for "%" takes the right to put triggers on %', NEW.name, NEW.source
+                      USING ERRCODE = 'insufficient_privilege', HINT = 'ask the table''s owner to run aepg.enable_realtime';
+            END IF;
+        END IF;
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -119,7 +136,7 @@ BEGIN
     -- Named to fire before check_model_definition (triggers fire in name order): a caller who may
     -- not touch the model hears that first.
     DROP TRIGGER IF EXISTS check_model_caller ON aepg.models;
-    CREATE TRIGGER check_model_caller BEFORE UPDATE OR DELETE ON aepg.models
+    CREATE TRIGGER check_model_caller BEFORE INSERT OR UPDATE OR DELETE ON aepg.models
         FOR EACH ROW EXECUTE FUNCTION aepg.check_model_change();
 END
 $$;
@@ -376,14 +393,14 @@ DECLARE
     means      text;
     invoker    text := CASE WHEN current_setting('server_version_num')::int >= 150000
                             THEN ' WITH (security_invoker = true)' ELSE '' END;
+    flags      text;
+    clusters   text;
+    profile    text;
+    shown      record;
 BEGIN
     m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
      WHERE v.model = p_model AND v.version = m.active_version;
-
-    EXECUTE format('DROP VIEW IF EXISTS %s, %s, %s',
-                   aepg.object_name(p_model, 'flags'), aepg.object_name(p_model, 'clusters'),
-                   aepg.object_name(p_model, 'cluster_profile'));
 
     active := format('JOIN aepg.models m ON m.name = %L AND r.version = m.active_version
          JOIN aepg.versions v ON v.model = m.name AND v.version = m.active_version', p_model);
@@ -397,24 +414,18 @@ BEGIN
      WHERE a.attrelid = m.source AND a.attnum > 0 AND NOT a.attisdropped
        AND ((SELECT count(*) FROM pg_attribute w WHERE w.attrelid = m.source AND w.attnum > 0 AND NOT w.attisdropped) <= 1597
             OR a.attname = m.key_column OR a.attname = ANY (features[1:1596]));
-    EXECUTE format(
-        'CREATE VIEW %s%s AS
-         SELECT %s, r.score, r.score > v.threshold AS flagged, r.cluster
+    flags := format(
+        'SELECT %s, r.score, r.score > v.threshold AS flagged, r.cluster
            FROM %s s
            JOIN %s r ON r.%I = s.%I
            %s',
-        aepg.object_name(p_model, 'flags'), invoker, columns, m.source, results, m.key_column, m.key_column, active);
-    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'flags'),
-                   'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)');
+        columns, m.source, results, m.key_column, m.key_column, active);
 
-    EXECUTE format(
-        'CREATE VIEW %s%s AS
-         SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
+    clusters := format(
+        'SELECT r.%I, r.cluster, r.distance, r.confidence, r.latent
            FROM %s r
            %s',
-        aepg.object_name(p_model, 'clusters'), invoker, m.key_column, results, active);
-    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'clusters'),
-                   'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)');
+        m.key_column, results, active);
 
     -- Numeric features only (text features have no mean), at most 1,595 of them; names are
     -- mean_<feature>, cut to fit PostgreSQL's 63 bytes and numbered where two would meet.
@@ -427,9 +438,8 @@ BEGIN
               FROM unnest(features[1:1595]) WITH ORDINALITY AS t(f, o)
               JOIN pg_attribute a ON a.attrelid = m.source AND a.attname = t.f
              WHERE aepg.is_numeric_type(a.atttypid)) AS named;
-    EXECUTE format(
-        'CREATE VIEW %s%s AS
-         SELECT r.cluster,
+    profile := format(
+        'SELECT r.cluster,
                 count(*) AS rows,
                 avg(r.score) AS mean_score,
                 avg((r.score > v.threshold)::int)::double precision AS share_flagged,
@@ -439,11 +449,34 @@ BEGIN
            %s
           GROUP BY r.cluster
           ORDER BY r.cluster',
-        aepg.object_name(p_model, 'cluster_profile'), invoker,
         CASE WHEN means IS NULL THEN '' ELSE E',\n                ' || means END,
         results, m.source, m.key_column, m.key_column, active);
-    EXECUTE format('COMMENT ON VIEW %s IS %L', aepg.object_name(p_model, 'cluster_profile'),
-                   'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)');
+
+    -- Replaced in place, so that views others built on them keep working; dropped and made again
+    -- only when their columns change (a source column or a feature came or went).
+    FOR shown IN SELECT aepg.object_name(p_model, v.suffix) AS name, v.query, v.description
+                  FROM (VALUES (1, 'flags', flags,
+                                'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)'),
+                               (2, 'clusters', clusters,
+                                'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)'),
+                               (3, 'cluster_profile', profile,
+                                'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)'))
+                       AS v(ord, suffix, query, description)
+                 ORDER BY v.ord LOOP
+        BEGIN
+            EXECUTE format('CREATE OR REPLACE VIEW %s%s AS %s', shown.name, invoker, shown.query);
+        EXCEPTION WHEN invalid_table_definition THEN
+            BEGIN
+                EXECUTE format('DROP VIEW %s', shown.name);
+            EXCEPTION WHEN dependent_objects_still_exist THEN
+                RAISE EXCEPTION 'the columns of % change with this version, and other views depend on it', shown.name
+                      USING ERRCODE = 'dependent_objects_still_exist',
+                            HINT = 'drop those views (DROP VIEW ... names them), then run this again';
+            END;
+            EXECUTE format('CREATE VIEW %s%s AS %s', shown.name, invoker, shown.query);
+        END;
+        EXECUTE format('COMMENT ON VIEW %s IS %L', shown.name, shown.description);
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION aepg.refresh_views(text) IS 'recreates the flags, clusters and cluster_profile views of an aepg model';
@@ -480,7 +513,9 @@ END
 $$;
 COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of an aepg model the active one';
 
--- A dropped model's views and results table go with its catalog row, however it was deleted.
+-- A dropped model's views and results table go with its catalog row, however it was deleted,
+-- with whatever others built on them (CASCADE: a view of someone's must not keep a model from
+-- being dropped); its queued jobs fail, so that none runs on a model that later takes its name.
 -- A trigger, not a function operators call: only a DELETE that passed aepg.check_model_change
 -- reaches it. (Schema 0.7.0 dropped aepg.drop_model_objects(text), which let any operator drop
 -- any model's results.)
@@ -495,9 +530,11 @@ BEGIN
                                  (4, 'TABLE', 'results')) AS o(ord, kind, suffix)
                    ORDER BY o.ord LOOP
         IF to_regclass(object.name) IS NOT NULL THEN
-            EXECUTE format('DROP %s %s', object.kind, object.name);
+            EXECUTE format('DROP %s %s CASCADE', object.kind, object.name);
         END IF;
     END LOOP;
+    UPDATE aepg.jobs SET status = 'failed', finished_at = now(), error = 'the model was dropped'
+     WHERE model = OLD.name AND status = 'queued';
     RETURN OLD;
 END
 $$;
@@ -862,6 +899,7 @@ DECLARE
     s         record;
     problem   text;
     patience  text := current_setting('lock_timeout');
+    ours      boolean := false;  -- the row is of this model's source, with realtime on: a failure is noted
 BEGIN
     -- A statement_timeout that strikes in here keeps the write. It is told from other cancels
     -- (the user's still cancel) by PostgreSQL's message: only superusers set lc_messages, and no
@@ -878,6 +916,7 @@ BEGIN
                 PERFORM set_config('lock_timeout', patience, true);
                 RETURN NULL;
             END IF;
+            ours := true;
             -- The key, of a built-in type in the source and of the same type in the results table.
             SELECT format_type(a.atttypid, a.atttypmod) INTO key_type FROM pg_attribute a
              WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid < 16384;
@@ -932,7 +971,10 @@ BEGIN
             WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
         END;
-        IF problem IS NOT NULL THEN
+        -- Only for the model's own source: a trigger someone put on another table must not write
+        -- notes against the model (a row whose trigger could not even read the catalog is not
+        -- noted; aepg score still scores it).
+        IF problem IS NOT NULL AND ours THEN
             BEGIN
                 INSERT INTO aepg.realtime_failures AS f (model, key, reason) VALUES (TG_ARGV[0], coalesce(key_text, ''), problem)
                 ON CONFLICT (model, key) DO UPDATE SET reason = EXCLUDED.reason, failures = f.failures + 1, at = now();

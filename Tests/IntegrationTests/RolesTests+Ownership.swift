@@ -66,4 +66,56 @@ extension RolesTests {
              WHERE to_regclass(o.name) IS NOT NULL
             """), 0)
     }
+
+    /// A third review's findings: jobs queued ahead for a name, a realtime trigger left behind and
+    /// re-armed, views of others blocking a model, notes written through someone else's trigger.
+    func testNoJobIsQueuedForAModelThatDoesNotExistNorOutlivesItsModel() throws {
+        let operatorRole = try connect(as: "t_operator")
+        for sql in ["SELECT aepg.enqueue('train', 'later')", "INSERT INTO aepg.jobs (kind, model) VALUES ('train', 'later')"] {
+            XCTAssertThrowsError(try operatorRole.execute(sql), sql) { XCTAssertTrue("\($0)".contains("does not exist"), "\($0)") }
+        }
+        try operatorRole.execute("SELECT aepg.create_model('later', 'points', 'id')")
+        try operatorRole.execute("SELECT aepg.enqueue('train', 'later')")
+        try operatorRole.execute("SELECT aepg.drop_model('later')")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE model = 'later' AND status = 'failed' AND error = 'the model was dropped'"), 1)
+    }
+
+    func testRealtimeScoringIsSwitchedOnOnlyByWhoMayPutTriggersOnTheSource() throws {
+        let operatorRole = try connect(as: "t_operator")
+        let refusal = "takes the right to put triggers on public.points"
+        assertDenied(operatorRole, "INSERT INTO aepg.models (name, source, key_column, realtime) VALUES ('armed', 'points', 'id', true)",
+                     because: refusal)
+        try operatorRole.execute("SELECT aepg.create_model('armed', 'points', 'id')")
+        assertDenied(operatorRole, "UPDATE aepg.models SET realtime = true WHERE name = 'armed'", because: refusal)
+        try connection.execute("GRANT TRIGGER ON points TO t_operator")
+        try operatorRole.execute("UPDATE aepg.models SET realtime = true WHERE name = 'armed'")
+    }
+
+    /// Views others build on a model's views neither keep it from being retrained (its views are
+    /// replaced in place and theirs keep working) nor from being dropped (theirs go with it).
+    func testViewsOthersBuildOnAModelDoNotBlockIt() throws {
+        try connection.execute("GRANT SELECT ON points TO t_reader")
+        try connection.execute("CREATE SCHEMA reports AUTHORIZATION t_reader")
+        let reader = try connect(as: "t_reader")
+        try reader.execute("CREATE VIEW reports.flagged AS SELECT id, score FROM aepg.pts_flags WHERE flagged")
+        try train()
+        XCTAssertEqual(try reader.execute("SELECT count(*) FROM reports.flagged").int(0, 0),
+                       try count("SELECT count(*) FROM aepg.pts_flags WHERE flagged"))
+        try connection.execute("SELECT aepg.activate('pts', 1)")
+        try connection.execute("SELECT aepg.drop_model('pts')")
+        XCTAssertNil(try connection.execute("SELECT to_regclass('reports.flagged')::text").string(0, 0))
+    }
+
+    /// The realtime trigger put on another table by someone writes no note against the model,
+    /// even when it fails before it can tell the table is not the model's.
+    func testATriggerOnSomeoneElsesTableWritesNoNotesForTheModel() throws {
+        try connection.execute("CREATE TABLE other (id bigint PRIMARY KEY, a float8, b float8, c float8, d float8)")
+        try connection.execute("CREATE TRIGGER planted AFTER INSERT ON other FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger('pts')")
+        let locker = try connect(as: "t_operator")
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE aepg.models IN ACCESS EXCLUSIVE MODE")
+        try connection.execute("INSERT INTO other VALUES (1, 0, 0, 0, 0)")  // the trigger's catalog read times out
+        try locker.execute("ROLLBACK")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_failures"), 0)
+    }
 }
