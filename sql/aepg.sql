@@ -163,7 +163,7 @@ CREATE TABLE IF NOT EXISTS aepg.versions (
     PRIMARY KEY (model, version)
 );
 COMMENT ON COLUMN aepg.versions.preprocessing IS
-    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"inputs":[..],"encoding":{..}}; 0.1.0 versions have "mean" for "center"';
+    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"compressed":[..],"inputs":[..],"encoding":{..}}; an input i is asinh((x - center[i]) / scale[i]) where compressed[i] is true (absent: none), else (x - center[i]) / scale[i]; 0.1.0 versions have "mean" for "center"';
 COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
 COMMENT ON COLUMN aepg.versions.members IS
     'an ensemble''s members in order (their layers have aepg.layers.member = their index): a member''s score s counts as (s - center) / scale; NULL for a single network';
@@ -698,6 +698,10 @@ BEGIN
         END IF;
         x[i] := coalesce((p_features[i] - (center->>(i - 1))::float8) / (v.preprocessing->'scale'->>(i - 1))::float8,
                          (fill->>(i - 1))::float8, 0);
+        -- A heavy-tailed column (robust scaling) is compressed, as in the worker (FeatureScaler).
+        IF (v.preprocessing->'compressed'->>(i - 1))::boolean THEN
+            x[i] := asinh(x[i]);
+        END IF;
     END LOOP;
     IF v.members IS NULL THEN
         SELECT r.errors, r.score, r.latent INTO errors, score, latent

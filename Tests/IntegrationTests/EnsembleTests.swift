@@ -8,9 +8,13 @@ import XCTest
 /// rescore and by `aepg.score` in SQL.
 final class EnsembleTests: DatabaseTestCase {
     func testTheDefaultEnsembleScoresAlikeInTheWorkerARescoreAndSQL() throws {
+        // The outliers of d a hundred times further out: a heavy tail, which robust scaling compresses.
+        try connection.execute("UPDATE points SET d = d * 100 WHERE id % 40 = 0")
         var options = TrainOptions()
         options.epochs = 10
         let summary = try train("ens", options: options)
+        XCTAssertEqual(try connection.execute("SELECT preprocessing->>'compressed' FROM aepg.versions WHERE model = 'ens'").string(0, 0),
+                       "[false, false, false, true]")
         XCTAssertEqual(summary.options.kind, .ensemble, "the default kind")
         XCTAssertGreaterThan(summary.metrics!.rocAUC, 0.9)
         // Five members' layers, one record each with its scale; the first member is the options' network.

@@ -1,3 +1,4 @@
+import Foundation
 import Learn
 import XCTest
 
@@ -33,6 +34,33 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(scaler.scale, [2])
         XCTAssertEqual(FeatureScaler.fit(data, method: .none).scale, [1])
         XCTAssertEqual(FeatureScaler.fit(data, method: .none).center, [0])
+    }
+
+    /// A column whose standard deviation exceeds three interquartile ranges is compressed by
+    /// asinh after robust scaling; a normal one, and every column of the other methods, is not.
+    func testRobustCompressesOnlyHeavyTailedColumns() {
+        var random = SeededRandom(seed: 3)
+        // Column 0: normal. Column 1: log-normal with a long tail. Column 2: missing in one row.
+        var values: [Float] = []
+        for i in 0..<1000 {
+            let g = random.nextGaussian()
+            values += [Float(g), Float(exp(3 * random.nextGaussian())), i == 7 ? .nan : Float(exp(3 * g))]
+        }
+        var data = Matrix(rows: 1000, columns: 3, values: values)
+        let raw = data
+        let scaler = FeatureScaler.fit(data, method: .robust)
+        XCTAssertEqual(scaler.compressed, [false, true, true])
+        XCTAssertEqual(FeatureScaler.fit(data, method: .standard).compressed, [])
+        scaler.transform(&data)
+        for i in [0, 7, 500, 999] {
+            for j in 0..<3 {
+                let x = Double(raw[i, j])
+                let z = x.isNaN ? scaler.fill[j] : (x - scaler.center[j]) / scaler.scale[j]
+                XCTAssertEqual(Double(data[i, j]), j == 0 ? z : asinh(z), accuracy: 1e-5 * max(1, abs(z)), "row \(i), column \(j)")
+            }
+        }
+        // Compression tames the tail: no compressed value is more than about 10 from the median.
+        XCTAssertLessThan((0..<1000).map { abs(data[$0, 1]) }.max()!, 12)
     }
 }
 

@@ -42,7 +42,7 @@ struct MemberRecord: Codable {
 }
 
 /// Preprocessing parameters as stored in `aepg.versions.preprocessing`:
-/// `{"method":"standard","center":[...],"scale":[...],"fill":[...],"inputs":[...],"encoding":{...}}`.
+/// `{"method":"standard","center":[...],"scale":[...],"fill":[...],"compressed":[...],"inputs":[...],"encoding":{...}}`.
 /// Versions written by aepg 0.1 have `mean` instead of `center` and no `fill` (0), `inputs` or `encoding`.
 struct PreprocessingRecord: Codable {
     var method: ScalingMethod
@@ -50,6 +50,8 @@ struct PreprocessingRecord: Codable {
     var mean: [Double]?
     var scale: [Double]
     var fill: [Double]?
+    /// Absent when no input is compressed (and in versions before compression existed).
+    var compressed: [Bool]?
     var inputs: [String]?
     var encoding: FeatureEncoding?
 
@@ -58,6 +60,7 @@ struct PreprocessingRecord: Codable {
         center = scaler.center
         scale = scaler.scale
         fill = scaler.fill
+        compressed = scaler.compressed.isEmpty ? nil : scaler.compressed
         inputs = encoding.inputNames
         self.encoding = encoding
     }
@@ -66,7 +69,7 @@ struct PreprocessingRecord: Codable {
     var scaler: FeatureScaler {
         let center = self.center ?? mean ?? []
         return FeatureScaler(method: method, center: center, scale: scale,
-                             fill: fill ?? [Double](repeating: 0, count: center.count))
+                             fill: fill ?? [Double](repeating: 0, count: center.count), compressed: compressed ?? [])
     }
 }
 

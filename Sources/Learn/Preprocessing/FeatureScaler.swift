@@ -1,16 +1,22 @@
+import Foundation
+
 /// How each input column is scaled before it reaches the network.
 public enum ScalingMethod: String, Codable, CaseIterable, Sendable {
     /// `(x - mean) / standard deviation`.
     case standard
     /// `(x - min) / (max - min)`, into [0, 1] on the training rows.
     case minmax
-    /// `(x - median) / interquartile range` (scikit-learn's RobustScaler), for heavy tails.
+    /// `(x - median) / interquartile range` (scikit-learn's RobustScaler), for heavy tails; a
+    /// column with a very heavy tail (standard deviation over `FeatureScaler.heavyTail` IQRs) is
+    /// also compressed, `asinh((x - median) / IQR)`, so that its extremes do not drown the
+    /// other inputs.
     case robust
     /// The values as they are.
     case none
 }
 
-/// Per-column scaling `z = (x - center) / scale`, fitted on training rows and stored with the model.
+/// Per-column scaling `z = (x - center) / scale`, fitted on training rows and stored with the model;
+/// `z = asinh((x - center) / scale)` for the columns robust scaling compresses (`compressed`).
 ///
 /// Missing values (NaN, which is how NULLs arrive) are ignored when fitting and become the
 /// training mean, scaled (`fill`), when transforming: 0 for standard scaling. A constant column
@@ -21,15 +27,23 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
     public var center: [Double]
     /// Each column is divided by this (never 0).
     public var scale: [Double]
-    /// What a missing value becomes: the training mean, scaled.
+    /// What a missing value becomes: the training mean, scaled (before any compression).
     public var fill: [Double]
+    /// Columns whose scaled value is compressed by asinh (empty: none).
+    public var compressed: [Bool]
+
+    /// Robust scaling compresses a column whose standard deviation exceeds this many interquartile
+    /// ranges. A normal distribution's is 0.74; fault's pixel areas reach 7, where their normal
+    /// rows' extremes (200 IQRs out) hid the anomalies (docs/benchmarks.md).
+    public static let heavyTail = 3.0
 
     /// A scaler with explicit parameters (e.g. loaded from the database).
-    public init(method: ScalingMethod, center: [Double], scale: [Double], fill: [Double]) {
+    public init(method: ScalingMethod, center: [Double], scale: [Double], fill: [Double], compressed: [Bool] = []) {
         self.method = method
         self.center = center
         self.scale = scale
         self.fill = fill
+        self.compressed = compressed.contains(true) ? compressed : []
     }
 
     /// Fits `method` on `rows` of `data` (all rows when nil), ignoring NaN; the columns are
@@ -38,7 +52,7 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
     public static func fit(_ data: Matrix, rows: [Int]? = nil, method: ScalingMethod = .standard) -> FeatureScaler {
         let d = data.columns
         let selected = rows ?? Array(0..<data.rows)
-        var fitted = [(center: Double, scale: Double, mean: Double)](repeating: (0, 1, 0), count: d)
+        var fitted = [(center: Double, scale: Double, mean: Double, heavy: Bool)](repeating: (0, 1, 0, false), count: d)
         let parts = min(d, BLASThreads.available)
         fitted.withUnsafeMutableBufferPointer { out in
             let slot = out.baseAddress!
@@ -56,36 +70,41 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
             }
         }
         let fill = fitted.map { ($0.mean - $0.center) / $0.scale }
-        return FeatureScaler(method: method, center: fitted.map(\.center), scale: fitted.map(\.scale), fill: fill)
+        return FeatureScaler(method: method, center: fitted.map(\.center), scale: fitted.map(\.scale), fill: fill,
+                             compressed: fitted.map(\.heavy))
     }
 
-    /// One column's center, scale (never 0) and mean, from its non-missing values (reordered).
-    private static func fitColumn(_ column: inout [Double], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double) {
-        guard !column.isEmpty else { return (0, 1, 0) }
+    /// One column's center, scale (never 0), mean and whether it is compressed, from its
+    /// non-missing values (reordered).
+    private static func fitColumn(_ column: inout [Double], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double, heavy: Bool) {
+        guard !column.isEmpty else { return (0, 1, 0, false) }
         let mean = column.reduce(0, +) / Double(column.count)
-        var center = 0.0, scale = 1.0
+        let deviation = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot()
+        var center = 0.0, scale = 1.0, heavy = false
         switch method {
         case .standard:
             center = mean
-            scale = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot()
+            scale = deviation
         case .minmax:
             center = column.min()!
             scale = column.max()! - center
         case .robust:
             center = Quantile.selecting(&column, 0.5)
             scale = Quantile.selecting(&column, 0.75) - Quantile.selecting(&column, 0.25)
+            heavy = scale > 0 && deviation > heavyTail * scale
         case .none:
             break
         }
         if !(scale > 1e-12 * max(1, abs(center))) { scale = 1 }
-        return (center, scale, mean)
+        return (center, scale, mean, heavy)
     }
 
     /// Scales one row of `center.count` values in place; NaN becomes `fill`.
     public func transform(row: UnsafeMutablePointer<Float>) {
         for j in 0..<center.count {
             let x = Double(row[j])
-            row[j] = Float(x.isNaN ? fill[j] : (x - center[j]) / scale[j])
+            let z = x.isNaN ? fill[j] : (x - center[j]) / scale[j]
+            row[j] = Float(compressed.isEmpty || !compressed[j] ? z : asinh(z))
         }
     }
 
