@@ -163,7 +163,7 @@ CREATE TABLE IF NOT EXISTS aepg.versions (
     PRIMARY KEY (model, version)
 );
 COMMENT ON COLUMN aepg.versions.preprocessing IS
-    '{"method":"standard|minmax|robust|none","center":[..],"scale":[..],"fill":[..],"compressed":[..],"inputs":[..],"encoding":{..}}; an input i is asinh((x - center[i]) / scale[i]) where compressed[i] is true (absent: none), else (x - center[i]) / scale[i]; 0.1.0 versions have "mean" for "center"';
+    '{"method":"standard|minmax|robust|robust-asinh|none","center":[..],"scale":[..],"fill":[..],"compressed":[..],"inputs":[..],"encoding":{..}}; an input i is asinh((x - center[i]) / scale[i]) where compressed[i] is true (absent: none), else (x - center[i]) / scale[i]; 0.1.0 versions have "mean" for "center"';
 COMMENT ON TABLE aepg.versions IS 'aepg trained versions: options, preprocessing, threshold, centroids, loss history';
 COMMENT ON COLUMN aepg.versions.members IS
     'an ensemble''s members in order (their layers have aepg.layers.member = their index): a member''s score s counts as (s - center) / scale; NULL for a single network';

@@ -25,7 +25,7 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(try noisy.resolved().trainingSettings.noise, .mask(0.3))
         XCTAssertNil(try TrainOptions().resolved().trainingSettings.noise)
         XCTAssertEqual(try TrainOptions().resolved().trainingSettings.rowsPerEpoch, 65_536, "the ensemble samples its epochs")
-        XCTAssertEqual(try TrainOptions().resolved().scale, .robust, "the ensemble scales by median and IQR")
+        XCTAssertEqual(try TrainOptions().resolved().scale, .robustAsinh, "the ensemble scales by median and IQR, heavy tails compressed")
         var dense = TrainOptions()
         dense.kind = .dense
         XCTAssertNil(try dense.resolved().trainingSettings.rowsPerEpoch, "one network trains on every row")

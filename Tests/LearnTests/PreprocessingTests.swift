@@ -36,8 +36,9 @@ final class PreprocessingTests: XCTestCase {
         XCTAssertEqual(FeatureScaler.fit(data, method: .none).center, [0])
     }
 
-    /// A column whose standard deviation exceeds three interquartile ranges is compressed by
-    /// asinh after robust scaling; a normal one, and every column of the other methods, is not.
+    /// With `robust-asinh`, a column whose standard deviation exceeds three interquartile ranges
+    /// is compressed by asinh after robust scaling; a normal one, and every column of the other
+    /// methods (plain `robust` too), is not.
     func testRobustCompressesOnlyHeavyTailedColumns() {
         var random = SeededRandom(seed: 3)
         // Column 0: normal. Column 1: log-normal with a long tail. Column 2: missing in one row.
@@ -48,8 +49,10 @@ final class PreprocessingTests: XCTestCase {
         }
         var data = Matrix(rows: 1000, columns: 3, values: values)
         let raw = data
-        let scaler = FeatureScaler.fit(data, method: .robust)
+        let scaler = FeatureScaler.fit(data, method: .robustAsinh)
         XCTAssertEqual(scaler.compressed, [false, true, true])
+        XCTAssertEqual(FeatureScaler.fit(data, method: .robust).compressed, [])
+        XCTAssertEqual(FeatureScaler.fit(data, method: .robust).center, scaler.center)
         XCTAssertEqual(FeatureScaler.fit(data, method: .standard).compressed, [])
         scaler.transform(&data)
         for i in [0, 7, 500, 999] {

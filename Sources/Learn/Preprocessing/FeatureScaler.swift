@@ -6,17 +6,18 @@ public enum ScalingMethod: String, Codable, CaseIterable, Sendable {
     case standard
     /// `(x - min) / (max - min)`, into [0, 1] on the training rows.
     case minmax
-    /// `(x - median) / interquartile range` (scikit-learn's RobustScaler), for heavy tails; a
-    /// column with a very heavy tail (standard deviation over `FeatureScaler.heavyTail` IQRs) is
-    /// also compressed, `asinh((x - median) / IQR)`, so that its extremes do not drown the
-    /// other inputs.
+    /// `(x - median) / interquartile range` (scikit-learn's RobustScaler), for heavy tails.
     case robust
+    /// `robust`, and a column with a very heavy tail (standard deviation over
+    /// `FeatureScaler.heavyTail` IQRs) compressed, `asinh((x - median) / IQR)`, so that its
+    /// extremes do not drown the other inputs.
+    case robustAsinh = "robust-asinh"
     /// The values as they are.
     case none
 }
 
 /// Per-column scaling `z = (x - center) / scale`, fitted on training rows and stored with the model;
-/// `z = asinh((x - center) / scale)` for the columns robust scaling compresses (`compressed`).
+/// `z = asinh((x - center) / scale)` for the columns `robust-asinh` compresses (`compressed`).
 ///
 /// Missing values (NaN, which is how NULLs arrive) are ignored when fitting and become the
 /// training mean, scaled (`fill`), when transforming: 0 for standard scaling. A constant column
@@ -32,7 +33,7 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
     /// Columns whose scaled value is compressed by asinh (empty: none).
     public var compressed: [Bool]
 
-    /// Robust scaling compresses a column whose standard deviation exceeds this many interquartile
+    /// `robust-asinh` compresses a column whose standard deviation exceeds this many interquartile
     /// ranges. A normal distribution's is 0.74; fault's pixel areas reach 7, where their normal
     /// rows' extremes (200 IQRs out) hid the anomalies (docs/benchmarks.md).
     public static let heavyTail = 3.0
@@ -88,10 +89,10 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         case .minmax:
             center = column.min()!
             scale = column.max()! - center
-        case .robust:
+        case .robust, .robustAsinh:
             center = Quantile.selecting(&column, 0.5)
             scale = Quantile.selecting(&column, 0.75) - Quantile.selecting(&column, 0.25)
-            heavy = scale > 0 && deviation > heavyTail * scale
+            heavy = method == .robustAsinh && scale > 0 && deviation > heavyTail * scale
         case .none:
             break
         }
