@@ -666,6 +666,14 @@ DECLARE
     center    jsonb;
     fill      jsonb;
     by_mae    boolean;
+    member_count   integer;
+    member_z       double precision[];
+    member_weight  double precision[];
+    member_scale   double precision[];
+    member_errors  double precision[] := '{}';  -- members x features
+    kept           integer;
+    counted        integer[];
+    total          double precision;
 BEGIN
     SELECT ver.* INTO v FROM aepg.models m JOIN aepg.versions ver ON ver.model = m.name AND ver.version = m.active_version
      WHERE m.name = p_model;
@@ -708,17 +716,32 @@ BEGIN
           FROM aepg.reconstruct(p_model, v.version, 0, x, by_mae,
                                 CASE WHEN v.options->>'score' = 'elbo' THEN (v.options->>'beta')::float8 END) AS r;
     ELSE
-        score := 0;
-        errors := array_fill(0::float8, ARRAY[n]);
+        -- Each member's robust z-score and errors; then the mean of all of them, or of the row's
+        -- highest half (combine = top-half; versions from before the option used the mean), each
+        -- weighted by its share of the counted members' weights, in member order (EnsembleScorer).
+        member_count := 0;
         FOR member IN SELECT (t.o - 1)::int AS index, (t.e->>'kl_weight')::float8 AS kl_weight,
                              (t.e->>'center')::float8 AS center, (t.e->>'scale')::float8 AS scale,
-                             coalesce((t.e->>'weight')::float8, 1)
-                             / sum(coalesce((t.e->>'weight')::float8, 1)) OVER () AS share
+                             coalesce((t.e->>'weight')::float8, 1) AS weight
                         FROM jsonb_array_elements(v.members) WITH ORDINALITY AS t(e, o) ORDER BY t.o LOOP
             SELECT * INTO part FROM aepg.reconstruct(p_model, v.version, member.index, x, by_mae, member.kl_weight);
-            score := score + (part.score - member.center) * member.share / member.scale;
-            errors := ARRAY(SELECT errors[i] + part.errors[i] * member.share / member.scale FROM generate_series(1, n) AS i ORDER BY i);
+            member_count := member_count + 1;
+            member_z[member_count] := (part.score - member.center) / member.scale;
+            member_weight[member_count] := member.weight;
+            member_scale[member_count] := member.scale;
+            member_errors := member_errors || ARRAY[part.errors];
             IF member.index = 0 THEN latent := part.latent; END IF;
+        END LOOP;
+        kept := CASE WHEN coalesce(v.options->>'combine', 'mean') = 'top-half' THEN (member_count + 1) / 2 ELSE member_count END;
+        counted := ARRAY(SELECT m FROM generate_series(1, member_count) AS m ORDER BY member_z[m] DESC, m LIMIT kept);
+        total := (SELECT sum(member_weight[m]) FROM unnest(counted) AS m);
+        score := 0;
+        errors := array_fill(0::float8, ARRAY[n]);
+        FOR m IN 1..member_count LOOP
+            CONTINUE WHEN NOT m = ANY (counted);
+            score := score + member_z[m] * (member_weight[m] / total);
+            errors := ARRAY(SELECT errors[i] + member_errors[m][i] * (member_weight[m] / total / member_scale[m])
+                              FROM generate_series(1, n) AS i ORDER BY i);
         END LOOP;
     END IF;
     flagged := score > v.threshold;

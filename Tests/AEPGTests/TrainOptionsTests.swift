@@ -111,7 +111,10 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(decoded, options)
         // What aepg 0.1 stored: no kind, scale, loss, cluster...
         let old = #"{"hidden":[16,8],"latent":3,"activation":"sigmoid","optimizer":"adam","learning_rate":0.001,"batch_size":256,"epochs":50,"validation":0.1,"patience":5,"seed":42,"clusters":4,"threshold_sigma":3,"train_on":"all"}"#
-        XCTAssertEqual(try JSONDecoder().decode(ResolvedOptions.self, from: Data(old.utf8)), try TrainOptions().resolved())
+        var expected = try TrainOptions().resolved()
+        XCTAssertEqual(expected.combine, .topHalf, "a new ensemble counts each row's highest half of its members")
+        expected.combine = .mean  // a version stored before the option combined its members by their mean
+        XCTAssertEqual(try JSONDecoder().decode(ResolvedOptions.self, from: Data(old.utf8)), expected)
     }
 
     func testRejectsOutOfRangeValues() {

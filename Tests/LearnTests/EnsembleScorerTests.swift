@@ -60,6 +60,49 @@ final class EnsembleScorerTests: XCTestCase {
         XCTAssertEqual(latents, firstLatent)
     }
 
+    /// `top-half` with three weighted members: each row counts its two highest z-scores, weighted
+    /// by their share of those two members' weights; top features weigh their errors alike.
+    func testTopHalfCountsEachRowsHighestMembersAsTheReferenceDoes() {
+        let x = data(rows: 400, width: 5, seed: 9)
+        var members = (0..<3).map { m in
+            EnsembleMember(network: Network.autoencoder(inputs: 5, hidden: [7], latent: 2, activation: m == 1 ? .relu : .tanh,
+                                                        seed: UInt64(10 + m)), klWeight: nil, weight: [1, 2, 0.5][m])
+        }
+        var z: [[Double]] = [], errors: [[Float]] = []
+        for m in members.indices {
+            let alone = ReconstructionScorer(network: members[m].network, loss: .mse, klWeight: nil, chunkSize: 400, keepsErrors: true)
+            alone.scoreChunk(x.storage, count: 400)
+            let raw = (0..<400).map { alone.scores[$0] }
+            members[m].calibrate(on: raw)
+            z.append(raw.map { ($0 - members[m].center) / members[m].scale })
+            errors.append(Array(UnsafeBufferPointer(start: alone.errors!, count: 400 * 5)))
+        }
+        XCTAssertEqual(MemberCombination.topHalf.kept(of: 3), 2)
+        XCTAssertEqual(MemberCombination.topHalf.kept(of: 5), 3)
+        XCTAssertEqual(MemberCombination.mean.kept(of: 5), 5)
+        let ensemble = EnsembleScorer(members: members, loss: .mse, combination: .topHalf, chunkSize: 150)
+        var scores: [Double] = [], tops: [Int32] = []
+        ensemble.scoreAll(x) { _, count in
+            scores += (0..<count).map { ensemble.scores[$0] }
+            tops += UnsafeBufferPointer(start: ensemble.topFeatures, count: count * 3)
+        }
+        var differs = 0
+        for r in 0..<400 {
+            let chosen = (0..<3).sorted { z[$0][r] > z[$1][r] || (z[$0][r] == z[$1][r] && $0 < $1) }.prefix(2)
+            let weight = chosen.reduce(0.0) { $0 + members[$1].weight }
+            let expected = chosen.reduce(0.0) { $0 + z[$1][r] * members[$1].weight / weight }
+            XCTAssertEqual(scores[r], expected, accuracy: 1e-9 * max(1, abs(expected)), "row \(r)")
+            let all = (0..<3).reduce(0.0) { $0 + z[$1][r] * members[$1].weight } / 3.5
+            if abs(all - expected) > 1e-6 { differs += 1 }
+            let contribution = (0..<5).map { j in
+                chosen.reduce(0.0) { $0 + Double(errors[$1][r * 5 + j]) * members[$1].weight / weight / members[$1].scale }
+            }
+            let order = (0..<5).sorted { contribution[$0] > contribution[$1] }
+            XCTAssertEqual(tops[r * 3..<(r * 3 + 3)].map(Int.init), Array(order.prefix(3)), "row \(r)")
+        }
+        XCTAssertGreaterThan(differs, 300, "the highest half is not the weighted mean of all")
+    }
+
     /// A chunk split across shards (threads) scores every row as one shard does.
     func testShardsScoreAsOneThreadDoes() {
         let x = data(rows: 2_000, width: 6, seed: 5)

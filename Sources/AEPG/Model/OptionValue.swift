@@ -196,6 +196,7 @@ extension CategoricalEncoding: OptionChoice {}
 extension ClusterMethod: OptionChoice {}
 extension TrainOn: OptionChoice {}
 extension LabelUse: OptionChoice {}
+extension MemberCombination: OptionChoice {}
 extension Purpose: OptionChoice {}
 
 extension InputNoise: OptionValue {

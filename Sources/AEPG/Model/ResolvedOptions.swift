@@ -34,7 +34,10 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
-        self = try TrainOptions(from: decoder).resolved()
+        var stored = try TrainOptions(from: decoder)
+        // A version stored before its members' combination was an option combined them by their mean.
+        if stored.combine == nil { stored.combine = .mean }
+        self = try stored.resolved()
     }
 
     public func encode(to encoder: Encoder) throws {

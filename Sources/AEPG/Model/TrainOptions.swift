@@ -136,6 +136,7 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         let noiseGiven = (self.noise ?? nil) != nil
         if self.kind == nil && noiseGiven { resolved.kind = .denoising }
         if self.scale == nil && resolved.kind == .ensemble { resolved.scale = TrainOptionCatalog.ensembleScale }
+        if self.combine == nil && resolved.kind == .ensemble { resolved.combine = TrainOptionCatalog.ensembleCombination }
         if self.outputActivation == nil && resolved.scale == .minmax { resolved.outputActivation = .sigmoid }
         if resolved.kind == .denoising && resolved.noise == nil { resolved.noise = .gaussian(0.2) }
         if self.epochRows == nil && resolved.kind == .ensemble { resolved.epochRows = TrainOptionCatalog.ensembleEpochRows }

@@ -25,7 +25,7 @@ public struct TrainedModel {
 /// The scorer of a version: its network alone, or its ensemble's members combined.
 func makeRowScorer(network: Network, members: [EnsembleMember], known: KnownAnomalies?, options: ResolvedOptions) -> any RowScorer {
     members.isEmpty ? ReconstructionScorer(network: network, loss: options.loss, klWeight: options.scoreKLWeight)
-                    : EnsembleScorer(members: members, known: known, loss: options.loss)
+                    : EnsembleScorer(members: members, known: known, loss: options.loss, combination: options.combine)
 }
 
 /// An ensemble member as stored in `aepg.versions.members`: a network (its layers are the

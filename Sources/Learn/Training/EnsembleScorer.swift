@@ -40,8 +40,21 @@ public func robustScale(of scores: [Double]) -> (center: Double, scale: Double)?
     return (center, range > 0 ? range : (deviation > 0 ? deviation : 1))
 }
 
+/// How an ensemble's member scores (each a robust z-score) make a row's score.
+public enum MemberCombination: String, Codable, CaseIterable, Sendable {
+    /// The (weighted) mean of every member's.
+    case mean
+    /// The (weighted) mean of the row's highest half of them, rounded up (3 of 5): a member that
+    /// reconstructs an anomaly well, having learned it among the training rows, does not pull
+    /// its score back. Ties go to the earlier member.
+    case topHalf = "top-half"
+
+    /// How many of `members` scores count for a row.
+    public func kept(of members: Int) -> Int { self == .topHalf ? (members + 1) / 2 : members }
+}
+
 /// Scores rows with several autoencoders and combines them: a row's score is the (weighted) mean
-/// of its members' robust z-scores, plus, with labelled anomalies, its nearness to them as a
+/// of its members' robust z-scores (all, or each row's highest half: `MemberCombination`), plus, with labelled anomalies, its nearness to them as a
 /// robust z-score; a feature's contribution is its error in each member times the member's
 /// weight over its scale, summed, so `topFeatures` ranks features the way the members weigh
 /// them. The latent vector is the first member's.
@@ -62,9 +75,10 @@ public final class EnsembleScorer: RowScorer {
     /// left on one thread.
     private let widest: Network
 
-    /// A scorer for `members` (at least one), each scored with `loss`, and the labelled anomalies if any.
-    public init(members: [EnsembleMember], known: KnownAnomalies? = nil, loss: Loss, chunkSize: Int? = nil,
-                threads: Int = BLASThreads.available) {
+    /// A scorer for `members` (at least one), each scored with `loss`, combined by `combination`,
+    /// and the labelled anomalies if any.
+    public init(members: [EnsembleMember], known: KnownAnomalies? = nil, loss: Loss, combination: MemberCombination = .mean,
+                chunkSize: Int? = nil, threads: Int = BLASThreads.available) {
         precondition(!members.isEmpty, "an ensemble needs members")
         let chunkSize = chunkSize ?? ReconstructionScorer.chunkSize(forWidth: members[0].network.inputWidth)
         self.chunkSize = chunkSize
@@ -75,7 +89,8 @@ public final class EnsembleScorer: RowScorer {
         let split = ChunkSplit(chunkSize: chunkSize, threads: threads)
         self.split = split
         shards = (0..<split.parts).map { [topFeatureCount] _ in
-            EnsembleShard(members: members, known: known, loss: loss, capacity: split.share, topFeatureCount: topFeatureCount)
+            EnsembleShard(members: members, known: known, loss: loss, combination: combination, capacity: split.share,
+                          topFeatureCount: topFeatureCount)
         }
         scores = .allocate(capacity: chunkSize)
         topFeatures = .allocate(capacity: chunkSize * max(topFeatureCount, 1))
@@ -105,14 +120,23 @@ private final class EnsembleShard {
     private let known: KnownAnomalies?
     private let scorers: [ReconstructionScorer]
     private let topFeatureCount: Int
+    /// How many members' scores count for a row (`MemberCombination.kept`).
+    private let kept: Int
     private let contributions: UnsafeMutablePointer<Float>
     private let nearness: UnsafeMutablePointer<Double>
     private let products: UnsafeMutablePointer<Float>
+    /// Each row's member z-scores (`capacity x members`), and which members count for the row at hand.
+    private let zScores: UnsafeMutablePointer<Double>
+    private var counted: [Bool]
 
-    init(members: [EnsembleMember], known: KnownAnomalies?, loss: Loss, capacity: Int, topFeatureCount: Int) {
+    init(members: [EnsembleMember], known: KnownAnomalies?, loss: Loss, combination: MemberCombination, capacity: Int,
+         topFeatureCount: Int) {
         self.members = members
         self.known = known
         self.topFeatureCount = topFeatureCount
+        kept = combination.kept(of: members.count)
+        zScores = .allocate(capacity: capacity * members.count)
+        counted = [Bool](repeating: true, count: members.count)
         width = members[0].network.inputWidth
         // The members rank no features of their own: the ensemble ranks the combined errors.
         scorers = members.map {
@@ -128,6 +152,7 @@ private final class EnsembleShard {
         contributions.deallocate()
         nearness.deallocate()
         products.deallocate()
+        zScores.deallocate()
     }
 
     /// Scores `count` rows at `input` into `scores`, `topFeatures` and `latent` (the caller's
@@ -136,13 +161,24 @@ private final class EnsembleShard {
                topFeatures: UnsafeMutablePointer<Int32>, latent: UnsafeMutablePointer<Float>) {
         scores.update(repeating: 0, count: count)
         contributions.update(repeating: 0, count: count * width)
-        let totalWeight = members.reduce(0) { $0 + $1.weight }
-        for (member, scorer) in zip(members, scorers) {
+        let n = members.count
+        for (m, (member, scorer)) in zip(members, scorers).enumerated() {
             scorer.scoreOnThisThread(input, count: count)
-            let factor = member.weight / totalWeight / member.scale
-            for r in 0..<count { scores[r] += (scorer.scores[r] - member.center) * factor }
-            let errors = scorer.errors!, weight = Float(factor)
-            for i in 0..<(count * width) { contributions[i] += errors[i] * weight }
+            for r in 0..<count { zScores[r * n + m] = (scorer.scores[r] - member.center) / member.scale }
+        }
+        for r in 0..<count {
+            let z = zScores + r * n
+            if kept < n { chooseHighest(z) }
+            var weight = 0.0
+            for m in 0..<n where counted[m] { weight += members[m].weight }
+            // In member order, so that the mean of all sums as it always did.
+            let row = contributions + r * width
+            for m in 0..<n where counted[m] {
+                let share = members[m].weight / weight
+                scores[r] += z[m] * share
+                let errors = scorers[m].errors! + r * width, factor = Float(share / members[m].scale)
+                for j in 0..<width { row[j] += errors[j] * factor }
+            }
         }
         latent.update(from: scorers[0].latent, count: count * scorers[0].latentWidth)
         if let known {
@@ -154,6 +190,19 @@ private final class EnsembleShard {
             var kept = (Float(-1), Float(-1), Float(-1))
             let row = contributions + r * width
             for j in 0..<width { insertTop(error: row[j], feature: Int32(j), errors: &kept, features: topFeatures + r * k, k: k) }
+        }
+    }
+}
+
+private extension EnsembleShard {
+    /// Marks in `counted` the `kept` members with the highest of the `z` scores (the earlier
+    /// member on a tie).
+    func chooseHighest(_ z: UnsafePointer<Double>) {
+        let n = members.count
+        for m in 0..<n {
+            var above = 0
+            for other in 0..<n where z[other] > z[m] || (z[other] == z[m] && other < m) { above += 1 }
+            counted[m] = above < kept
         }
     }
 }
