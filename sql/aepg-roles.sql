@@ -45,7 +45,7 @@ GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(t
 GRANT INSERT, UPDATE, DELETE ON aepg.models TO aepg_operator;
 GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text, jsonb),
                           aepg.drop_model(text), aepg.activate(text, integer),
-                          aepg.refresh_views(text), aepg.enqueue(text, text, jsonb),
+                          aepg.enqueue(text, text, jsonb),
                           aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger(),
                           aepg.has_results(text, integer)
       TO aepg_operator;

@@ -111,6 +111,11 @@ BEGIN
     ELSIF TG_OP <> 'INSERT' THEN
         model := OLD.name;
         owner := OLD.defined_by;
+        -- A model keeps its name: renamed, its jobs would wait for whoever takes the name next.
+        IF TG_OP = 'UPDATE' AND NEW.name IS DISTINCT FROM OLD.name THEN
+            RAISE EXCEPTION 'aepg model "%" cannot be renamed', OLD.name USING ERRCODE = 'feature_not_supported',
+                  HINT = 'define a model under the new name (aepg.create_model) and drop the old one';
+        END IF;
     END IF;
     IF owner IS NOT NULL AND NOT publisher
        AND NOT (EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = owner) AND pg_has_role(owner, 'MEMBER')) THEN
@@ -397,6 +402,7 @@ DECLARE
     clusters   text;
     profile    text;
     shown      record;
+    beyond     text;
 BEGIN
     m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
@@ -466,13 +472,14 @@ BEGIN
         BEGIN
             EXECUTE format('CREATE OR REPLACE VIEW %s%s AS %s', shown.name, invoker, shown.query);
         EXCEPTION WHEN invalid_table_definition THEN
-            BEGIN
-                EXECUTE format('DROP VIEW %s', shown.name);
-            EXCEPTION WHEN dependent_objects_still_exist THEN
-                RAISE EXCEPTION 'the columns of % change with this version, and other views depend on it', shown.name
-                      USING ERRCODE = 'dependent_objects_still_exist',
-                            HINT = 'drop those views (DROP VIEW ... names them), then run this again';
-            END;
+            -- Its columns change: views built on it go (they could not show the new columns),
+            -- anything else built on it keeps the view and fails the refresh, naming it.
+            beyond := aepg.dependents_beyond_views(shown.name::regclass);
+            IF beyond IS NOT NULL THEN
+                RAISE EXCEPTION 'the columns of % change with this version, and % depend(s) on it', shown.name, beyond
+                      USING ERRCODE = 'dependent_objects_still_exist', HINT = 'drop those (views over it go with it), then run this again';
+            END IF;
+            EXECUTE format('DROP VIEW %s CASCADE', shown.name);
             EXECUTE format('CREATE VIEW %s%s AS %s', shown.name, invoker, shown.query);
         END;
         EXECUTE format('COMMENT ON VIEW %s IS %L', shown.name, shown.description);
@@ -507,34 +514,67 @@ BEGIN
               USING ERRCODE = 'object_not_in_prerequisite_state',
                     HINT = format('activate it and rescore: aepg train %s, or score it again after activating with aepg score %s --all', p_model, p_model);
     END IF;
-    UPDATE aepg.models SET active_version = p_version, updated_at = now() WHERE name = p_model;
-    PERFORM aepg.refresh_views(p_model);
+    UPDATE aepg.models SET active_version = p_version, updated_at = now() WHERE name = p_model;  -- its views follow (a trigger)
 END
 $$;
 COMMENT ON FUNCTION aepg.activate(text, integer) IS 'makes a trained version of an aepg model the active one';
 
 -- A dropped model's views and results table go with its catalog row, however it was deleted,
--- with whatever others built on them (CASCADE: a view of someone's must not keep a model from
--- being dropped); its queued jobs fail, so that none runs on a model that later takes its name.
+-- with the views others built on them (a view of someone's must not keep a model from being
+-- dropped), but not anything else built on them (a policy, a materialized view, a function: the
+-- drop fails instead, naming them); its queued and running jobs fail, so that none runs on a
+-- model that later takes its name.
 -- A trigger, not a function operators call: only a DELETE that passed aepg.check_model_change
 -- reaches it. (Schema 0.7.0 dropped aepg.drop_model_objects(text), which let any operator drop
 -- any model's results.)
 DROP FUNCTION IF EXISTS aepg.drop_model_objects(text);
+
+-- What depends on a relation, directly or through views over it, other than plain views: NULL
+-- when only views do (dropping it with CASCADE then drops nothing but views). A policy, a
+-- materialized view, a function or a column built on a model's results must not vanish with them.
+CREATE OR REPLACE FUNCTION aepg.dependents_beyond_views(p_relation regclass)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE relation(oid) AS (
+        SELECT p_relation::oid
+        UNION
+        SELECT r.ev_class
+          FROM relation
+          JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = relation.oid
+                          AND d.classid = 'pg_rewrite'::regclass AND d.deptype = 'n'
+          JOIN pg_rewrite r ON r.oid = d.objid
+          JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'
+         WHERE r.ev_class <> relation.oid
+    )
+    SELECT string_agg(DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
+      FROM relation
+      JOIN pg_class c ON c.oid = relation.oid
+      JOIN pg_depend d ON d.deptype = 'n'
+                      AND ((d.refclassid = 'pg_class'::regclass AND d.refobjid = relation.oid)
+                           OR (d.refclassid = 'pg_type'::regclass AND d.refobjid = c.reltype))
+     WHERE NOT (d.classid = 'pg_rewrite'::regclass
+                AND EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
+                             WHERE r.oid = d.objid AND v.relkind = 'v'))
+$$;
 CREATE OR REPLACE FUNCTION aepg.drop_model_objects()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     object  record;
+    beyond  text;
 BEGIN
     FOR object IN SELECT o.kind, aepg.object_name(OLD.name, o.suffix) AS name
                     FROM (VALUES (1, 'VIEW', 'flags'), (2, 'VIEW', 'clusters'), (3, 'VIEW', 'cluster_profile'),
                                  (4, 'TABLE', 'results')) AS o(ord, kind, suffix)
                    ORDER BY o.ord LOOP
-        IF to_regclass(object.name) IS NOT NULL THEN
-            EXECUTE format('DROP %s %s CASCADE', object.kind, object.name);
+        CONTINUE WHEN to_regclass(object.name) IS NULL;
+        beyond := aepg.dependents_beyond_views(object.name::regclass);
+        IF beyond IS NOT NULL THEN
+            RAISE EXCEPTION 'aepg model "%" cannot be dropped: % depend(s) on %', OLD.name, beyond, object.name
+                  USING ERRCODE = 'dependent_objects_still_exist', HINT = 'drop those first (views over it go with it)';
         END IF;
+        EXECUTE format('DROP %s %s CASCADE', object.kind, object.name);
     END LOOP;
     UPDATE aepg.jobs SET status = 'failed', finished_at = now(), error = 'the model was dropped'
-     WHERE model = OLD.name AND status = 'queued';
+     WHERE model = OLD.name AND status IN ('queued', 'running');
     RETURN OLD;
 END
 $$;
@@ -543,6 +583,25 @@ BEGIN
     DROP TRIGGER IF EXISTS drop_model_objects ON aepg.models;
     CREATE TRIGGER drop_model_objects AFTER DELETE ON aepg.models
         FOR EACH ROW EXECUTE FUNCTION aepg.drop_model_objects();
+END
+$$;
+
+-- A model's views follow its active version, however it changes (aepg.activate, a publication,
+-- a direct UPDATE that passed aepg.check_model_change). A trigger, so operators need no right to
+-- rebuild views themselves (aepg.refresh_views takes locks on any model's views).
+CREATE OR REPLACE FUNCTION aepg.follow_active_version()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM aepg.refresh_views(NEW.name);
+    RETURN NULL;
+END
+$$;
+DO $$
+BEGIN
+    DROP TRIGGER IF EXISTS follow_active_version ON aepg.models;
+    CREATE TRIGGER follow_active_version AFTER UPDATE OF active_version ON aepg.models
+        FOR EACH ROW WHEN (NEW.active_version IS NOT NULL AND NEW.active_version IS DISTINCT FROM OLD.active_version)
+        EXECUTE FUNCTION aepg.follow_active_version();
 END
 $$;
 
@@ -1137,7 +1196,7 @@ RETURNS void LANGUAGE sql AS $$
            attempts = CASE WHEN p_retry_after IS NOT NULL AND p_error IS NOT NULL THEN attempts - 1 ELSE attempts END,
            run_after = now() + coalesce(p_retry_after, make_interval(secs => 5 * attempts)),
            finished_at = now(), result = p_result, error = p_error, backend_pid = NULL
-     WHERE id = p_id
+     WHERE id = p_id AND status = 'running'  -- not one failed meanwhile (its model dropped)
 $$;
 COMMENT ON FUNCTION aepg.finish_job(bigint, text, jsonb, interval, boolean) IS
     'used by aepg worker: marks a job done, queued again (backoff) or failed';
@@ -1169,6 +1228,7 @@ BEGIN
         REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_operator') THEN
+        REVOKE EXECUTE ON FUNCTION aepg.refresh_views(text) FROM aepg_operator;  -- a trigger rebuilds views since 0.7.0
         GRANT INSERT (kind, model, args) ON aepg.jobs TO aepg_operator;
         GRANT USAGE ON SEQUENCE aepg.jobs_id_seq TO aepg_operator;
     END IF;

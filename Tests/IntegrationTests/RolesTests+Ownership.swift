@@ -118,4 +118,53 @@ extension RolesTests {
         try locker.execute("ROLLBACK")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_failures"), 0)
     }
+
+    /// A fourth review's findings: a model renamed away from its queued jobs, a dropped model's
+    /// running job requeued by its worker, a drop that took others' policies with it, and views
+    /// rebuilt (and locked) by any operator.
+    func testAModelKeepsItsNameAndItsJobsEndWithIt() throws {
+        let operatorRole = try connect(as: "t_operator")
+        try operatorRole.execute("SELECT aepg.create_model('named', 'points', 'id')")
+        XCTAssertThrowsError(try operatorRole.execute("UPDATE aepg.models SET name = 'renamed' WHERE name = 'named'")) {
+            XCTAssertTrue("\($0)".contains("cannot be renamed"), "\($0)")
+        }
+        try connection.execute("INSERT INTO aepg.jobs (kind, model, status, attempts) VALUES ('train', 'named', 'running', 1)")
+        try operatorRole.execute("SELECT aepg.drop_model('named')")
+        let job = try count("SELECT id FROM aepg.jobs WHERE model = 'named'")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE id = \(job) AND status = 'failed'"), 1)
+        // Its worker, finishing with a retryable error, does not bring it back.
+        try connection.execute("SELECT aepg.finish_job(\(job), 'publishing failed', NULL, '1 second')")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE id = \(job) AND status = 'failed'"), 1)
+    }
+
+    /// Dropping a model drops the views built on its views, and nothing else: a policy built on
+    /// them keeps the model (the drop fails, naming it) and stays in force.
+    func testDroppingAModelTakesNoPolicyWithIt() throws {
+        try connection.execute("CREATE TABLE payments (id bigint PRIMARY KEY)")
+        try connection.execute("INSERT INTO payments SELECT generate_series(1, 400)")
+        try connection.execute("ALTER TABLE payments ENABLE ROW LEVEL SECURITY")
+        try connection.execute("CREATE POLICY unflagged ON payments USING (id NOT IN (SELECT f.id FROM aepg.pts_flags f WHERE f.flagged))")
+        try connection.execute("CREATE VIEW flagged_ids AS SELECT id FROM aepg.pts_flags WHERE flagged")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.drop_model('pts')")) {
+            XCTAssertTrue("\($0)".contains("policy unflagged on table public.payments"), "\($0)")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_policy WHERE polname = 'unflagged'"), 1)
+        try connection.execute("DROP POLICY unflagged ON payments")
+        try connection.execute("SELECT aepg.drop_model('pts')")
+        XCTAssertNil(try connection.execute("SELECT to_regclass('flagged_ids')::text").string(0, 0), "views over it go with it")
+    }
+
+    /// Views follow the active version through a trigger; operators cannot rebuild (and lock)
+    /// any model's views themselves. A retraining whose columns change replaces views others built.
+    func testViewsFollowTheActiveVersionAndOperatorsCannotRebuildThem() throws {
+        let operatorRole = try connect(as: "t_operator")
+        assertDenied(operatorRole, "SELECT aepg.refresh_views('pts')")
+        try connection.execute("CREATE VIEW wide AS SELECT * FROM aepg.pts_cluster_profile")
+        try train(features: ["a", "b", "c"])  // the profile loses its column mean_d: views over it go
+        XCTAssertNil(try connection.execute("SELECT to_regclass('wide')::text").string(0, 0))
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 400)
+        try connection.execute("SELECT aepg.activate('pts', 1)")
+        XCTAssertEqual(try count("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'aepg' AND table_name = 'pts_cluster_profile' AND column_name = 'mean_d'"), 1,
+                       "activating version 1 brings its columns back")
+    }
 }

@@ -36,7 +36,7 @@ public struct Catalog {
     public func model(_ name: ModelName) throws -> ModelDefinition {
         let r = try connection.execute("""
             SELECT source::text AS source, key_column, features::text AS features, exclude::text AS exclude, label_column,
-                   options::text AS options, active_version, defined_by::text AS defined_by
+                   options::text AS options, active_version, defined_by::text AS defined_by, created_at::text AS created_at
               FROM aepg.models WHERE name = $1
             """, [name.value])
         guard r.rowCount == 1 else {
@@ -49,7 +49,7 @@ public struct Catalog {
             features: try row.optionalText("features").map(PostgresArray.strings),
             exclude: PostgresArray.strings(try row.text("exclude")), labelColumn: try row.optionalText("label_column"),
             options: try JSON.decode(TrainOptions.self, try row.text("options")), activeVersion: try row.optionalInt("active_version"),
-            definedBy: try row.optionalText("defined_by"))
+            definedBy: try row.optionalText("defined_by"), createdAt: try row.optionalText("created_at"))
     }
 
     /// Every model with its active version, by name.

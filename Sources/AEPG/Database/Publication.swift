@@ -7,6 +7,9 @@ struct Publication {
     var model: ModelName
     /// A definition given for this training: saved in the same transaction as the version.
     var definition: ModelDefinition?
+    /// When the stored model that was read was created (nil for a definition given now): a model
+    /// dropped and defined again under its name meanwhile is not published into.
+    var readModelCreatedAt: String?
     var keyColumn: String
     /// Source columns read (numeric first).
     var features: [String]
@@ -29,8 +32,12 @@ struct Publication {
         do {
             return try connection.transaction {
                 if let definition { try Catalog(connection: connection).save(definition) }
-                let previous = try connection.execute(
-                    "SELECT active_version FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value]).int(0, 0)
+                let row = try connection.execute(
+                    "SELECT active_version, created_at::text AS created_at FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value])
+                if let read = readModelCreatedAt, row.rowCount == 0 || row.string(0, 1) != read {
+                    throw AEPGError(.unknownModel, "model \"\(model)\" was dropped (or dropped and defined again) while it trained; this version is not published")
+                }
+                let previous = row.int(0, 0)
                 let version = try connection.execute(
                     "SELECT coalesce(max(version), 0) + 1 FROM aepg.versions WHERE model = $1", [model.value]).int(0, 0)!
                 try insertVersion(version, rows, on: connection, stages: stages, seconds: seconds)
@@ -39,13 +46,13 @@ struct Publication {
                 // Rows of a model that was dropped while its results table stayed may carry this number.
                 try connection.execute("DELETE FROM \(Self.resultsTable(model)) WHERE version = $1", [String(version)])
                 try copyResults(version, rows, on: connection)
+                // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
                 // Keep the results of the new and the previous version (an instant roll-back); drop older ones.
                 try connection.execute(
                     "DELETE FROM \(Self.resultsTable(model)) WHERE version <> $1 AND version IS DISTINCT FROM $2::int",
                     [String(version), previous.map(String.init)])
-                try connection.execute("SELECT aepg.refresh_views($1)", [model.value])
                 return (version, previous)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {

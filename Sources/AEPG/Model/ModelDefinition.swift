@@ -14,13 +14,16 @@ public struct ModelDefinition: Equatable, Sendable {
     /// The role that last wrote the definition (recorded by `aepg.check_model_definition`); nil
     /// before it is saved, and for definitions saved before schema 0.6.0 recorded it.
     public var definedBy: String?
+    /// When the model's row was created (as PostgreSQL prints it); nil before it is saved. A
+    /// training publishes only into the model it read, not one defined under its name since.
+    public var createdAt: String?
 
     /// Whose view of the source a read for this stored definition must not exceed.
     public var definer: SourceViewer { definedBy.map(SourceViewer.role) ?? .unrecorded }
 
     public init(name: ModelName, source: String, keyColumn: String, features: [String]? = nil,
                 exclude: [String] = [], labelColumn: String? = nil, options: TrainOptions = TrainOptions(),
-                activeVersion: Int? = nil, definedBy: String? = nil) {
+                activeVersion: Int? = nil, definedBy: String? = nil, createdAt: String? = nil) {
         self.name = name
         self.source = source
         self.keyColumn = keyColumn
@@ -30,5 +33,6 @@ public struct ModelDefinition: Equatable, Sendable {
         self.options = options
         self.activeVersion = activeVersion
         self.definedBy = definedBy
+        self.createdAt = createdAt
     }
 }

@@ -52,7 +52,8 @@ public struct TrainPipeline {
         let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
                                         clusters: clusters.result.labels)
         let publication = Publication(
-            model: model, definition: plan.isNew ? plan.definition : nil, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
+            model: model, definition: plan.isNew ? plan.definition : nil,
+            readModelCreatedAt: plan.isNew ? nil : plan.definition.createdAt, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
             history: fitted.history,
             metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
