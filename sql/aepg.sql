@@ -108,9 +108,14 @@ BEGIN
         IF NOT FOUND AND NOT publisher THEN
             RAISE EXCEPTION 'aepg model "%" does not exist', NEW.model USING ERRCODE = 'undefined_object';
         END IF;
-    ELSIF TG_OP <> 'INSERT' THEN
+    ELSIF TG_OP = 'INSERT' THEN
+        NEW.created_at := now();  -- a training checks it to publish only into the model it read
+    ELSE
         model := OLD.name;
         owner := OLD.defined_by;
+        IF TG_OP = 'UPDATE' THEN
+            NEW.created_at := OLD.created_at;
+        END IF;
         -- A model keeps its name: renamed, its jobs would wait for whoever takes the name next.
         IF TG_OP = 'UPDATE' AND NEW.name IS DISTINCT FROM OLD.name THEN
             RAISE EXCEPTION 'aepg model "%" cannot be renamed', OLD.name USING ERRCODE = 'feature_not_supported',
@@ -361,7 +366,7 @@ BEGIN
     END IF;
     existing := aepg.column_type(to_regclass(results), m.key_column);
     IF existing IS DISTINCT FROM key_type THEN
-        EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', results);
+        PERFORM aepg.drop_with_views('TABLE', results, format('the key of aepg model "%s" changed type', p_model));
     END IF;
     EXECUTE format(
         'CREATE TABLE IF NOT EXISTS %s (
@@ -402,7 +407,6 @@ DECLARE
     clusters   text;
     profile    text;
     shown      record;
-    beyond     text;
 BEGIN
     m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
@@ -474,12 +478,7 @@ BEGIN
         EXCEPTION WHEN invalid_table_definition THEN
             -- Its columns change: views built on it go (they could not show the new columns),
             -- anything else built on it keeps the view and fails the refresh, naming it.
-            beyond := aepg.dependents_beyond_views(shown.name::regclass);
-            IF beyond IS NOT NULL THEN
-                RAISE EXCEPTION 'the columns of % change with this version, and % depend(s) on it', shown.name, beyond
-                      USING ERRCODE = 'dependent_objects_still_exist', HINT = 'drop those (views over it go with it), then run this again';
-            END IF;
-            EXECUTE format('DROP VIEW %s CASCADE', shown.name);
+            PERFORM aepg.drop_with_views('VIEW', shown.name, format('the columns of %s change with this version', shown.name));
             EXECUTE format('CREATE VIEW %s%s AS %s', shown.name, invoker, shown.query);
         END;
         EXECUTE format('COMMENT ON VIEW %s IS %L', shown.name, shown.description);
@@ -545,33 +544,54 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'
          WHERE r.ev_class <> relation.oid
     )
-    SELECT string_agg(DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid), ', ')
-      FROM relation
-      JOIN pg_class c ON c.oid = relation.oid
-      JOIN pg_depend d ON d.deptype = 'n'
-                      AND ((d.refclassid = 'pg_class'::regclass AND d.refobjid = relation.oid)
-                           OR (d.refclassid = 'pg_type'::regclass AND d.refobjid = c.reltype))
-     WHERE NOT (d.classid = 'pg_rewrite'::regclass
-                AND EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
-                             WHERE r.oid = d.objid AND v.relkind = 'v'))
+    SELECT string_agg(DISTINCT what, ', ')
+      FROM (SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS what
+              FROM relation
+              JOIN pg_class c ON c.oid = relation.oid
+              JOIN pg_type t ON t.oid = c.reltype
+              JOIN pg_depend d ON d.deptype = 'n'
+                              AND ((d.refclassid = 'pg_class'::regclass AND d.refobjid = relation.oid)
+                                   OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN (t.oid, t.typarray)))
+             WHERE NOT (d.classid = 'pg_rewrite'::regclass
+                        AND EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
+                                     WHERE r.oid = d.objid AND v.relkind = 'v'))
+            UNION ALL
+            -- A view that is a member of an extension would take the whole extension with it.
+            SELECT pg_describe_object(e.refclassid, e.refobjid, 0)
+              FROM relation
+              JOIN pg_depend e ON e.classid = 'pg_class'::regclass AND e.objid = relation.oid AND e.deptype = 'e') AS found
+$$;
+
+-- Drops a per-model relation (a view or a results table) with the views built on it, as the
+-- schema's owner: locked first, so that nothing is built on it between the check and the drop,
+-- then refused, naming them, when anything but plain views depends on it.
+CREATE OR REPLACE FUNCTION aepg.drop_with_views(p_kind text, p_relation text, p_refusal text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    beyond  text;
+BEGIN
+    IF to_regclass(p_relation) IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', p_relation);
+    beyond := aepg.dependents_beyond_views(p_relation::regclass);
+    IF beyond IS NOT NULL THEN
+        RAISE EXCEPTION '%: % depend(s) on %', p_refusal, beyond, p_relation
+              USING ERRCODE = 'dependent_objects_still_exist', HINT = 'drop those first (views over it go with it)';
+    END IF;
+    EXECUTE format('DROP %s %s CASCADE', CASE p_kind WHEN 'VIEW' THEN 'VIEW' ELSE 'TABLE' END, p_relation);
+END
 $$;
 CREATE OR REPLACE FUNCTION aepg.drop_model_objects()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     object  record;
-    beyond  text;
 BEGIN
     FOR object IN SELECT o.kind, aepg.object_name(OLD.name, o.suffix) AS name
                     FROM (VALUES (1, 'VIEW', 'flags'), (2, 'VIEW', 'clusters'), (3, 'VIEW', 'cluster_profile'),
                                  (4, 'TABLE', 'results')) AS o(ord, kind, suffix)
                    ORDER BY o.ord LOOP
-        CONTINUE WHEN to_regclass(object.name) IS NULL;
-        beyond := aepg.dependents_beyond_views(object.name::regclass);
-        IF beyond IS NOT NULL THEN
-            RAISE EXCEPTION 'aepg model "%" cannot be dropped: % depend(s) on %', OLD.name, beyond, object.name
-                  USING ERRCODE = 'dependent_objects_still_exist', HINT = 'drop those first (views over it go with it)';
-        END IF;
-        EXECUTE format('DROP %s %s CASCADE', object.kind, object.name);
+        PERFORM aepg.drop_with_views(object.kind, object.name, format('aepg model "%s" cannot be dropped', OLD.name));
     END LOOP;
     UPDATE aepg.jobs SET status = 'failed', finished_at = now(), error = 'the model was dropped'
      WHERE model = OLD.name AND status IN ('queued', 'running');

@@ -135,6 +135,10 @@ extension RolesTests {
         // Its worker, finishing with a retryable error, does not bring it back.
         try connection.execute("SELECT aepg.finish_job(\(job), 'publishing failed', NULL, '1 second')")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE id = \(job) AND status = 'failed'"), 1)
+        // The creation time, which a training compares to publish only into the model it read, is not writable.
+        try operatorRole.execute("INSERT INTO aepg.models (name, source, key_column, created_at) VALUES ('named', 'points', 'id', '2001-01-01')")
+        try operatorRole.execute("UPDATE aepg.models SET created_at = '2001-01-01' WHERE name = 'named'")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name = 'named' AND created_at > now() - interval '1 hour'"), 1)
     }
 
     /// Dropping a model drops the views built on its views, and nothing else: a policy built on
@@ -145,11 +149,22 @@ extension RolesTests {
         try connection.execute("ALTER TABLE payments ENABLE ROW LEVEL SECURITY")
         try connection.execute("CREATE POLICY unflagged ON payments USING (id NOT IN (SELECT f.id FROM aepg.pts_flags f WHERE f.flagged))")
         try connection.execute("CREATE VIEW flagged_ids AS SELECT id FROM aepg.pts_flags WHERE flagged")
+        // Nor a column of an array of its row type, nor one of a view built on it.
+        try connection.execute("CREATE TABLE kept (x aepg.pts_results[], y flagged_ids[])")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.drop_model('pts')")) {
+            XCTAssertTrue("\($0)".contains("column y of table public.kept"), "\($0)")
+        }
+        try connection.execute("DROP TABLE kept")
         XCTAssertThrowsError(try connection.execute("SELECT aepg.drop_model('pts')")) {
             XCTAssertTrue("\($0)".contains("policy unflagged on table public.payments"), "\($0)")
         }
         XCTAssertEqual(try count("SELECT count(*) FROM pg_policy WHERE polname = 'unflagged'"), 1)
         try connection.execute("DROP POLICY unflagged ON payments")
+        try connection.execute("CREATE TABLE kept (x aepg.pts_results[])")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.drop_model('pts')")) {
+            XCTAssertTrue("\($0)".contains("column x of table public.kept"), "\($0)")
+        }
+        try connection.execute("DROP TABLE kept")
         try connection.execute("SELECT aepg.drop_model('pts')")
         XCTAssertNil(try connection.execute("SELECT to_regclass('flagged_ids')::text").string(0, 0), "views over it go with it")
     }
