@@ -12,8 +12,14 @@ final class RolesTests: DatabaseTestCase {
     /// `sql` fails with SQLSTATE 42501 (insufficient privilege), and a message containing `reason` when given.
     func assertDenied(_ connection: PGConnection, _ sql: String, because reason: String? = nil,
                       file: StaticString = #filePath, line: UInt = #line) {
+        assertRefused(connection, sql, sqlState: "42501", containing: reason, file: file, line: line)
+    }
+
+    /// `sql` fails, with `sqlState` and a message containing `reason` where given.
+    func assertRefused(_ connection: PGConnection, _ sql: String, sqlState: String? = nil, containing reason: String? = nil,
+                       file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try connection.execute(sql), sql, file: file, line: line) { error in
-            XCTAssertEqual((error as? PGError)?.sqlState, "42501", "\(error)", file: file, line: line)
+            if let sqlState { XCTAssertEqual((error as? PGError)?.sqlState, sqlState, "\(error)", file: file, line: line) }
             if let reason { XCTAssertTrue("\(error)".contains(reason), "\(sql): \(error)", file: file, line: line) }
         }
     }
@@ -133,9 +139,7 @@ extension RolesTests {
         try connection.execute("CREATE DOMAIN public.watched AS bigint CHECK (public.noted(VALUE))")
         try connection.execute("DROP TABLE aepg.pts_results CASCADE")
         try connection.execute("ALTER TABLE points ALTER COLUMN id TYPE public.watched")
-        XCTAssertThrowsError(try connection.execute("SELECT aepg.prepare_results('pts')")) {
-            XCTAssertTrue("\($0)".contains("is not of a built-in type"), "\($0)")
-        }
+        assertRefused(connection, "SELECT aepg.prepare_results('pts')", containing: "is not of a built-in type")
         XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> current_user"), 0)
     }
 
