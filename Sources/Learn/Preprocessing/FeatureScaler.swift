@@ -80,19 +80,21 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
     private static func fitColumn(_ column: inout [Double], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double, heavy: Bool) {
         guard !column.isEmpty else { return (0, 1, 0, false) }
         let mean = column.reduce(0, +) / Double(column.count)
-        let deviation = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot()
+        /// Computed only where a method needs it, before the quantiles reorder the column.
+        func deviation() -> Double { (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot() }
         var center = 0.0, scale = 1.0, heavy = false
         switch method {
         case .standard:
             center = mean
-            scale = deviation
+            scale = deviation()
         case .minmax:
             center = column.min()!
             scale = column.max()! - center
         case .robust, .robustAsinh:
+            let spread = method == .robustAsinh ? deviation() : 0
             center = Quantile.selecting(&column, 0.5)
             scale = Quantile.selecting(&column, 0.75) - Quantile.selecting(&column, 0.25)
-            heavy = method == .robustAsinh && scale > 0 && deviation > heavyTail * scale
+            heavy = method == .robustAsinh && scale > 0 && spread > heavyTail * scale
         case .none:
             break
         }
