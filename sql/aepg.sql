@@ -530,7 +530,8 @@ DROP FUNCTION IF EXISTS aepg.drop_model_objects(text);
 
 -- What depends on a relation, directly or through views over it, other than plain views: NULL
 -- when only views do (dropping it with CASCADE then drops nothing but views). A policy, a
--- materialized view, a function or a column built on a model's results must not vanish with them.
+-- materialized view, a function or a column built on a model's results must not vanish with them,
+-- nor a rule on a view over them (a view is its _RETURN rule; any other rule is beyond it).
 CREATE OR REPLACE FUNCTION aepg.dependents_beyond_views(p_relation regclass)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE relation(oid) AS (
@@ -540,7 +541,7 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FROM relation
           JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = relation.oid
                           AND d.classid = 'pg_rewrite'::regclass AND d.deptype = 'n'
-          JOIN pg_rewrite r ON r.oid = d.objid
+          JOIN pg_rewrite r ON r.oid = d.objid AND r.rulename = '_RETURN'
           JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'
          WHERE r.ev_class <> relation.oid
     )
@@ -554,7 +555,7 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                                    OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN (t.oid, t.typarray)))
              WHERE NOT (d.classid = 'pg_rewrite'::regclass
                         AND EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class
-                                     WHERE r.oid = d.objid AND v.relkind = 'v'))
+                                     WHERE r.oid = d.objid AND r.rulename = '_RETURN' AND v.relkind = 'v'))
             UNION ALL
             -- A view that is a member of an extension would take the whole extension with it.
             SELECT pg_describe_object(e.refclassid, e.refobjid, 0)

@@ -138,7 +138,9 @@ public struct SourceTable: Equatable, Sendable {
     public func reading<T>(on connection: PGConnection, for viewer: SourceViewer, _ body: () throws -> T) throws -> T {
         try connection.transaction {
             try pin(on: connection, for: viewer)
-            return try body()
+            let result = try body()
+            try Self.checkNoPlannerCode(qualifiedName, on: connection, afterRead: true)
+            return result
         }
     }
 
@@ -168,7 +170,8 @@ public struct SourceTable: Equatable, Sendable {
     }
 
     /// Refuses a source whose reading would run another role's code with this role's rights (a
-    /// view's functions run as its reader, and so do row-level security policies), and turns
+    /// view's functions run as its reader, and so do row-level security policies and the
+    /// functions in its indexes' expressions: `checkNoPlannerCode`), and turns
     /// row-level security off for this session, so that a policy makes the read fail instead of
     /// running. A worker reads many people's tables; none of them may act through it. A view
     /// counts as this role's own only when this role is its owner: membership of the owning role
@@ -197,6 +200,7 @@ public struct SourceTable: Equatable, Sendable {
             throw AEPGError(.unsupportedType, "\(name) has row-level security, which would hide rows from training and run its "
                 + "policies with this role's rights; run aepg as a role that bypasses it (the table's owner, or one with BYPASSRLS)")
         }
+        try checkNoPlannerCode(name, on: connection)
         try connection.execute("SET row_security = off")
     }
 

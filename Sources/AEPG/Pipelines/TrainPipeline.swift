@@ -37,7 +37,9 @@ public struct TrainPipeline {
         // locked (`SourceTable.pin`): the rows read are those of the relation that was checked.
         let (plan, read) = try connection.transaction { () throws -> (TrainPlan, TrainingTable) in
             let plan = try self.plan(on: connection)
-            return (plan, try clock.measure("read") { try self.read(plan, on: connection) })
+            let read = try clock.measure("read") { try self.read(plan, on: connection) }
+            try SourceTable.checkNoPlannerCode(plan.source.qualifiedName, on: connection, afterRead: true)
+            return (plan, read)
         }
         var table = read
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
