@@ -28,10 +28,11 @@ extension RolesTests {
     }
 
     /// Training on `theirs` as `role` (nil: the superuser who owns aepg) fails, naming the object.
-    private func assertTrainingRefused(as role: String?, naming object: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertTrainingRefused(as role: String?, naming object: String, features: [String]? = nil,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
         let trainer = try role.map(connect(as:)) ?? connection!
         let name = try ModelName("theirs_model")
-        let definition = ModelDefinition(name: name, source: "theirs", keyColumn: "id", options: Self.fast)
+        let definition = ModelDefinition(name: name, source: "public.theirs", keyColumn: "id", features: features, options: Self.fast)
         assertFails(.unsupportedType, containing: object, file: file, line: line) {
             try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: trainer)
         }
@@ -40,15 +41,18 @@ extension RolesTests {
     func testNoSourceIsReadWhoseIndexesOrStatisticsRunAnotherRolesCode() throws {
         try makeTheirTable()
         try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
-        try assertTrainingRefused(as: "t_worker", naming: "index planted uses function noted(integer) (owned by t_viewer)")
-        try assertTrainingRefused(as: nil, naming: "index planted")
+        try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses function public.noted(integer) (owned by t_viewer)")
+        try assertTrainingRefused(as: nil, naming: "index public.planted")
         try connection.execute("DROP INDEX planted")
         try connection.execute("CREATE STATISTICS planted ON (a * (public.noted(1))::int), b FROM theirs")
-        try assertTrainingRefused(as: "t_worker", naming: "statistics object planted uses function noted(integer)")
+        try assertTrainingRefused(as: "t_worker", naming: "statistics object public.planted uses function public.noted(integer)")
         XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.models WHERE name = 'theirs_model'"), 0)
-        // Indexes and statistics over built-in functions run no one's code: the source is read.
+        // Indexes and statistics over built-in functions, or a superuser's, run no one's code
+        // the reader need fear: the source is read.
         try connection.execute("DROP STATISTICS planted")
+        try connection.execute("CREATE FUNCTION public.twice(float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$ SELECT 2 * $1 $$")
+        try connection.execute("CREATE INDEX doubled ON theirs (public.twice(a))")
         try connection.execute("CREATE INDEX sums ON theirs ((a + b)) WHERE a > 0")
         try connection.execute("CREATE STATISTICS sums ON (a + b), c FROM theirs")
         let name = try ModelName("theirs_model")
@@ -62,17 +66,68 @@ extension RolesTests {
         try connection.execute("CREATE TABLE their_child () INHERITS (theirs)")
         try connection.execute("ALTER TABLE their_child OWNER TO t_viewer")
         try connection.execute("CREATE INDEX planted ON their_child (id) WHERE public.noted(1)")
-        try assertTrainingRefused(as: "t_worker", naming: "index planted uses function noted(integer)")
+        try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses function public.noted(integer)")
         // A view the worker owns over their table plans the table's indexes too.
         try connection.execute("GRANT CREATE ON SCHEMA public TO t_worker")
         let worker = try connect(as: "t_worker")
         try worker.execute("CREATE VIEW my_view AS SELECT * FROM theirs")
         let name = try ModelName("viewed_model")
         let definition = ModelDefinition(name: name, source: "my_view", keyColumn: "id", options: Self.fast)
-        assertFails(.unsupportedType, containing: "index planted uses function noted(integer)") {
+        assertFails(.unsupportedType, containing: "index public.planted uses function public.noted(integer)") {
             try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: worker)
         }
         XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
+    }
+}
+
+/// A seventh review, of the check above: code reached through a type (a range type's
+/// `subtype_diff`, which estimating a partial index's predicate calls), code a role added to an
+/// extension it owns, and code that hides the catalog from the check made after the read.
+extension RolesTests {
+    func testNoSourceIsReadWhoseIndexesRunAnotherRolesCodeThroughATypeOrAnExtension() throws {
+        try makeTheirTable()
+        try connection.execute("""
+            CREATE FUNCTION public.diff(float8, float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
+            BEGIN PERFORM public.record_run(); RETURN $1 - $2; END $$
+            """)
+        try connection.execute("CREATE TYPE public.frange AS RANGE (subtype = float8, subtype_diff = public.diff)")
+        try connection.execute("ALTER FUNCTION public.diff(float8, float8) OWNER TO t_viewer")
+        try connection.execute("ALTER TYPE public.frange OWNER TO t_viewer")
+        try connection.execute("ALTER TABLE theirs ADD COLUMN arr float8[] DEFAULT '{1,2}', ADD COLUMN span public.frange DEFAULT '[0,1)'")
+        try connection.execute("ANALYZE theirs")
+        // An array feature's length is read with cardinality(arr) > 0, which makes this index usable.
+        try connection.execute("CREATE INDEX planted ON theirs (id) WHERE cardinality(arr) > 0 OR span && '[1,2)'::public.frange")
+        try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses type public.frange (owned by t_viewer)", features: ["a", "b", "arr"])
+        try connection.execute("DROP INDEX planted")
+        // A function its owner added to an extension of hers is still hers.
+        guard try count("SELECT count(*) FROM pg_available_extensions WHERE name = 'seg'") == 1 else {
+            throw XCTSkip("the seg extension (postgresql-contrib) is not installed")
+        }
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_viewer")
+        try connection.execute("GRANT CREATE ON SCHEMA public TO t_viewer")
+        try connection.execute("SET ROLE t_viewer")
+        try connection.execute("CREATE EXTENSION seg")
+        try connection.execute("ALTER EXTENSION seg ADD FUNCTION public.noted(int)")
+        try connection.execute("RESET ROLE")
+        try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
+        try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses function public.noted(integer) (owned by t_viewer)")
+        XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
+    }
+
+    /// The check reads the catalog itself, whatever the session's search path says: code that
+    /// ran during a read cannot put empty views in front of it.
+    func testTheCheckSeesThroughASearchPathThatHidesTheCatalog() throws {
+        try makeTheirTable()
+        try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
+        try connection.execute("CREATE SCHEMA blind")
+        for catalog in ["pg_depend", "pg_index", "pg_inherits", "pg_statistic_ext", "pg_constraint"] {
+            try connection.execute("CREATE VIEW blind.\(catalog) AS SELECT * FROM pg_catalog.\(catalog) WHERE false")
+        }
+        try connection.execute("GRANT USAGE ON SCHEMA blind TO PUBLIC")
+        try connection.execute("GRANT SELECT ON ALL TABLES IN SCHEMA blind TO PUBLIC")
+        try connection.execute("ALTER ROLE t_worker SET search_path = blind, pg_catalog, public")
+        try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses function public.noted(integer)")
+        try connection.execute("ALTER ROLE t_worker RESET search_path")
     }
 }
 

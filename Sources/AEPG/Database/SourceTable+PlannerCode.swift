@@ -1,70 +1,95 @@
 import PGClient
 
 extension SourceTable {
-    /// Refuses a source whose reading would run another role's functions with this role's rights.
+    /// Refuses a source whose reading would run another role's code with this role's rights.
     ///
     /// Planning any query on a table runs code that hangs off it, as whoever plans: PostgreSQL
     /// simplifies the expressions and predicates of its indexes, its extended statistics and the
     /// constraints and partition keys of its children, calling an IMMUTABLE function with
-    /// constant arguments there and then. A table's owner could thus act as the worker (or as a
-    /// superuser running `aepg train`). Refused: a function, operator, operator class or family
-    /// that is not built in, not part of an extension, and not owned by this role, used by any of
-    /// those, or by a generated column, of the source, of the tables it inherits into, or of the
-    /// tables a view of this role's reads. `afterRead` words the error for a second look after the
-    /// rows were read: the source is locked only against changes that take more than a SHARE
-    /// lock, so an index made between the check and the read is caught only then.
+    /// constant arguments there and then, and estimates a predicate's selectivity with its
+    /// types' functions (a range type's `subtype_diff`). A table's owner could thus act as the
+    /// worker (or as a superuser running `aepg train`). Refused: any function, operator, type,
+    /// operator class or other object that is not built in and owned neither by this role nor
+    /// by a superuser (an extension's own objects are a superuser's; one a role added to its
+    /// extension stays that role's), used by an index, statistics object, constraint, partition
+    /// key or generated column of the source, of the tables that inherit from it, or of the
+    /// tables a view of this role's reads.
+    ///
+    /// The source is locked only against changes that take more than a SHARE lock, so an index
+    /// made between this check and a read escapes it: `afterRead` words the error for the
+    /// second look, after the rows were read (the caller's transaction, and whatever the code
+    /// did in it, is then rolled back). The search path is pinned while the catalog is read, so
+    /// that code which ran in the session cannot hide catalog tables or operators behind its own.
     static func checkNoPlannerCode(_ name: String, on connection: PGConnection, afterRead: Bool = false) throws {
-        guard let found = try connection.execute(plannerCodeQuery, [name]).string(0, 0) else { return }
+        let relation = try connection.execute("SELECT $1::regclass::oid::int8 AS oid, pg_catalog.current_setting('search_path') AS path", [name]).onlyRow()
+        let searchPath = try relation.text("path")
+        try connection.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
+        let found = try connection.execute(plannerCodeQuery, [String(try relation.int("oid"))]).string(0, 0)
+        try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [searchPath])
+        guard let found else { return }
         if afterRead {
             throw AEPGError(.unsupportedType, "while aepg read \(name), another role added code that planning the read runs with this role's "
-                + "rights (\(found)); the read is discarded, and the code may have run: tell whoever administers the database")
+                + "rights (\(found)); the read was discarded, but the code may have run: tell whoever administers the database")
         }
         throw AEPGError(.unsupportedType, "reading \(name) would run another role's code with this role's rights: \(found); "
-            + "drop or replace those, or run aepg as the role that owns the code")
+            + "drop or replace those, or run aepg as their owner")
     }
 
     /// The objects of `checkNoPlannerCode`, one line each, or NULL.
     private static let plannerCodeQuery = """
         WITH RECURSIVE relation(oid) AS (
-            SELECT $1::regclass::oid
+            SELECT $1::pg_catalog.int8::pg_catalog.oid
             UNION
             SELECT next.oid
               FROM relation,
-                   LATERAL (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = relation.oid
+                   LATERAL (SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = relation.oid
                             UNION ALL
                             SELECT d.refobjid
-                              FROM pg_rewrite r
-                              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-                                              AND d.refclassid = 'pg_class'::regclass
+                              FROM pg_catalog.pg_rewrite r
+                              JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+                                                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              WHERE r.ev_class = relation.oid AND r.rulename = '_RETURN' AND d.refobjid <> relation.oid) AS next(oid)
-        ), holder(classid, objid) AS (
-            SELECT 'pg_class'::regclass, oid FROM relation
+        ), holder(classid, objid, whole) AS (
+            -- A relation itself: its partition key (its columns' types matter only when read, and those are built in).
+            SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, oid, true FROM relation
             UNION ALL
-            SELECT 'pg_class'::regclass, x.indexrelid FROM pg_index x JOIN relation ON relation.oid = x.indrelid
+            SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.indexrelid, false
+              FROM pg_catalog.pg_index x JOIN relation ON relation.oid = x.indrelid
             UNION ALL
-            SELECT 'pg_statistic_ext'::regclass, s.oid FROM pg_statistic_ext s JOIN relation ON relation.oid = s.stxrelid
+            SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid, false
+              FROM pg_catalog.pg_statistic_ext s JOIN relation ON relation.oid = s.stxrelid
             UNION ALL
-            SELECT 'pg_constraint'::regclass, c.oid FROM pg_constraint c JOIN relation ON relation.oid = c.conrelid
+            SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid, false
+              FROM pg_catalog.pg_constraint c JOIN relation ON relation.oid = c.conrelid
             UNION ALL
-            SELECT 'pg_attrdef'::regclass, a.oid
-              FROM pg_attrdef a JOIN relation ON relation.oid = a.adrelid
-              JOIN pg_attribute t ON t.attrelid = a.adrelid AND t.attnum = a.adnum AND t.attgenerated <> ''
-        ), code(holder, used, owner) AS (
-            SELECT pg_describe_object(h.classid, h.objid, 0), pg_describe_object(d.refclassid, d.refobjid, 0),
-                   coalesce((SELECT p.proowner FROM pg_proc p WHERE d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid),
-                            (SELECT o.oprowner FROM pg_operator o WHERE d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid),
-                            (SELECT c.opcowner FROM pg_opclass c WHERE d.refclassid = 'pg_opclass'::regclass AND c.oid = d.refobjid),
-                            (SELECT f.opfowner FROM pg_opfamily f WHERE d.refclassid = 'pg_opfamily'::regclass AND f.oid = d.refobjid))
+            SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, a.oid, false
+              FROM pg_catalog.pg_attrdef a JOIN relation ON relation.oid = a.adrelid
+              JOIN pg_catalog.pg_attribute t ON t.attrelid = a.adrelid AND t.attnum = a.adnum AND t.attgenerated <> ''
+        ), used(holder, classid, objid) AS (
+            SELECT pg_catalog.pg_describe_object(h.classid, h.objid, 0), d.refclassid, d.refobjid
               FROM holder h
-              JOIN pg_depend d ON d.classid = h.classid AND d.objid = h.objid
+              JOIN pg_catalog.pg_depend d ON d.classid = h.classid AND d.objid = h.objid AND (NOT h.whole OR d.objsubid = 0)
              WHERE d.refobjid >= 16384
-               AND d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass,
-                                    'pg_opclass'::regclass, 'pg_opfamily'::regclass)
-               AND NOT EXISTS (SELECT FROM pg_depend e
-                                WHERE e.classid = d.refclassid AND e.objid = d.refobjid AND e.deptype = 'e')
+               AND d.refclassid NOT IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_namespace'::pg_catalog.regclass,
+                                        'pg_catalog.pg_constraint'::pg_catalog.regclass)
+        ), owned(holder, classid, objid, owner) AS (
+            SELECT u.holder, u.classid, u.objid,
+                   CASE u.classid
+                       WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN (SELECT p.proowner FROM pg_catalog.pg_proc p WHERE p.oid = u.objid)
+                       WHEN 'pg_catalog.pg_operator'::pg_catalog.regclass THEN (SELECT o.oprowner FROM pg_catalog.pg_operator o WHERE o.oid = u.objid)
+                       WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT t.typowner FROM pg_catalog.pg_type t WHERE t.oid = u.objid)
+                       WHEN 'pg_catalog.pg_opclass'::pg_catalog.regclass THEN (SELECT c.opcowner FROM pg_catalog.pg_opclass c WHERE c.oid = u.objid)
+                       WHEN 'pg_catalog.pg_opfamily'::pg_catalog.regclass THEN (SELECT f.opfowner FROM pg_catalog.pg_opfamily f WHERE f.oid = u.objid)
+                       WHEN 'pg_catalog.pg_collation'::pg_catalog.regclass THEN (SELECT c.collowner FROM pg_catalog.pg_collation c WHERE c.oid = u.objid)
+                       WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.oid = u.objid)
+                   END
+              FROM used u
         )
-        SELECT string_agg(DISTINCT format('%s uses %s (owned by %s)', holder, used, pg_get_userbyid(owner)), '; ')
-          FROM code
-         WHERE owner IS DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s uses %s (owned by %s)', o.holder,
+                                                                pg_catalog.pg_describe_object(o.classid, o.objid, 0),
+                                                                coalesce(pg_catalog.pg_get_userbyid(o.owner), 'an unknown role')), '; ')
+          FROM owned o
+         WHERE o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+           AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = o.owner), false)
         """
 }

@@ -37,6 +37,8 @@ public struct TrainPipeline {
         // locked (`SourceTable.pin`): the rows read are those of the relation that was checked.
         let (plan, read) = try connection.transaction { () throws -> (TrainPlan, TrainingTable) in
             let plan = try self.plan(on: connection)
+            // Planning reads the source's array lengths; the catalog is looked at again right before the rows.
+            try SourceTable.checkNoPlannerCode(plan.source.qualifiedName, on: connection)
             let read = try clock.measure("read") { try self.read(plan, on: connection) }
             try SourceTable.checkNoPlannerCode(plan.source.qualifiedName, on: connection, afterRead: true)
             return (plan, read)

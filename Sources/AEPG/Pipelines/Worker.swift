@@ -16,7 +16,7 @@ public final class StopFlag: Sendable {
 
 /// `aepg worker`: takes jobs from `aepg.jobs` and runs them.
 ///
-/// Each of `concurrency` threads has its own connection, claims jobs with `aepg.claim_job`
+/// Each of `concurrency` threads has its own connection (a new one for each job), claims jobs with `aepg.claim_job`
 /// (`FOR UPDATE SKIP LOCKED`), sleeps on `LISTEN aepg_jobs` between jobs (waking at least every
 /// `pollSeconds`), and on stop finishes the job it is running before it exits. Trainings of one
 /// model never overlap (the pipelines' advisory locks); a job that finds its model busy goes back
@@ -67,8 +67,8 @@ public struct Worker: Sendable {
         return ran
     }
 
-    /// One connection's worth of claiming and running jobs; returns true when the worker should
-    /// exit (stopped, or idle with `exitWhenIdle`).
+    /// One connection's worth of waiting for a job and running it; returns true when the worker
+    /// should exit (stopped, or idle with `exitWhenIdle`), false after a job.
     private func session(slot: Int, stop: StopFlag, ran: inout Int) throws -> Bool {
         let connection = try PGConnection(conninfo, applicationName: "aepg worker")
         try connection.listen("aepg_jobs")
@@ -79,7 +79,9 @@ public struct Worker: Sendable {
                 try runJob(id: try job.int("id"), kind: try job.text("kind"), model: try job.text("model"), args: try job.text("args"),
                            on: connection)
                 ran += 1
-                continue
+                // The next job gets a new session: nothing a source's code may have left in this
+                // one (a setting, a temporary object) reaches it.
+                return false
             }
             if exitWhenIdle, try connection.execute("SELECT count(*) FROM aepg.jobs WHERE status = 'queued'").int(0, 0) == 0 {
                 return true
