@@ -131,6 +131,39 @@ extension RolesTests {
     }
 }
 
+/// An eighth review: a function put on the search path by another role stood in for a built-in
+/// one in aepg's queries on a source (on PostgreSQL 14 and older anyone may create in `public`),
+/// and the check refused a materialized view, whose tables are not planned when it is read.
+extension RolesTests {
+    func testNoFunctionOnTheSearchPathStandsInForABuiltInOne() throws {
+        try makeTheirTable()
+        try connection.execute("ALTER TABLE theirs ADD COLUMN arr float8[] DEFAULT '{1,2}'")
+        try connection.execute("GRANT CREATE ON SCHEMA public TO t_viewer")
+        try connection.execute("SET ROLE t_viewer")
+        // An exact match for cardinality(float8[]), which aepg's query for an array's length calls.
+        try connection.execute("""
+            CREATE FUNCTION public.cardinality(double precision[]) RETURNS int LANGUAGE plpgsql AS $$
+            BEGIN PERFORM public.record_run(); RETURN pg_catalog.cardinality($1); END $$
+            """)
+        try connection.execute("RESET ROLE")
+        let name = try ModelName("theirs_model")
+        let definition = ModelDefinition(name: name, source: "public.theirs", keyColumn: "id", features: ["a", "b", "arr"], options: Self.fast)
+        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM ran"), 0, "their cardinality never ran")
+    }
+
+    func testAMaterializedViewIsReadWhateverItsTablesIndexesUse() throws {
+        try makeTheirTable()
+        try connection.execute("CREATE MATERIALIZED VIEW snapshot AS SELECT id, a, b FROM theirs")
+        try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
+        try connection.execute("GRANT SELECT ON snapshot TO t_worker")
+        let name = try ModelName("snapshot_model")
+        let definition = ModelDefinition(name: name, source: "public.snapshot", keyColumn: "id", options: Self.fast)
+        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
+    }
+}
+
 /// The same review: a rule on a view over a model's views is not part of that view. Dropping the
 /// model would have dropped the rule (and the guard it was) with the model's views.
 extension RolesTests {

@@ -18,21 +18,29 @@ extension SourceTable {
     /// The source is locked only against changes that take more than a SHARE lock, so an index
     /// made between this check and a read escapes it: `afterRead` words the error for the
     /// second look, after the rows were read (the caller's transaction, and whatever the code
-    /// did in it, is then rolled back). The search path is pinned while the catalog is read, so
-    /// that code which ran in the session cannot hide catalog tables or operators behind its own.
+    /// did in it, is then rolled back). The catalog is read with the search path pinned
+    /// (`pinSearchPath`), so that code which ran in the session cannot hide it.
     static func checkNoPlannerCode(_ name: String, on connection: PGConnection, afterRead: Bool = false) throws {
-        let relation = try connection.execute("SELECT $1::regclass::oid::int8 AS oid, pg_catalog.current_setting('search_path') AS path", [name]).onlyRow()
-        let searchPath = try relation.text("path")
-        try connection.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
-        let found = try connection.execute(plannerCodeQuery, [String(try relation.int("oid"))]).string(0, 0)
-        try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [searchPath])
-        guard let found else { return }
+        // The name is looked up as given (a user's unqualified table), the catalog with the path pinned.
+        let oid = try connection.execute("SELECT $1::regclass::oid::int8", [name]).int(0, 0) ?? 0
+        let look = {
+            try pinSearchPath(on: connection)
+            return try connection.execute(plannerCodeQuery, [String(oid)]).string(0, 0)
+        }
+        guard let found = try connection.isInTransaction ? look() : connection.transaction(look) else { return }
         if afterRead {
             throw AEPGError(.unsupportedType, "while aepg read \(name), another role added code that planning the read runs with this role's "
                 + "rights (\(found)); the read was discarded, but the code may have run: tell whoever administers the database")
         }
         throw AEPGError(.unsupportedType, "reading \(name) would run another role's code with this role's rights: \(found); "
             + "drop or replace those, or run aepg as their owner")
+    }
+
+    /// Sets the search path to `pg_catalog, pg_temp` for the rest of the transaction: a function or
+    /// operator another role put in a schema on the path (`public`, on PostgreSQL 14 and older)
+    /// cannot stand in for a built-in one in what aepg runs on a source.
+    static func pinSearchPath(on connection: PGConnection) throws {
+        try connection.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
     }
 
     /// The objects of `checkNoPlannerCode`, one line each, or NULL.
@@ -44,13 +52,16 @@ extension SourceTable {
               FROM relation,
                    LATERAL (SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = relation.oid
                             UNION ALL
+                            -- A view's tables are planned with it; a materialized view's are not.
                             SELECT d.refobjid
                               FROM pg_catalog.pg_rewrite r
+                              JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind = 'v'
                               JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
                                                          AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              WHERE r.ev_class = relation.oid AND r.rulename = '_RETURN' AND d.refobjid <> relation.oid) AS next(oid)
         ), holder(classid, objid, whole) AS (
-            -- A relation itself: its partition key (its columns' types matter only when read, and those are built in).
+            -- A relation itself: its partition key (its type, when typed, and its columns' types run
+            -- nothing when not read, and those read are built in).
             SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, oid, true FROM relation
             UNION ALL
             SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.indexrelid, false
@@ -68,10 +79,14 @@ extension SourceTable {
         ), used(holder, classid, objid) AS (
             SELECT pg_catalog.pg_describe_object(h.classid, h.objid, 0), d.refclassid, d.refobjid
               FROM holder h
-              JOIN pg_catalog.pg_depend d ON d.classid = h.classid AND d.objid = h.objid AND (NOT h.whole OR d.objsubid = 0)
+              JOIN pg_catalog.pg_depend d ON d.classid = h.classid AND d.objid = h.objid
+                                         AND (NOT h.whole OR (d.objsubid = 0 AND d.refclassid <> 'pg_catalog.pg_type'::pg_catalog.regclass))
              WHERE d.refobjid >= 16384
+               -- Relations, schemas and constraints are not code; nor are collations and access
+               -- methods (only a superuser makes an access method).
                AND d.refclassid NOT IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_namespace'::pg_catalog.regclass,
-                                        'pg_catalog.pg_constraint'::pg_catalog.regclass)
+                                        'pg_catalog.pg_constraint'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass,
+                                        'pg_catalog.pg_am'::pg_catalog.regclass)
         ), owned(holder, classid, objid, owner) AS (
             SELECT u.holder, u.classid, u.objid,
                    CASE u.classid
@@ -80,7 +95,6 @@ extension SourceTable {
                        WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT t.typowner FROM pg_catalog.pg_type t WHERE t.oid = u.objid)
                        WHEN 'pg_catalog.pg_opclass'::pg_catalog.regclass THEN (SELECT c.opcowner FROM pg_catalog.pg_opclass c WHERE c.oid = u.objid)
                        WHEN 'pg_catalog.pg_opfamily'::pg_catalog.regclass THEN (SELECT f.opfowner FROM pg_catalog.pg_opfamily f WHERE f.oid = u.objid)
-                       WHEN 'pg_catalog.pg_collation'::pg_catalog.regclass THEN (SELECT c.collowner FROM pg_catalog.pg_collation c WHERE c.oid = u.objid)
                        WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.oid = u.objid)
                    END
               FROM used u

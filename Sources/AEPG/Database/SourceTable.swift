@@ -124,7 +124,15 @@ public struct SourceTable: Equatable, Sendable {
     /// `viewer` is whose view of the rows the read must not exceed (row-level security enabled
     /// after a model was defined must not show the worker rows its definer cannot see).
     public func pin(on connection: PGConnection, for viewer: SourceViewer) throws {
-        try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
+        try Self.pinSearchPath(on: connection)
+        let kind = try connection.execute("SELECT relkind::text FROM pg_class WHERE oid = $1::int8::oid", [String(oid)]).string(0, 0)
+        if kind == "m" {
+            // LOCK TABLE does not take a materialized view; a query on it does, once its indexes are checked.
+            try Self.checkNoPlannerCode(qualifiedName, on: connection)
+            try connection.execute("SELECT FROM \(qualifiedName) LIMIT 0")
+        } else {
+            try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
+        }
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
         guard now.map(UInt32.init) == oid, try Self.columns(of: oid, on: connection) == columns else {
             throw AEPGError(.unknownTable, "\(name) was replaced by another relation, or its columns changed, while aepg was about to read it; run the command again")
