@@ -225,7 +225,7 @@ COMMENT ON TABLE aepg.option_keys IS 'aepg training options: the keys of create_
 
 -- Replaces the option list with the one given as a JSON array of {key, flag, default_value, help}.
 CREATE OR REPLACE FUNCTION aepg.set_option_keys(p_options jsonb)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     DELETE FROM aepg.option_keys;
     INSERT INTO aepg.option_keys (key, flag, default_value, help)
     SELECT o.key, o.flag, o.default_value, o.help
@@ -253,7 +253,7 @@ COMMENT ON FUNCTION aepg.object_name(text, text) IS 'qualified, quoted name of a
 
 -- The catalog row of a model, or the error every aepg function gives for an unknown one.
 CREATE OR REPLACE FUNCTION aepg.model_row(p_model text)
-RETURNS aepg.models LANGUAGE plpgsql STABLE AS $$
+RETURNS aepg.models LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m aepg.models;
 BEGIN
@@ -333,7 +333,7 @@ $$;
 
 -- The type of a table's column as SQL writes it (`numeric(10,2)`), NULL when there is no such column.
 CREATE OR REPLACE FUNCTION aepg.column_type(p_table regclass, p_column text)
-RETURNS text LANGUAGE sql STABLE AS $$
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = p_table AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
 $$;
@@ -502,7 +502,7 @@ $$;
 
 -- Makes a trained version the active one; the views follow at once.
 CREATE OR REPLACE FUNCTION aepg.activate(p_model text, p_version integer)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM aepg.versions WHERE model = p_model AND version = p_version) THEN
         RAISE EXCEPTION 'aepg model "%" has no version %', p_model, p_version USING ERRCODE = 'undefined_object';
@@ -885,7 +885,7 @@ COMMENT ON FUNCTION aepg.score_row(text, jsonb) IS 'scores one row given as json
 CREATE OR REPLACE FUNCTION aepg.create_model(name text, source regclass, key text, features text[] DEFAULT NULL,
                                              exclude text[] DEFAULT NULL, label text DEFAULT NULL,
                                              options jsonb DEFAULT '{}')
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     col      text;
     kind     text;
@@ -942,7 +942,7 @@ COMMENT ON FUNCTION aepg.create_model(text, regclass, text, text[], text[], text
 
 -- Drops a model with its versions, layers, results and views.
 CREATE OR REPLACE FUNCTION aepg.drop_model(name text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     source  regclass;
 BEGIN
@@ -1105,7 +1105,7 @@ COMMENT ON FUNCTION aepg.realtime_trigger() IS 'trigger function behind aepg.ena
 -- Realtime scoring on or off: the trigger on the source (the caller needs the right to create
 -- triggers on it) and the model's realtime flag, which the trigger checks.
 CREATE OR REPLACE FUNCTION aepg.enable_realtime(p_model text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m aepg.models;
 BEGIN
@@ -1119,7 +1119,7 @@ $$;
 COMMENT ON FUNCTION aepg.enable_realtime(text) IS 'scores every inserted or updated source row of an aepg model at once (a trigger)';
 
 CREATE OR REPLACE FUNCTION aepg.disable_realtime(p_model text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m aepg.models;
 BEGIN
@@ -1184,7 +1184,7 @@ COMMENT ON FUNCTION aepg.enqueue(text, text, jsonb) IS 'queues a train, score or
 -- server process is gone (it crashed). A job whose workers died max_attempts times fails instead
 -- of being taken again. Returns no row when there is nothing to do.
 CREATE OR REPLACE FUNCTION aepg.claim_job(p_worker text)
-RETURNS SETOF aepg.jobs LANGUAGE sql AS $$
+RETURNS SETOF aepg.jobs LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE aepg.jobs j
        SET status = 'failed', finished_at = now(), backend_pid = NULL,
            error = format('its worker died during each of %s attempts (the job may crash the worker: check its options and data)', j.attempts)
@@ -1208,7 +1208,7 @@ COMMENT ON FUNCTION aepg.claim_job(text) IS 'used by aepg worker: takes the next
 -- retry_after (the model was busy) does not count as an attempt; a permanent error is not retried.
 CREATE OR REPLACE FUNCTION aepg.finish_job(p_id bigint, p_error text, p_result jsonb DEFAULT NULL,
                                            p_retry_after interval DEFAULT NULL, p_permanent boolean DEFAULT false)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE aepg.jobs
        SET status = CASE WHEN p_error IS NULL THEN 'done'
                          WHEN p_permanent THEN 'failed'

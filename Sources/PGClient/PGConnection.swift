@@ -32,6 +32,20 @@ public final class PGConnection {
 
     deinit { PQfinish(handle) }
 
+    /// The search path the session had before `pinSearchPath`, nil if it was never pinned: the
+    /// path the user's own names (a table they typed) are looked up with.
+    public private(set) var searchPathBeforePinning: String?
+
+    /// Sets the session's search path to `path` (e.g. `pg_catalog, pg_temp`), keeping the one it
+    /// replaces in `searchPathBeforePinning`, so that no function or operator another role put
+    /// in a schema on the user's path (`public`, on PostgreSQL 14 and older) stands in for a
+    /// built-in one in the statements run on this connection.
+    public func pinSearchPath(to path: String) throws {
+        let before = try execute("SELECT pg_catalog.current_setting('search_path')").string(0, 0)
+        try execute("SELECT pg_catalog.set_config('search_path', $1, false)", [path])
+        searchPathBeforePinning = before
+    }
+
     /// Server version as an integer, e.g. 150018.
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
     /// Process id of the server backend serving this connection.

@@ -52,7 +52,7 @@ final class CommandLineTests: DatabaseTestCase {
                        try count("SELECT count(*) FROM aepg.card_results r JOIN aepg.versions v ON v.model = 'card' AND v.version = 2 AND r.version = 2 WHERE r.score > v.threshold"))
 
         let list = try aepg("list", "--db", conninfo)
-        XCTAssertTrue(list.stdout.contains("card\tcard\tversion 2"), list.stdout)
+        XCTAssertTrue(list.stdout.contains("card\tpublic.card\tversion 2"), list.stdout)
         let show = try aepg("show", "card", "--db", conninfo)
         XCTAssertTrue(show.stdout.contains("label     Class"), show.stdout)
     }

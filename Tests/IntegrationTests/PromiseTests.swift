@@ -64,7 +64,7 @@ final class PromiseTests: DatabaseTestCase {
         let variables = ["PGHOST": parts["host"]!, "PGPORT": parts["port"]!, "PGUSER": parts["user"]!, "PGDATABASE": parts["dbname"]!]
         let byVariables = try aepg(["list"], environment: variables.merging(["DATABASE_URL": ""]) { $1 })
         XCTAssertEqual(byVariables.status, 0, byVariables.stderr)
-        XCTAssertTrue(byVariables.stdout.contains("pts\tpoints\tversion 1"), byVariables.stdout)
+        XCTAssertTrue(byVariables.stdout.contains("pts\tpublic.points\tversion 1"), byVariables.stdout)
         let uri = "postgresql://\(parts["user"]!)@/\(parts["dbname"]!)?host=\(parts["host"]!)&port=\(parts["port"]!)"
         let byURI = try aepg(["list", "--db", uri])
         XCTAssertEqual(byURI.status, 0, byURI.stderr)

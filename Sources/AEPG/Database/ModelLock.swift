@@ -12,7 +12,7 @@ struct ModelLock {
     static func acquire(_ purpose: String, model: ModelName, shared: Bool = false, on connection: PGConnection) throws -> ModelLock {
         let key = "aepg.\(purpose):\(model.value)"
         let function = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"
-        let taken = try connection.execute("SELECT \(function)(hashtext($1))", [key]).bool(0, 0) ?? false
+        let taken = try connection.execute("SELECT \(function)(hashtext($1)::int8)", [key]).bool(0, 0) ?? false
         guard taken else {
             let holder = try? connection.execute("""
                 SELECT pid FROM pg_locks
@@ -28,6 +28,6 @@ struct ModelLock {
     }
 
     func release() {
-        _ = try? connection.execute("SELECT \(shared ? "pg_advisory_unlock_shared" : "pg_advisory_unlock")(hashtext($1))", [key])
+        _ = try? connection.execute("SELECT \(shared ? "pg_advisory_unlock_shared" : "pg_advisory_unlock")(hashtext($1)::int8)", [key])
     }
 }

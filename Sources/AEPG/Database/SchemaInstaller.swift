@@ -19,7 +19,7 @@ public enum SchemaInstaller {
     public static func install(on connection: PGConnection) throws {
         do {
             try connection.transaction {
-                try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init'))")
+                try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init')::int8)")
                 let ext = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'")
                 if let installed = ext.string(0, 0) {
                     guard installed != version else { return }
@@ -83,7 +83,7 @@ public enum SchemaInstaller {
         let script = try file("aepg-roles.sql")
         do {
             try connection.transaction {
-                try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init'))")
+                try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init')::int8)")
                 try connection.executeScript(script)
             }
         } catch let error as PGError {

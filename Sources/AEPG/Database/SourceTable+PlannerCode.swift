@@ -40,7 +40,7 @@ extension SourceTable {
     /// operator another role put in a schema on the path (`public`, on PostgreSQL 14 and older)
     /// cannot stand in for a built-in one in what aepg runs on a source.
     static func pinSearchPath(on connection: PGConnection) throws {
-        try connection.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
+        try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [Session.searchPath])
     }
 
     /// The objects of `checkNoPlannerCode`, one line each, or NULL.
@@ -105,5 +105,9 @@ extension SourceTable {
           FROM owned o
          WHERE o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
            AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = o.owner), false)
+           -- An enum, or an array of one, runs no one's code: its functions are built in.
+           AND NOT (o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND EXISTS (SELECT FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
+                                 WHERE t.oid = o.objid AND 'e' IN (t.typtype, e.typtype)))
         """
 }

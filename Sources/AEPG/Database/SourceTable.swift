@@ -79,14 +79,7 @@ public struct SourceTable: Equatable, Sendable {
     /// Looks `reference` up the way SQL would (`schema.table`, quoted parts allowed); a name
     /// that does not parse as SQL is tried as one literal identifier (`My Table`).
     public static func resolve(_ reference: String, on connection: PGConnection) throws -> SourceTable {
-        let found: String?
-        do {
-            found = try connection.undoingOnError {
-                try connection.execute("SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::text", [reference]).string(0, 0)
-            }
-        } catch let error as PGError where error.sqlState != nil {
-            found = try connection.execute("SELECT to_regclass(quote_ident($1))::text", [reference]).string(0, 0)
-        }
+        let found = try lookUp(reference, on: connection)
         guard let name = found else {
             throw AEPGError(.unknownTable,
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
@@ -98,6 +91,30 @@ public struct SourceTable: Equatable, Sendable {
         let oid = UInt32(try relation.int("oid")), qualifiedName = try relation.text("qualified")
         try checkSafeToRead(name, on: connection)
         return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: try columns(of: oid, on: connection))
+    }
+
+    /// The relation `reference` names, as a regclass prints it, looked up with the user's own
+    /// search path (the session's before aepg pinned it: `Session`); nil when there is none.
+    private static func lookUp(_ reference: String, on connection: PGConnection) throws -> String? {
+        let lookUp = { () throws -> String? in
+            if let path = connection.searchPathBeforePinning {
+                try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [path])
+            }
+            defer {
+                if connection.searchPathBeforePinning != nil {
+                    _ = try? connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [Session.searchPath])
+                }
+            }
+            do {
+                return try connection.undoingOnError {
+                    try connection.execute("SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::oid::int8", [reference]).string(0, 0)
+                }
+            } catch let error as PGError where error.sqlState != nil {
+                return try connection.execute("SELECT to_regclass(quote_ident($1))::oid::int8", [reference]).string(0, 0)
+            }
+        }
+        guard let oid = try connection.isInTransaction ? lookUp() : connection.transaction(lookUp) else { return nil }
+        return try connection.execute("SELECT $1::int8::oid::regclass::text", [oid]).string(0, 0)
     }
 
     /// The columns of relation `oid`, in order.
@@ -134,7 +151,9 @@ public struct SourceTable: Equatable, Sendable {
             try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
         }
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
-        guard now.map(UInt32.init) == oid, try Self.columns(of: oid, on: connection) == columns else {
+        // Compared by name and type, not by how the type prints (which depends on the search path).
+        let types = { (columns: [SourceColumn]) in columns.map { [$0.name, String($0.typeOID), String($0.elementTypeOID ?? 0)] } }
+        guard now.map(UInt32.init) == oid, try types(Self.columns(of: oid, on: connection)) == types(columns) else {
             throw AEPGError(.unknownTable, "\(name) was replaced by another relation, or its columns changed, while aepg was about to read it; run the command again")
         }
         try Self.checkSafeToRead(qualifiedName, on: connection)

@@ -53,12 +53,12 @@ public struct ScorePipeline {
         let outcome: (written: Int, unseen: Int)
         do {
             do {
-                outcome = try plan.run(reading: connection, writing: try PGConnection(conninfo), merging: false)
+                outcome = try plan.run(reading: connection, writing: try Session.connect(conninfo), merging: false)
             } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
                 // Rows of this version were written meanwhile (realtime scoring) or the key is not
                 // unique: score again, merging through a staging table, which tells the two apart.
                 logger.info("rows of \(model) were written while scoring; scoring again, merging them")
-                outcome = try plan.run(reading: connection, writing: try PGConnection(conninfo), merging: true)
+                outcome = try plan.run(reading: connection, writing: try Session.connect(conninfo), merging: true)
             }
         } catch let error as PGError where error.sqlState == PGError.State.cardinalityViolation {
             throw AEPGError.duplicateKeys(in: definition.keyColumn)

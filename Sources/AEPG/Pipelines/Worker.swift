@@ -40,7 +40,7 @@ public struct Worker: Sendable {
     /// Runs until `stop` is set (or, with `exitWhenIdle`, the queue is empty); returns the jobs run.
     public func run(until stop: StopFlag) throws -> Int {
         // Only this check can fail the worker; once running, threads reconnect instead of failing.
-        try SchemaInstaller.ensureInstalled(on: try PGConnection(conninfo))
+        try SchemaInstaller.ensureInstalled(on: try Session.connect(conninfo))
         var counts = [Int](repeating: 0, count: concurrency)
         counts.withUnsafeMutableBufferPointer { counts in
             Parallel.forEachPart(concurrency) { slot in counts[slot] = loop(slot: slot, stop: stop) }
@@ -70,7 +70,7 @@ public struct Worker: Sendable {
     /// One connection's worth of waiting for a job and running it; returns true when the worker
     /// should exit (stopped, or idle with `exitWhenIdle`), false after a job.
     private func session(slot: Int, stop: StopFlag, ran: inout Int) throws -> Bool {
-        let connection = try PGConnection(conninfo, applicationName: "aepg worker")
+        let connection = try Session.connect(conninfo, applicationName: "aepg worker")
         try connection.listen("aepg_jobs")
         let name = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(slot)"
         while !stop.isSet {

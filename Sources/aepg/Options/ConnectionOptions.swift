@@ -14,7 +14,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func connect() throws -> PGConnection {
-        do { return try PGConnection(conninfo) } catch let error as PGError {
+        do { return try Session.connect(conninfo) } catch let error as PGError {
             throw AEPGError(.database, error.description)
         }
     }

@@ -1,0 +1,45 @@
+import AEPG
+import PGClient
+import TestSupport
+import XCTest
+
+/// A ninth review: on PostgreSQL 14 and older anyone may create in `public`, and a function there
+/// with an exact signature is picked over a built-in one that needs a coercion or is polymorphic.
+/// aepg's sessions (the command line and the worker) pin their search path (`Session`), so none
+/// of these runs, whoever runs aepg.
+extension RolesTests {
+    func testFunctionsPutInPublicDoNotStandInForBuiltInOnes() throws {
+        try connection.execute("CREATE TABLE ran (who name, what text)")
+        try connection.execute("GRANT INSERT ON ran TO PUBLIC")
+        try connection.execute("GRANT CREATE ON SCHEMA public TO t_viewer")
+        try connection.execute("SET ROLE t_viewer")
+        // Each records who ran it, then does what the built-in one would.
+        for (name, signature, result) in [
+            ("pg_try_advisory_lock", "(key integer) RETURNS boolean", "pg_catalog.pg_try_advisory_lock(key::int8)"),
+            ("pg_advisory_xact_lock", "(key integer) RETURNS boolean", "pg_catalog.pg_try_advisory_xact_lock(key::int8)"),
+            ("make_interval", "(secs integer) RETURNS interval", "pg_catalog.make_interval(secs => secs::float8)"),
+            ("cardinality", "(v double precision[]) RETURNS integer", "pg_catalog.cardinality(v)"),
+        ] {
+            try connection.execute("""
+                CREATE FUNCTION public.\(name)\(signature) LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO public.ran VALUES (current_user, '\(name)'); RETURN \(result); END $$
+                """)
+        }
+        try connection.execute("RESET ROLE")
+        try connection.execute("ALTER TABLE points ADD COLUMN arr float8[] DEFAULT '{1,2}'")
+        // The command line, as the owner: init, train (an array feature's length), score.
+        XCTAssertEqual(try CommandLineRunner.run(["init", "--db", conninfo]).status, 0)
+        let trained = try CommandLineRunner.run(["train", "--db", conninfo, "--table", "points", "--key", "id", "--name", "arrays",
+                                                 "--epochs", "2", "--exclude", "label"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertEqual(try CommandLineRunner.run(["score", "arrays", "--db", conninfo, "--all"]).status, 0)
+        // The worker, on an operator's jobs (each finished job runs finish_job's make_interval).
+        let operatorRole = try connect(as: "t_operator")
+        try operatorRole.execute("SELECT aepg.create_model('ops', 'points', 'id', options => '{\"epochs\": 2}')")
+        try operatorRole.execute("SELECT aepg.enqueue('train', 'ops')")
+        try connection.execute("GRANT SELECT ON points TO t_worker")
+        XCTAssertEqual(try Worker(conninfo: conninfo + " user=t_worker", pollSeconds: 0.2, exitWhenIdle: true, logger: quiet).run(until: StopFlag()), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 1)
+        XCTAssertEqual(try connection.execute("SELECT string_agg(DISTINCT who || ' ran ' || what, ', ') FROM ran").string(0, 0), nil)
+    }
+}
