@@ -42,4 +42,20 @@ extension RolesTests {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 1)
         XCTAssertEqual(try connection.execute("SELECT string_agg(DISTINCT who || ' ran ' || what, ', ') FROM ran").string(0, 0), nil)
     }
+
+    /// A column of an enum type on the user's path (not a feature), and an index whose predicate
+    /// names one of its values, stop neither the worker nor scoring in a session whose path is
+    /// pinned (the enum prints as public.mood there, and runs no one's code).
+    func testAnEnumColumnAndAnIndexOnItStopNobody() throws {
+        try connection.execute("CREATE TYPE public.mood AS ENUM ('ok', 'bad')")
+        try connection.execute("ALTER TYPE public.mood OWNER TO t_viewer")
+        try connection.execute("ALTER TABLE points ADD COLUMN m public.mood DEFAULT 'ok'")
+        try connection.execute("CREATE INDEX calm ON points (id) WHERE m = 'ok'")
+        try connection.execute("GRANT SELECT ON points TO t_worker")
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connect(as: "t_worker")).version, 2)
+        for command in [["score", "pts", "--all"], ["evaluate", "pts"]] {
+            let outcome = try CommandLineRunner.run(command + ["--db", conninfo])
+            XCTAssertEqual(outcome.status, 0, "\(command): \(outcome.stderr)")
+        }
+    }
 }
