@@ -181,3 +181,24 @@ extension RolesTests {
         try connection.execute("SELECT aepg.drop_model('pts')")
     }
 }
+
+/// The stall the eighth review found (planning held up by a lock on an index while a statistics
+/// object is added) cannot be ruled out for a role that may only read the source; a superuser's
+/// read, whose stakes are highest, takes a lock that keeps both from being added meanwhile.
+extension RolesTests {
+    func testASuperusersReadKeepsIndexesAndStatisticsFromBeingAdded() throws {
+        try connection.execute("GRANT SELECT ON points TO t_worker")
+        let holder = try PGConnection(conninfo)
+        try holder.execute("BEGIN")
+        try holder.execute("LOCK TABLE points IN SHARE MODE")  // what CREATE INDEX takes
+        // The worker reads past it; the superuser waits for it (here: gives up after 300 ms).
+        XCTAssertGreaterThan(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        try connection.execute("SET lock_timeout = '300ms'")
+        XCTAssertThrowsError(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)) { error in
+            XCTAssertTrue("\(error)".contains("lock timeout"), "\(error)")
+        }
+        try holder.execute("ROLLBACK")
+        try connection.execute("RESET lock_timeout")
+        XCTAssertGreaterThan(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).rows, 0)
+    }
+}

@@ -79,7 +79,7 @@ final class SQLSurfaceTests: DatabaseTestCase {
         }
         try connection.execute("ALTER TABLE points ADD COLUMN note text")
         XCTAssertThrowsError(try connection.execute("SELECT aepg.create_model('x', 'points', 'id', features => ARRAY['a', 'note'])")) {
-            XCTAssertTrue("\($0)".contains("feature column \"note\" of points has type text"), "\($0)")
+            XCTAssertTrue("\($0)".contains("feature column \"note\" of public.points has type text"), "\($0)")
         }
         try connection.execute(#"SELECT aepg.create_model('texts', 'points', 'id', features => ARRAY['a', 'note'], options => '{"categorical": "onehot"}')"#)
         XCTAssertThrowsError(try connection.execute(#"SELECT aepg.create_model('x', 'points', 'id', options => '{"kinds": "dense"}')"#)) {

@@ -120,7 +120,7 @@ final class SurfaceDefectTests: DatabaseTestCase {
         try connection.execute("CREATE TABLE texty AS SELECT id, a, b, CASE WHEN label = 1 THEN 'bad' ELSE 'good' END AS kind FROM points")
         let text = try aepg("train", "--db", conninfo, "--table", "texty", "--key", "id", "--label", "kind", "--name", "texty")
         XCTAssertEqual(text.status, 64, text.stderr)
-        XCTAssertTrue(text.stderr.contains("label column \"kind\" of texty has type text"), text.stderr)
+        XCTAssertTrue(text.stderr.contains("label column \"kind\" of public.texty has type text"), text.stderr)
 
         // --train-on normal needs a 0/1 label, not classes.
         try connection.execute("CREATE TABLE classes AS SELECT id, a, b, (id % 3) AS class FROM points")

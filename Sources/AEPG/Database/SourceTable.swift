@@ -94,7 +94,8 @@ public struct SourceTable: Equatable, Sendable {
     }
 
     /// The relation `reference` names, as a regclass prints it, looked up with the user's own
-    /// search path (the session's before aepg pinned it: `Session`); nil when there is none.
+    /// search path (the session's before aepg pinned it: `Session`); nil when there is none. Only
+    /// the relation is looked up there: the functions that look are named with their schema.
     private static func lookUp(_ reference: String, on connection: PGConnection) throws -> String? {
         let lookUp = { () throws -> String? in
             if let path = connection.searchPathBeforePinning {
@@ -107,10 +108,11 @@ public struct SourceTable: Equatable, Sendable {
             }
             do {
                 return try connection.undoingOnError {
-                    try connection.execute("SELECT coalesce(to_regclass($1), to_regclass(quote_ident($1)))::oid::int8", [reference]).string(0, 0)
+                    try connection.execute("SELECT coalesce(pg_catalog.to_regclass($1), pg_catalog.to_regclass(pg_catalog.quote_ident($1)))::oid::int8",
+                                           [reference]).string(0, 0)
                 }
             } catch let error as PGError where error.sqlState != nil {
-                return try connection.execute("SELECT to_regclass(quote_ident($1))::oid::int8", [reference]).string(0, 0)
+                return try connection.execute("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1))::oid::int8", [reference]).string(0, 0)
             }
         }
         guard let oid = try connection.isInTransaction ? lookUp() : connection.transaction(lookUp) else { return nil }
@@ -148,7 +150,11 @@ public struct SourceTable: Equatable, Sendable {
             try Self.checkNoPlannerCode(qualifiedName, on: connection)
             try connection.execute("SELECT FROM \(qualifiedName) LIMIT 0")
         } else {
-            try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
+            // A superuser's read also keeps indexes, statistics and children from being added to
+            // the source while it lasts (SHARE UPDATE EXCLUSIVE, which writers pass): their code
+            // would run with every right (`checkNoPlannerCode`). Others may take no such lock.
+            let superuser = try connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").bool(0, 0) ?? false
+            try connection.execute("LOCK TABLE \(qualifiedName) IN \(superuser ? "SHARE UPDATE EXCLUSIVE" : "ACCESS SHARE") MODE")
         }
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
         // Compared by name and type, not by how the type prints (which depends on the search path).
