@@ -13,10 +13,11 @@ extension SourceTable {
     /// by a superuser (an extension's own objects are a superuser's; one a role added to its
     /// extension stays that role's), used by an index, statistics object, constraint, partition
     /// key or generated column of the source, of the tables that inherit from it, or of the
-    /// tables a view of this role's reads.
+    /// tables a view of this role's reads. Enums, collations and access methods run no one's code.
     ///
-    /// The source is locked only against changes that take more than a SHARE lock, so an index
-    /// made between this check and a read escapes it: `afterRead` words the error for the
+    /// Unless a superuser reads it (`pin`), the source is locked only against changes that take
+    /// more than a SHARE lock, so an index made between this check and a read escapes it (README,
+    /// "Reading sources", says what that leaves open): `afterRead` words the error for the
     /// second look, after the rows were read (the caller's transaction, and whatever the code
     /// did in it, is then rolled back). The catalog is read with the search path pinned
     /// (`pinSearchPath`), so that code which ran in the session cannot hide it.
