@@ -97,7 +97,7 @@ public struct SourceTable: Equatable, Sendable {
     /// search path (the session's before aepg pinned it: `Session`); nil when there is none. Only
     /// the relation is looked up there: the functions that look are named with their schema.
     private static func lookUp(_ reference: String, on connection: PGConnection) throws -> String? {
-        let lookUp = { () throws -> String? in
+        let find = { () throws -> String? in
             if let path = connection.searchPathBeforePinning {
                 try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [path])
             }
@@ -115,7 +115,7 @@ public struct SourceTable: Equatable, Sendable {
                 return try connection.execute("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1))::oid::int8", [reference]).string(0, 0)
             }
         }
-        guard let oid = try connection.isInTransaction ? lookUp() : connection.transaction(lookUp) else { return nil }
+        guard let oid = try connection.isInTransaction ? find() : connection.transaction(find) else { return nil }
         return try connection.execute("SELECT $1::int8::oid::regclass::text", [oid]).string(0, 0)
     }
 
@@ -144,18 +144,7 @@ public struct SourceTable: Equatable, Sendable {
     /// after a model was defined must not show the worker rows its definer cannot see).
     public func pin(on connection: PGConnection, for viewer: SourceViewer) throws {
         try Self.pinSearchPath(on: connection)
-        let kind = try connection.execute("SELECT relkind::text FROM pg_class WHERE oid = $1::int8::oid", [String(oid)]).string(0, 0)
-        if kind == "m" {
-            // LOCK TABLE does not take a materialized view; a query on it does, once its indexes are checked.
-            try Self.checkNoPlannerCode(qualifiedName, on: connection)
-            try connection.execute("SELECT FROM \(qualifiedName) LIMIT 0")
-        } else {
-            // A superuser's read also keeps indexes, statistics and children from being added to
-            // the source while it lasts (SHARE UPDATE EXCLUSIVE, which writers pass): their code
-            // would run with every right (`checkNoPlannerCode`). Others may take no such lock.
-            let superuser = try connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").bool(0, 0) ?? false
-            try connection.execute("LOCK TABLE \(qualifiedName) IN \(superuser ? "SHARE UPDATE EXCLUSIVE" : "ACCESS SHARE") MODE")
-        }
+        try lock(on: connection)
         let now = try connection.execute("SELECT to_regclass($1)::oid::int8", [qualifiedName]).int(0, 0)
         // Compared by name and type, not by how the type prints (which depends on the search path).
         let types = { (columns: [SourceColumn]) in columns.map { [$0.name, String($0.typeOID), String($0.elementTypeOID ?? 0)] } }
@@ -164,6 +153,22 @@ public struct SourceTable: Equatable, Sendable {
         }
         try Self.checkSafeToRead(qualifiedName, on: connection)
         try checkVisible(to: viewer, on: connection)
+    }
+
+    /// Locks the source until the transaction ends. A superuser's read also keeps indexes,
+    /// statistics and children from being added to it meanwhile (SHARE UPDATE EXCLUSIVE, which
+    /// writers pass): their code would run with every right (`checkNoPlannerCode`). Other roles
+    /// may take no such lock with SELECT alone.
+    private func lock(on connection: PGConnection) throws {
+        let kind = try connection.execute("SELECT relkind::text FROM pg_class WHERE oid = $1::int8::oid", [String(oid)]).string(0, 0)
+        guard kind != "m" else {
+            // LOCK TABLE does not take a materialized view; a query on it does, once its indexes are checked.
+            try Self.checkNoPlannerCode(qualifiedName, on: connection)
+            try connection.execute("SELECT FROM \(qualifiedName) LIMIT 0")
+            return
+        }
+        let superuser = try connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").bool(0, 0) ?? false
+        try connection.execute("LOCK TABLE \(qualifiedName) IN \(superuser ? "SHARE UPDATE EXCLUSIVE" : "ACCESS SHARE") MODE")
     }
 
     /// Runs `body` in a transaction with the source pinned (`pin`): every read of the source's
