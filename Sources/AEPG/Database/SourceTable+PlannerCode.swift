@@ -14,10 +14,11 @@ extension SourceTable {
     /// extension stays that role's), used by an index, statistics object, constraint, partition
     /// key or generated column of the source, of the tables that inherit from it, or of the
     /// tables a view of this role's reads. Enums, collations and access methods run no one's code.
+    /// A superuser reads only relations superusers own.
     ///
-    /// Unless a superuser reads it (`pin`), the source is locked only against changes that take
-    /// more than a SHARE lock, so an index made between this check and a read escapes it (README,
-    /// "Reading sources", says what that leaves open): `afterRead` words the error for the
+    /// The source is locked only against changes that take more than a SHARE lock, so an index
+    /// made between this check and a read escapes it (README, "Reading sources", says what that
+    /// leaves open): `afterRead` words the error for the
     /// second look, after the rows were read (the caller's transaction, and whatever the code
     /// did in it, is then rolled back). The catalog is read with the search path pinned
     /// (`pinSearchPath`), so that code which ran in the session cannot hide it.
@@ -99,16 +100,26 @@ extension SourceTable {
                        WHEN 'pg_catalog.pg_extension'::pg_catalog.regclass THEN (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.oid = u.objid)
                    END
               FROM used u
+        ), found(line) AS (
+            SELECT pg_catalog.format('%s uses %s (owned by %s)', o.holder, pg_catalog.pg_describe_object(o.classid, o.objid, 0),
+                                     coalesce(pg_catalog.pg_get_userbyid(o.owner), 'an unknown role'))
+              FROM owned o
+             WHERE o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+               AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = o.owner), false)
+               -- An enum, or an array of one, runs no one's code: its functions are built in.
+               AND NOT (o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
+                        AND EXISTS (SELECT FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
+                                     WHERE t.oid = o.objid AND 'e' IN (t.typtype, e.typtype)))
+            UNION ALL
+            -- A superuser reads only superusers' relations: one can lock a source against new
+            -- indexes and statistics only by taking a lock that stops writers as soon as anyone
+            -- waits behind it, and code slipped in meanwhile would run with every right.
+            SELECT pg_catalog.format('%s is owned by %s, who is not a superuser', pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0),
+                                     pg_catalog.pg_get_userbyid(c.relowner))
+              FROM relation JOIN pg_catalog.pg_class c ON c.oid = relation.oid
+             WHERE (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+               AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = c.relowner)
         )
-        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s uses %s (owned by %s)', o.holder,
-                                                                pg_catalog.pg_describe_object(o.classid, o.objid, 0),
-                                                                coalesce(pg_catalog.pg_get_userbyid(o.owner), 'an unknown role')), '; ')
-          FROM owned o
-         WHERE o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
-           AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = o.owner), false)
-           -- An enum, or an array of one, runs no one's code: its functions are built in.
-           AND NOT (o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-                    AND EXISTS (SELECT FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
-                                 WHERE t.oid = o.objid AND 'e' IN (t.typtype, e.typtype)))
+        SELECT pg_catalog.string_agg(DISTINCT line, '; ') FROM found
         """
 }

@@ -155,20 +155,18 @@ public struct SourceTable: Equatable, Sendable {
         try checkVisible(to: viewer, on: connection)
     }
 
-    /// Locks the source until the transaction ends. A superuser's read also keeps indexes,
-    /// statistics and children from being added to it meanwhile (SHARE UPDATE EXCLUSIVE, which
-    /// writers pass): their code would run with every right (`checkNoPlannerCode`). Other roles
-    /// may take no such lock with SELECT alone.
+    /// Locks the source until the transaction ends, planning nothing: `pin` checks what it
+    /// locked before anything on it is planned.
     private func lock(on connection: PGConnection) throws {
         let kind = try connection.execute("SELECT relkind::text FROM pg_class WHERE oid = $1::int8::oid", [String(oid)]).string(0, 0)
-        guard kind != "m" else {
-            // LOCK TABLE does not take a materialized view; a query on it does, once its indexes are checked.
-            try Self.checkNoPlannerCode(qualifiedName, on: connection)
-            try connection.execute("SELECT FROM \(qualifiedName) LIMIT 0")
+        guard kind == "m" else {
+            try connection.execute("LOCK TABLE \(qualifiedName) IN ACCESS SHARE MODE")
             return
         }
-        let superuser = try connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").bool(0, 0) ?? false
-        try connection.execute("LOCK TABLE \(qualifiedName) IN \(superuser ? "SHARE UPDATE EXCLUSIVE" : "ACCESS SHARE") MODE")
+        // LOCK TABLE does not take a materialized view. Preparing a query on it does (parsing
+        // locks what it names), and runs no code: a query is planned only when it is run.
+        try connection.execute("PREPARE aepg_pin AS SELECT FROM \(qualifiedName)")
+        try connection.execute("DEALLOCATE aepg_pin")
     }
 
     /// Runs `body` in a transaction with the source pinned (`pin`): every read of the source's
