@@ -59,3 +59,35 @@ extension RolesTests {
         }
     }
 }
+
+/// A twelfth review: renaming a schema locks none of its tables, so its owner could swap a view
+/// of theirs in under a source's name after aepg checked it. Reads go through a temporary view
+/// bound to the checked relation, and a new definition is saved by that relation, not its name.
+extension RolesTests {
+    func testADefinitionIsSavedByTheRelationAepgRead() throws {
+        try connection.execute("CREATE SCHEMA s")
+        try connection.execute("CREATE TABLE s.t AS SELECT * FROM points")
+        let read = try count("SELECT 's.t'::regclass::oid::int8")
+        try connection.execute("ALTER SCHEMA s RENAME TO s_before")
+        try connection.execute("CREATE SCHEMA s")
+        try connection.execute("CREATE VIEW s.t AS SELECT * FROM points")
+        var definition = ModelDefinition(name: try ModelName("bound"), source: "s.t", keyColumn: "id", options: Self.fast)
+        definition.sourceOID = UInt32(read)
+        try Catalog(connection: connection).save(definition)
+        XCTAssertEqual(try count("SELECT source::oid::int8 FROM aepg.models WHERE name = 'bound'"), read)
+    }
+
+    func testReadsGoThroughAViewBoundToTheCheckedRelation() throws {
+        let source = try SourceTable.resolve("public.points", on: connection)
+        let (rows, reads) = try source.reading(on: connection, for: .thisRole) {
+            (try connection.execute("SELECT count(*) FROM \(source.readName)").int(0, 0), try connection.execute("""
+                SELECT array_agg(DISTINCT d.refobjid::regclass::text) FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+                 WHERE r.ev_class = '\(source.readName)'::regclass AND d.refobjid <> r.ev_class AND d.refclassid = 'pg_class'::regclass
+                """).string(0, 0))
+        }
+        XCTAssertEqual(rows, 400)
+        XCTAssertEqual(reads, "{public.points}")
+        // Gone once read: it would hold up changes to the source's columns.
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE relname = 'aepg_source_\(source.oid)'"), 0)
+    }
+}

@@ -12,13 +12,13 @@ public struct Catalog {
     public func save(_ model: ModelDefinition) throws {
         try connection.execute("""
             INSERT INTO aepg.models (name, source, key_column, features, exclude, label_column, options)
-            VALUES ($1, $2::regclass, $3, $4::text[], $5::text[], $6, $7::jsonb)
+            VALUES ($1, coalesce($8::int8::oid, $2::regclass::oid)::regclass, $3, $4::text[], $5::text[], $6, $7::jsonb)
             ON CONFLICT (name) DO UPDATE
                SET source = EXCLUDED.source, key_column = EXCLUDED.key_column, features = EXCLUDED.features,
                    exclude = EXCLUDED.exclude, label_column = EXCLUDED.label_column, options = EXCLUDED.options,
                    updated_at = now()
             """, [model.name.value, model.source, model.keyColumn, model.features.map(PostgresArray.literal),
-                  PostgresArray.literal(model.exclude), model.labelColumn, try JSON.encode(model.options)])
+                  PostgresArray.literal(model.exclude), model.labelColumn, try JSON.encode(model.options), model.sourceOID.map(String.init)])
     }
 
     /// Fails before any work when this role may not write aepg's versions and results, where

@@ -69,6 +69,6 @@ struct FeatureQuery {
         }
         if let range { conditions.append(range.condition(on: keyColumn, typeName: key.typeName)) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.qualifiedName) s\(filter)) TO STDOUT (FORMAT binary)"
+        return "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.readName) s\(filter)) TO STDOUT (FORMAT binary)"
     }
 }

@@ -22,9 +22,9 @@ extension SourceTable {
     /// second look, after the rows were read (the caller's transaction, and whatever the code
     /// did in it, is then rolled back). The catalog is read with the search path pinned
     /// (`pinSearchPath`), so that code which ran in the session cannot hide it.
-    static func checkNoPlannerCode(_ name: String, on connection: PGConnection, afterRead: Bool = false) throws {
-        // The name is looked up as given (a user's unqualified table), the catalog with the path pinned.
-        let oid = try connection.execute("SELECT $1::regclass::oid::int8", [name]).int(0, 0) ?? 0
+    static func checkNoPlannerCode(_ name: String, oid known: UInt32? = nil, on connection: PGConnection, afterRead: Bool = false) throws {
+        // Without the OID, the name is looked up as given (a user's table), the catalog with the path pinned.
+        let oid = try known.map(Int.init) ?? connection.execute("SELECT $1::regclass::oid::int8", [name]).int(0, 0) ?? 0
         let look = {
             try pinSearchPath(on: connection)
             return try connection.execute(plannerCodeQuery, [String(oid)]).string(0, 0)

@@ -89,7 +89,7 @@ public struct SourceTable: Equatable, Sendable {
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass
             """, [name]).onlyRow()
         let oid = UInt32(try relation.int("oid")), qualifiedName = try relation.text("qualified")
-        try checkSafeToRead(name, on: connection)
+        try checkSafeToRead(name, oid: oid, on: connection)
         return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: try columns(of: oid, on: connection))
     }
 
@@ -151,8 +151,44 @@ public struct SourceTable: Equatable, Sendable {
         guard now.map(UInt32.init) == oid, try types(Self.columns(of: oid, on: connection)) == types(columns) else {
             throw AEPGError(.unknownTable, "\(name) was replaced by another relation, or its columns changed, while aepg was about to read it; run the command again")
         }
-        try Self.checkSafeToRead(qualifiedName, on: connection)
+        try bindReadName(on: connection)
+        try Self.checkSafeToRead(name, oid: oid, on: connection)
         try checkVisible(to: viewer, on: connection)
+    }
+
+    /// What reads of the source name once it is pinned: a temporary view of this session's over
+    /// the relation `oid` itself. The relation's name could be taken over meanwhile by whoever
+    /// owns its schema (renaming a schema locks none of its tables).
+    public var readName: String { "pg_temp.aepg_source_\(oid)" }
+
+    /// Makes `readName` a view of the checked relation (creating a view plans nothing), and
+    /// checks that it reads that relation and no other.
+    private func bindReadName(on connection: PGConnection) throws {
+        do {
+            try connection.undoingOnError {
+                try connection.execute("DROP VIEW IF EXISTS \(readName)")
+                try connection.execute("CREATE TEMPORARY VIEW aepg_source_\(oid) AS SELECT * FROM \(qualifiedName)")
+            }
+        } catch let error as PGError where error.sqlState == "42501" {
+            throw AEPGError(.database, "aepg reads a source through a temporary view, and \(error.message); "
+                            + "grant this role TEMPORARY on the database")
+        }
+        let reads = try connection.execute("""
+            SELECT array_agg(DISTINCT d.refobjid::int8) FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+             WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+               AND r.ev_class = $1::regclass AND d.refobjid <> r.ev_class
+            """, [readName]).string(0, 0)
+        guard reads == "{\(oid)}" else {
+            throw AEPGError(.unknownTable, "\(name) was replaced by another relation while aepg was about to read it; run the command again")
+        }
+    }
+
+    /// Looks at the catalog again once the rows are read (`checkNoPlannerCode`), and drops the
+    /// view `readName`, which would otherwise hold up changes to the source's columns for as
+    /// long as the session lasts. Call it in the transaction that pinned the source.
+    public func finishReading(on connection: PGConnection) throws {
+        try Self.checkNoPlannerCode(name, oid: oid, on: connection, afterRead: true)
+        try connection.execute("DROP VIEW IF EXISTS \(readName)")
     }
 
     /// Locks the source until the transaction ends, planning nothing: `pin` checks what it
@@ -175,7 +211,7 @@ public struct SourceTable: Equatable, Sendable {
         try connection.transaction {
             try pin(on: connection, for: viewer)
             let result = try body()
-            try Self.checkNoPlannerCode(qualifiedName, on: connection, afterRead: true)
+            try finishReading(on: connection)
             return result
         }
     }
@@ -213,14 +249,14 @@ public struct SourceTable: Equatable, Sendable {
     /// counts as this role's own only when this role is its owner: membership of the owning role
     /// is not enough (the view's code would gain this role's other rights), and neither is being
     /// a superuser, for whom every role's membership test is true.
-    static func checkSafeToRead(_ name: String, on connection: PGConnection) throws {
+    static func checkSafeToRead(_ name: String, oid: UInt32? = nil, on connection: PGConnection) throws {
         let relation = try connection.execute("""
             SELECT c.relkind::text AS kind, pg_get_userbyid(c.relowner) AS owner,
                    c.relowner = r.oid AS own,
                    c.relrowsecurity AND NOT (r.rolbypassrls OR (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)) AS policed
               FROM pg_class c, pg_roles r
-             WHERE c.oid = $1::regclass AND r.rolname = current_user
-            """, [name]).onlyRow()
+             WHERE c.oid = coalesce($2::int8::oid, $1::text::regclass::oid) AND r.rolname = current_user
+            """, [name, oid.map(String.init)]).onlyRow()
         switch try relation.text("kind") {
         case "r", "p", "m":
             break
@@ -236,7 +272,7 @@ public struct SourceTable: Equatable, Sendable {
             throw AEPGError(.unsupportedType, "\(name) has row-level security, which would hide rows from training and run its "
                 + "policies with this role's rights; run aepg as a role that bypasses it (the table's owner, or one with BYPASSRLS)")
         }
-        try checkNoPlannerCode(name, on: connection)
+        try checkNoPlannerCode(name, oid: oid, on: connection)
         try connection.execute("SET row_security = off")
     }
 
@@ -333,7 +369,7 @@ public struct SourceTable: Equatable, Sendable {
     /// length for that column (rows of another length are then an error naming the column).
     func arrayLength(of column: SourceColumn, on connection: PGConnection) throws -> Int {
         let found = try connection.execute("""
-            SELECT cardinality(s.\(quoteIdentifier(column.name))) FROM \(qualifiedName) s
+            SELECT cardinality(s.\(quoteIdentifier(column.name))) FROM \(readName) s
              WHERE cardinality(s.\(quoteIdentifier(column.name))) > 0 LIMIT 1
             """).int(0, 0)
         guard let length = found else {

@@ -24,7 +24,7 @@ public struct KeyRange: Codable, Equatable, Sendable {
         let fractions = (1..<count).map { String(Double($0) / Double(count)) }
         let bounds = try connection.execute("""
             SELECT unnest(percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY s.\(quoteIdentifier(key.name))))::text
-              FROM \(table.qualifiedName) s
+              FROM \(table.readName) s
             """, ["{" + fractions.joined(separator: ",") + "}"])
         let cuts = (0..<bounds.rowCount).compactMap { bounds.string($0, 0) }
         var ranges: [KeyRange] = []

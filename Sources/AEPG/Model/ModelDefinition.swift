@@ -18,6 +18,10 @@ public struct ModelDefinition: Equatable, Sendable {
     /// training publishes only into the model it read, not one defined under its name since.
     public var createdAt: String?
 
+    /// The source's OID once aepg has resolved and read it: the definition is saved by it, so a
+    /// name taken over between the read and the save (by whoever owns the schema) is not saved.
+    public var sourceOID: UInt32?
+
     /// Whose view of the source a read for this stored definition must not exceed.
     public var definer: SourceViewer { definedBy.map(SourceViewer.role) ?? .unrecorded }
 

@@ -44,7 +44,7 @@ public struct EvaluatePipeline {
         let key = quoteIdentifier(try source.keyColumn(definition.keyColumn).name)
         let rows = try source.reading(on: connection, for: definition.definer) { try connection.execute("""
             SELECT r.score, r.cluster, \(labelValue)::text AS label
-              FROM \(Publication.resultsTable(model)) r JOIN \(source.qualifiedName) s ON s.\(key) = r.\(key)
+              FROM \(Publication.resultsTable(model)) r JOIN \(source.readName) s ON s.\(key) = r.\(key)
              WHERE r.version = $1 AND \(labelValue) IS NOT NULL
             """, [String(trained.version)]) }
         guard rows.rowCount > 0 else {

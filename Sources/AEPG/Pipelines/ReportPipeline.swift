@@ -36,7 +36,7 @@ public struct ReportPipeline {
         let labelName = label ?? definition.labelColumn
         let labelColumn = try labelName.map { try source.column($0, role: "label") }
         let results = Publication.resultsTable(model), key = quoteIdentifier(try source.keyColumn(definition.keyColumn).name)
-        let join = "FROM \(results) r JOIN \(source.qualifiedName) s ON s.\(key) = r.\(key) WHERE r.version = \(version)"
+        let join = "FROM \(results) r JOIN \(source.readName) s ON s.\(key) = r.\(key) WHERE r.version = \(version)"
         // Only a 0/1 label splits the histogram and marks points; a class label would be noise there.
         // Its values come back with the histogram, so the join is read once for both.
         let labelValue = labelColumn.flatMap { $0.isNumeric ? $0.asDouble : nil } ?? "NULL"

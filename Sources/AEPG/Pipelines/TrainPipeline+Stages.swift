@@ -15,6 +15,7 @@ extension TrainPipeline {
         if var given = definition {
             source = try SourceTable.resolve(given.source, on: connection)
             given.source = source.name
+            given.sourceOID = source.oid
             stored = given
         } else {
             stored = try catalog.model(model)

@@ -38,9 +38,9 @@ public struct TrainPipeline {
         let (plan, read) = try connection.transaction { () throws -> (TrainPlan, TrainingTable) in
             let plan = try self.plan(on: connection)
             // Planning reads the source's array lengths; the catalog is looked at again right before the rows.
-            try SourceTable.checkNoPlannerCode(plan.source.qualifiedName, on: connection)
+            try SourceTable.checkNoPlannerCode(plan.source.name, oid: plan.source.oid, on: connection)
             let read = try clock.measure("read") { try self.read(plan, on: connection) }
-            try SourceTable.checkNoPlannerCode(plan.source.qualifiedName, on: connection, afterRead: true)
+            try plan.source.finishReading(on: connection)
             return (plan, read)
         }
         var table = read
