@@ -162,12 +162,14 @@ public struct SourceTable: Equatable, Sendable {
     public var readName: String { "pg_temp.aepg_source_\(oid)" }
 
     /// Makes `readName` a view of the checked relation (creating a view plans nothing), and
-    /// checks that it reads that relation and no other.
+    /// checks that it reads that relation and no other. It holds the columns of built-in types,
+    /// all that aepg reads: another type's owner could otherwise refuse this role its USAGE.
     private func bindReadName(on connection: PGConnection) throws {
+        let readable = columns.filter(\.isBuiltIn).map { quoteIdentifier($0.name) }.joined(separator: ", ")
         do {
             try connection.undoingOnError {
                 try connection.execute("DROP VIEW IF EXISTS \(readName)")
-                try connection.execute("CREATE TEMPORARY VIEW aepg_source_\(oid) AS SELECT * FROM \(qualifiedName)")
+                try connection.execute("CREATE TEMPORARY VIEW aepg_source_\(oid) AS SELECT \(readable) FROM \(qualifiedName)")
             }
         } catch let error as PGError where error.sqlState == "42501" {
             throw AEPGError(.database, "aepg reads a source through a temporary view, and \(error.message); "
