@@ -42,8 +42,13 @@ public final class PGConnection {
     /// built-in one in the statements run on this connection.
     public func pinSearchPath(to path: String) throws {
         let before = try execute("SELECT pg_catalog.current_setting('search_path')").string(0, 0)
-        try execute("SELECT pg_catalog.set_config('search_path', $1, false)", [path])
+        try setSearchPath(path)
         searchPathBeforePinning = before
+    }
+
+    /// Sets the search path for the session, or (`forTransaction`) until the transaction ends.
+    public func setSearchPath(_ path: String, forTransaction: Bool = false) throws {
+        try execute("SELECT pg_catalog.set_config('search_path', $1, $2::boolean)", [path, forTransaction ? "true" : "false"])
     }
 
     /// Server version as an integer, e.g. 150018.

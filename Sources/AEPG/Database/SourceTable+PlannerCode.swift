@@ -22,9 +22,7 @@ extension SourceTable {
     /// second look, after the rows were read (the caller's transaction, and whatever the code
     /// did in it, is then rolled back). The catalog is read with the search path pinned
     /// (`pinSearchPath`), so that code which ran in the session cannot hide it.
-    static func checkNoPlannerCode(_ name: String, oid known: UInt32? = nil, on connection: PGConnection, afterRead: Bool = false) throws {
-        // Without the OID, the name is looked up as given (a user's table), the catalog with the path pinned.
-        let oid = try known.map(Int.init) ?? connection.execute("SELECT $1::regclass::oid::int8", [name]).int(0, 0) ?? 0
+    static func checkNoPlannerCode(_ name: String, oid: UInt32, on connection: PGConnection, afterRead: Bool = false) throws {
         let look = {
             try pinSearchPath(on: connection)
             return try connection.execute(plannerCodeQuery, [String(oid)]).string(0, 0)
@@ -42,7 +40,7 @@ extension SourceTable {
     /// operator another role put in a schema on the path (`public`, on PostgreSQL 14 and older)
     /// cannot stand in for a built-in one in what aepg runs on a source.
     static func pinSearchPath(on connection: PGConnection) throws {
-        try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [Session.searchPath])
+        try connection.setSearchPath(Session.searchPath, forTransaction: true)
     }
 
     /// The objects of `checkNoPlannerCode`, one line each, or NULL.

@@ -79,32 +79,29 @@ public struct SourceTable: Equatable, Sendable {
     /// Looks `reference` up the way SQL would (`schema.table`, quoted parts allowed); a name
     /// that does not parse as SQL is tried as one literal identifier (`My Table`).
     public static func resolve(_ reference: String, on connection: PGConnection) throws -> SourceTable {
-        let found = try lookUp(reference, on: connection)
-        guard let name = found else {
+        guard let found = try lookUp(reference, on: connection) else {
             throw AEPGError(.unknownTable,
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
         }
         let relation = try connection.execute("""
-            SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS qualified
-              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass
-            """, [name]).onlyRow()
-        let oid = UInt32(try relation.int("oid")), qualifiedName = try relation.text("qualified")
+            SELECT c.oid::regclass::text AS name, format('%I.%I', n.nspname, c.relname) AS qualified
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::int8::oid
+            """, [String(found)]).onlyRow()
+        let oid = found, name = try relation.text("name"), qualifiedName = try relation.text("qualified")
         try checkSafeToRead(name, oid: oid, on: connection)
         return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: try columns(of: oid, on: connection))
     }
 
-    /// The relation `reference` names, as a regclass prints it, looked up with the user's own
-    /// search path (the session's before aepg pinned it: `Session`); nil when there is none. Only
-    /// the relation is looked up there: the functions that look are named with their schema.
-    private static func lookUp(_ reference: String, on connection: PGConnection) throws -> String? {
+    /// The OID of the relation `reference` names, looked up with the user's own search path (the
+    /// session's before aepg pinned it: `Session`); nil when there is none. Only the relation is
+    /// looked up there: the functions that look are named with their schema.
+    private static func lookUp(_ reference: String, on connection: PGConnection) throws -> UInt32? {
         let find = { () throws -> String? in
             if let path = connection.searchPathBeforePinning {
-                try connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [path])
+                try connection.setSearchPath(path, forTransaction: true)
             }
             defer {
-                if connection.searchPathBeforePinning != nil {
-                    _ = try? connection.execute("SELECT pg_catalog.set_config('search_path', $1, true)", [Session.searchPath])
-                }
+                if connection.searchPathBeforePinning != nil { _ = try? pinSearchPath(on: connection) }
             }
             do {
                 return try connection.undoingOnError {
@@ -115,8 +112,7 @@ public struct SourceTable: Equatable, Sendable {
                 return try connection.execute("SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1))::oid::int8", [reference]).string(0, 0)
             }
         }
-        guard let oid = try connection.isInTransaction ? find() : connection.transaction(find) else { return nil }
-        return try connection.execute("SELECT $1::int8::oid::regclass::text", [oid]).string(0, 0)
+        return try (connection.isInTransaction ? find() : connection.transaction(find)).flatMap { UInt32($0) }
     }
 
     /// The columns of relation `oid`, in order.
@@ -251,14 +247,14 @@ public struct SourceTable: Equatable, Sendable {
     /// counts as this role's own only when this role is its owner: membership of the owning role
     /// is not enough (the view's code would gain this role's other rights), and neither is being
     /// a superuser, for whom every role's membership test is true.
-    static func checkSafeToRead(_ name: String, oid: UInt32? = nil, on connection: PGConnection) throws {
+    static func checkSafeToRead(_ name: String, oid: UInt32, on connection: PGConnection) throws {
         let relation = try connection.execute("""
             SELECT c.relkind::text AS kind, pg_get_userbyid(c.relowner) AS owner,
                    c.relowner = r.oid AS own,
                    c.relrowsecurity AND NOT (r.rolbypassrls OR (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)) AS policed
               FROM pg_class c, pg_roles r
-             WHERE c.oid = coalesce($2::int8::oid, $1::text::regclass::oid) AND r.rolname = current_user
-            """, [name, oid.map(String.init)]).onlyRow()
+             WHERE c.oid = $1::int8::oid AND r.rolname = current_user
+            """, [String(oid)]).onlyRow()
         switch try relation.text("kind") {
         case "r", "p", "m":
             break
