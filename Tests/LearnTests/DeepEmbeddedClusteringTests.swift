@@ -50,8 +50,13 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         }
     }
 
-    /// Three separated blobs: DEC keeps (or finds) them, reports confident assignments and stops by tolerance.
+    /// Three separated blobs: DEC keeps (or finds) them, reports confident assignments and stops
+    /// by tolerance, with and without the target smoothed over neighbours.
     func testSeparatesBlobs() throws {
+        for neighbors in [0, 5] { try separateBlobs(neighbors: neighbors) }
+    }
+
+    private func separateBlobs(neighbors: Int) throws {
         var random = SeededRandom(seed: 1)
         let perBlob = 60, width = 4
         var values: [Float] = [], truth: [Int] = []
@@ -75,9 +80,9 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         }
         let initial = try KMeans(clusters: 3, seed: 4).fit(latentValues)
         let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial,
-                                                settings: DECSettings(updateInterval: 10, batchSize: 32, seed: 5))
+                                                settings: DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors))
         let metrics = ClusteringMetrics.evaluate(clusters: result.clusters.labels, classes: truth)
-        XCTAssertGreaterThan(metrics.accuracy, 0.95)
+        XCTAssertGreaterThan(metrics.accuracy, 0.95, "\(neighbors) neighbours")
         XCTAssertLessThan(result.iterations, 20_000, "stopped by the tolerance")
         XCTAssertGreaterThan(result.confidence.reduce(0, +) / Float(result.confidence.count), 0.6)
         XCTAssertEqual(result.clusters.labels.count, data.rows)

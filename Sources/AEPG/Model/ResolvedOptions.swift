@@ -83,6 +83,7 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     /// The settings of deep embedded clustering.
     public var decSettings: DECSettings {
         DECSettings(updateInterval: self.decUpdateInterval, tolerance: self.decTol, batchSize: self.batchSize,
-                    optimizer: OptimizerSettings(kind: .adam, learningRate: Float(self.learningRate)), seed: self.seed)
+                    optimizer: OptimizerSettings(kind: .adam, learningRate: Float(self.learningRate)), seed: self.seed,
+                    neighbors: self.decNeighbors)
     }
 }

@@ -9,7 +9,7 @@ import Learn
 public struct TrainOptionCatalog: Sendable {
     public let purpose = OptionSpec<Purpose>(
         "purpose", default: .anomalies,
-        help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches) wherever the options given leave it open; its scores are that network's.")
+        help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches, smoothed over 10 neighbours) wherever the options given leave it open; its scores are that network's.")
     public let kind = OptionSpec<ModelKind>(
         "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
         help: "Model family: ensemble (five autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")
@@ -92,6 +92,9 @@ public struct TrainOptionCatalog: Sendable {
         "dec_update_interval", default: 140, .range(1, 1_000_000), help: "DEC: batches between recomputations of the target distribution.")
     public let decTol = OptionSpec<Double>(
         "dec_tol", default: 0.001, .fraction, help: "DEC: stop when fewer than this share of the rows change cluster between updates.")
+    public let decNeighbors = OptionSpec<Int>(
+        "dec_neighbors", default: 0, .range(0, 1_000),
+        help: "DEC: train each row towards the mean target of itself and its this many nearest rows in the scaled inputs (on a table of over \(DECSettings.neighborCandidates) rows, nearest among a sample of that many); 0 is the original DEC.")
     public let thresholdSigma = OptionSpec<Double?>(
         "threshold_sigma", default: 3, .optional(Requirement("a finite number") { $0.isFinite }),
         help: "Flag scores above mean + k·std of the training rows' scores.")
@@ -118,6 +121,7 @@ public struct TrainOptionCatalog: Sendable {
         network.patience = 10
         network.decUpdateInterval = 30
         network.decTol = 0.0001
+        network.decNeighbors = 10
         return network
     }()
 

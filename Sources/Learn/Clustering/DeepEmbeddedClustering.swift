@@ -9,18 +9,26 @@ public struct DECSettings: Codable, Equatable, Sendable {
     public var batchSize: Int
     public var optimizer: OptimizerSettings
     public var seed: UInt64
+    /// Each row's target is the mean of its own and its nearest rows' targets (by distance in
+    /// the inputs), so a row is pulled towards the cluster its neighbourhood is in; 0 is Xie et
+    /// al.'s DEC. On digits, 10 raised the accuracy over seeds 1–5 (docs/benchmarks.md).
+    public var neighbors: Int
+    /// A table of more rows than this searches each row's neighbours among a seeded sample of
+    /// this many: the search costs rows × candidates distances.
+    public static let neighborCandidates = 8_192
 
     /// Xie et al.'s values (update every 140 batches, tolerance 0.1 %, 256 rows a batch, at
     /// most 20,000 batches) with Adam instead of their SGD.
     public init(updateInterval: Int = 140, tolerance: Double = 0.001, maxIterations: Int = 20_000,
                 batchSize: Int = 256, optimizer: OptimizerSettings = OptimizerSettings(kind: .adam, learningRate: 0.001),
-                seed: UInt64 = 0) {
+                seed: UInt64 = 0, neighbors: Int = 0) {
         self.updateInterval = updateInterval
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.batchSize = batchSize
         self.optimizer = optimizer
         self.seed = seed
+        self.neighbors = neighbors
     }
 }
 
@@ -59,6 +67,8 @@ public enum DeepEmbeddedClustering {
         var random = SeededRandom(seed: settings.seed)
         var order = Array(0..<n)
         order.shuffle(using: &random)
+        let neighborhoods = settings.neighbors > 0 ? neighborTable(data, settings: settings) : nil
+        let ownTarget = neighborhoods == nil ? p : FloatBuffer(count: n * k)
 
         /// Latent vectors and soft assignments of every row; returns how many rows changed label.
         func assignAll() -> Int {
@@ -78,7 +88,8 @@ public enum DeepEmbeddedClustering {
         while iteration < settings.maxIterations {
             if iteration % max(settings.updateInterval, 1) == 0 {
                 let changed = assignAll()
-                StudentTAssignment.target(q.pointer, rows: n, k: k, into: p.pointer)
+                StudentTAssignment.target(q.pointer, rows: n, k: k, into: ownTarget.pointer)
+                neighborhoods?.average(ownTarget.pointer, width: k, into: p.pointer)
                 if iteration > 0 {
                     changedShares.append(Double(changed) / Double(n))
                     if Double(changed) / Double(n) < settings.tolerance { break }
@@ -115,6 +126,15 @@ public enum DeepEmbeddedClustering {
                                   distances: distances, inertia: inertia, iterations: iteration)
         return DECResult(clusters: result, confidence: confidence, latents: Matrix(rows: n, columns: d, values: latents.array),
                          iterations: iteration, changedShares: changedShares)
+    }
+
+    /// Each row's neighbours among every row, or among a seeded sample on a large table.
+    static func neighborTable(_ data: Matrix, settings: DECSettings) -> NeighborTable {
+        let limit = DECSettings.neighborCandidates
+        guard data.rows > limit else { return NearestNeighbors.table(data, k: settings.neighbors) }
+        var random = SeededRandom(seed: settings.seed ^ 0x6e65_6967_6862_6f72)
+        let sample = Array(Array(0..<data.rows).shuffled(using: &random).prefix(limit)).sorted()
+        return NearestNeighbors.table(data, k: settings.neighbors, candidates: sample)
     }
 
     /// The latent vector of every row of `data` (deterministic: the mean for a variational encoder).
