@@ -72,6 +72,9 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(resolved.scale, .minmax)
         XCTAssertEqual(resolved.outputActivation, .sigmoid, "the min-max rule follows the network's scaling")
         XCTAssertEqual(resolved.decUpdateInterval, 30)
+        XCTAssertEqual(resolved.decNeighbors, 10)
+        XCTAssertEqual(resolved.decSettings.neighbors, 10, "the option reaches DEC")
+        XCTAssertEqual(try TrainOptions().resolved().decNeighbors, 0, "Xie et al.'s DEC otherwise")
 
         var narrower = dec
         narrower.hidden = [64]
