@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "embed-sql"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["embed-sql"]),
         .executableTarget(name: "aepg", dependencies: [
-            "AEPG", "PGClient",
+            "AEPG", "Learn", "PGClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets: the throwaway database, CSV loading, running the CLI.

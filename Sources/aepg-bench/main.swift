@@ -5,6 +5,7 @@ import Learn
 // Figures only, never assertions; run with `swift run -c release aepg-bench [--quick]`.
 // `aepg-bench kmeans FILE LABEL K` is the raw-feature k-means baseline of benchmarks/clustering.sh.
 
+BLASKernels.restartWithSuitedKernelsIfNeeded()
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "kmeans" {
     try runRawKMeans(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)

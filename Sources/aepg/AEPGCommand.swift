@@ -1,5 +1,6 @@
 import Foundation
 import AEPG
+import Learn
 import ArgumentParser
 import Logging
 import PGClient
@@ -14,11 +15,12 @@ struct AEPGCommand: ParsableCommand {
             Connect with --db CONNINFO, DATABASE_URL, or the libpq PG* variables.
             Start with `aepg demo`, which needs no database.
             """,
-        version: SchemaInstaller.version,
+        version: "\(SchemaInstaller.version) (OpenBLAS kernels: \(BLASKernels.current))",
         subcommands: [Demo.self, Init.self, Train.self, Score.self, Evaluate.self, Report.self, Worker.self, List.self, Show.self, Drop.self,
                       Extension.self, Docs.self])
 
     static func main() {
+        BLASKernels.restartWithSuitedKernelsIfNeeded()
         LoggingSystem.bootstrap(PlainLogHandler.init)
         do {
             var command = try parseAsRoot(try TrainFlags.carry(Array(CommandLine.arguments.dropFirst())))

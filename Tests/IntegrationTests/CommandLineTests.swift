@@ -1,5 +1,6 @@
 import AEPG
 import Foundation
+import Learn
 import PGClient
 import TestSupport
 import XCTest
@@ -116,6 +117,22 @@ final class CommandLineTests: DatabaseTestCase {
         XCTAssertEqual(scored.status, 0, scored.stderr)
         XCTAssertEqual(scored.stdout, "scored 10 rows\n")
         XCTAssertEqual(try connection.execute("SELECT options->>'time_limit' FROM aepg.versions WHERE model = 'alone'").string(0, 0), "60")
+    }
+
+    /// OpenBLAS runs the newest kernels the CPU can (it takes some CPUs it does not know for a
+    /// Pentium 4), and `OPENBLAS_CORETYPE` still chooses when set; `--version` names the kernels.
+    func testOpenBLASRunsKernelsSuitedToTheCPU() throws {
+        let version = try aepg("--version")
+        XCTAssertEqual(version.status, 0, version.stderr)
+        XCTAssertTrue(version.stdout.hasPrefix("\(SchemaInstaller.version) (OpenBLAS kernels: "), version.stdout)
+        if let chosen = ProcessInfo.processInfo.environment[BLASKernels.overrideVariable] {
+            XCTAssertTrue(version.stdout.lowercased().contains(chosen.lowercased()), version.stdout)
+        } else if BLASKernels.cpuRunsAVX2 {
+            XCTAssertFalse(version.stdout.contains("Prescott") || version.stdout.contains("Nehalem") || version.stdout.contains("Core2"),
+                           "this CPU runs AVX2: \(version.stdout)")
+        }
+        let forced = try aepg("--version", environment: [BLASKernels.overrideVariable: "Prescott"])
+        XCTAssertTrue(forced.stdout.contains("Prescott"), "a kernel choice in the environment stands: \(forced.stdout)")
     }
 
     /// Starts a long training and waits until it has finished `epochs` epochs.
