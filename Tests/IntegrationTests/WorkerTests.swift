@@ -68,7 +68,11 @@ extension WorkerTests {
     func testShardedScoringOverThreeWorkersEqualsAnUnshardedRun() throws {
         try train()
         try insertPoints("public.points", from: 401, to: 3000)
-        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 2600)
+        // Through the binary, as the workers score (the test process runs OpenBLAS's own choice
+        // of kernels, the binary the ones it mends that to).
+        let scored = try CommandLineRunner.run(["score", "pts", "--db", conninfo])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertEqual(scored.stdout, "scored 2600 rows\n")
         let unsharded = try connection.execute("SELECT id, score, cluster FROM aepg.pts_results WHERE version = 1 ORDER BY id")
 
         try connection.execute("DELETE FROM aepg.pts_results")
@@ -92,7 +96,9 @@ extension WorkerTests {
         XCTAssertEqual(sharded.rowCount, unsharded.rowCount)
         for i in 0..<sharded.rowCount {
             XCTAssertEqual(sharded.string(i, 0), unsharded.string(i, 0))
-            XCTAssertEqual(sharded.double(i, 1)!, unsharded.double(i, 1)!, accuracy: 1e-6 * unsharded.double(i, 1)!)
+            // Float32: OpenBLAS's AVX-512 kernels do not round a row's products alike in every chunk
+            // size, so a row's score moves in its sixth digit (2e-6 measured) with its shard's chunks.
+            XCTAssertEqual(sharded.double(i, 1)!, unsharded.double(i, 1)!, accuracy: 1e-5 * unsharded.double(i, 1)!)
             XCTAssertEqual(sharded.int(i, 2), unsharded.int(i, 2))
         }
 
