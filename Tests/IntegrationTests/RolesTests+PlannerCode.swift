@@ -38,11 +38,20 @@ extension RolesTests {
         }
     }
 
+    /// Trains `model` on `source` as the worker and expects rows read: what the check lets through.
+    func assertWorkerTrains(_ model: String, on source: String, features: [String]? = nil,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let name = try ModelName(model)
+        let definition = ModelDefinition(name: name, source: source, keyColumn: "id", features: features, options: Self.fast)
+        let summary = try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker"))
+        XCTAssertGreaterThan(summary.rows, 0, file: file, line: line)
+    }
+
     func testNoSourceIsReadWhoseIndexesOrStatisticsRunAnotherRolesCode() throws {
         try makeTheirTable()
         try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
         try assertTrainingRefused(as: "t_worker", naming: "index public.planted uses function public.noted(integer) (owned by t_viewer)")
-                try connection.execute("DROP INDEX planted")
+        try connection.execute("DROP INDEX planted")
         try connection.execute("CREATE STATISTICS planted ON (a * (public.noted(1))::int), b FROM theirs")
         try assertTrainingRefused(as: "t_worker", naming: "statistics object public.planted uses function public.noted(integer)")
         XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
@@ -54,9 +63,7 @@ extension RolesTests {
         try connection.execute("CREATE INDEX doubled ON theirs (public.twice(a))")
         try connection.execute("CREATE INDEX sums ON theirs ((a + b)) WHERE a > 0")
         try connection.execute("CREATE STATISTICS sums ON (a + b), c FROM theirs")
-        let name = try ModelName("theirs_model")
-        let definition = ModelDefinition(name: name, source: "theirs", keyColumn: "id", options: Self.fast)
-        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        try assertWorkerTrains("theirs_model", on: "theirs")
     }
 
     /// The same code on a table that inherits into the source, or that a view of the worker's reads.
@@ -143,9 +150,7 @@ extension RolesTests {
             BEGIN PERFORM public.record_run(); RETURN pg_catalog.cardinality($1); END $$
             """)
         try connection.execute("RESET ROLE")
-        let name = try ModelName("theirs_model")
-        let definition = ModelDefinition(name: name, source: "public.theirs", keyColumn: "id", features: ["a", "b", "arr"], options: Self.fast)
-        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        try assertWorkerTrains("theirs_model", on: "public.theirs", features: ["a", "b", "arr"])
         XCTAssertEqual(try count("SELECT count(*) FROM ran"), 0, "their cardinality never ran")
     }
 
@@ -154,9 +159,7 @@ extension RolesTests {
         try connection.execute("CREATE MATERIALIZED VIEW snapshot AS SELECT id, a, b FROM theirs")
         try connection.execute("CREATE INDEX planted ON theirs (id) WHERE public.noted(1)")
         try connection.execute("GRANT SELECT ON snapshot TO t_worker")
-        let name = try ModelName("snapshot_model")
-        let definition = ModelDefinition(name: name, source: "public.snapshot", keyColumn: "id", options: Self.fast)
-        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: definition, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        try assertWorkerTrains("snapshot_model", on: "public.snapshot")
         XCTAssertEqual(try count("SELECT count(*) FROM ran WHERE who <> 't_viewer'"), 0, "only its owner ran it (building the index)")
     }
 }
@@ -194,9 +197,7 @@ extension RolesTests {
         try assertTrainingRefused(on: "public.my_view", as: nil, naming: "materialized view public.their_snapshot is owned by t_viewer")
         // The worker reads them; the superuser reads its own.
         try connection.execute("GRANT SELECT ON their_snapshot TO t_worker")
-        let name = try ModelName("snapshot_model")
-        let snapshot = ModelDefinition(name: name, source: "public.their_snapshot", keyColumn: "id", options: Self.fast)
-        XCTAssertGreaterThan(try TrainPipeline(model: name, definition: snapshot, logger: quiet).run(on: connect(as: "t_worker")).rows, 0)
+        try assertWorkerTrains("snapshot_model", on: "public.their_snapshot")
         XCTAssertGreaterThan(try train().rows, 0)
     }
 }
