@@ -220,7 +220,7 @@ extension TrainPipeline {
         let trainingRows = inputs.fitRows ?? Array(0..<inputs.data.rows)
         guard trainingRows.count > Self.calibrationRows else { return nil }
         var random = SeededRandom(seed: seed)
-        return Array(trainingRows.shuffled(using: &random).prefix(Self.calibrationRows)).sorted()
+        return random.sortedSample(Self.calibrationRows, of: trainingRows)
     }
 
     /// The rows labelled 1, for `--label-use select` (which needs a 0/1 label); none is a warning.
@@ -252,7 +252,7 @@ extension TrainPipeline {
         }
         var random = SeededRandom(seed: plan.options.seed)
         let kept = known.count > KnownAnomalies.maximumPoints
-            ? Array(known.shuffled(using: &random).prefix(KnownAnomalies.maximumPoints)).sorted() : known
+            ? random.sortedSample(KnownAnomalies.maximumPoints, of: known) : known
         var points = Matrix(columns: inputs.data.columns, reservingRows: kept.count)
         for row in kept { inputs.data.row(row).withUnsafeBufferPointer { points.appendRow($0) } }
         var nearness = KnownAnomalies(points: points)

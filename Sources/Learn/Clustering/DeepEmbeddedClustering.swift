@@ -134,8 +134,7 @@ public enum DeepEmbeddedClustering {
         guard data.rows > limit else { return NearestNeighbors.table(data, k: settings.neighbors) }
         // A stream of its own ("neighbor" in ASCII): the batch order draws from the seed as is.
         var random = SeededRandom(seed: settings.seed ^ 0x6e65_6967_6862_6f72)
-        let sample = Array(Array(0..<data.rows).shuffled(using: &random).prefix(limit)).sorted()
-        return NearestNeighbors.table(data, k: settings.neighbors, candidates: sample)
+        return NearestNeighbors.table(data, k: settings.neighbors, candidates: random.sortedSample(limit, of: Array(0..<data.rows)))
     }
 
     /// The latent vector of every row of `data` (deterministic: the mean for a variational encoder).

@@ -37,4 +37,10 @@ public struct SeededRandom: RandomNumberGenerator {
     public mutating func nextIndex(below bound: Int) -> Int {
         Int(next() % UInt64(bound))
     }
+
+    /// `count` of `rows` drawn without replacement (all of them when there are no more), in
+    /// ascending order: a seeded subsample read in table order.
+    public mutating func sortedSample(_ count: Int, of rows: [Int]) -> [Int] {
+        Array(rows.shuffled(using: &self).prefix(count)).sorted()
+    }
 }
