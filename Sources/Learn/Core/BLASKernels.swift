@@ -29,8 +29,8 @@ public enum BLASKernels {
     /// This machine's level, from `cpuid` and `xgetbv`.
     public static var cpu: VectorLevel { VectorLevel(rawValue: Int(aepg_cpu_vector_level())) ?? .older }
 
-    /// Kernel sets of CPUs without AVX2 that OpenBLAS falls back to.
-    static let olderThanAVX2: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge", "katmai",
+    /// Kernel sets of CPUs without AVX2 that OpenBLAS falls back to (lower case).
+    public static let olderThanAVX2: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge", "katmai",
                                              "coppermine", "northwood", "banias", "barcelona", "opteron", "opteron_sse3"]
 
     /// The kernels to ask for instead of `chosen`, or nil to keep them: when OpenBLAS chose
