@@ -72,15 +72,10 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
                                         loss: .mse, validationFraction: 0, patience: 0, seed: 3)
         try Trainer.fit(network, data: data, settings: settings)
         let encoder = network.encoder()
-        let latents = Matrix(rows: data.rows, columns: 2)
-        var latentValues = latents
-        latentValues.withUnsafeMutableStorage { out in
-            DeepEmbeddedClustering.encodeAll(encoder, data: data, workspace: Workspace(network: encoder, capacity: 64),
-                                             buffer: FloatBuffer(count: 64 * width), into: out)
-        }
-        let initial = try KMeans(clusters: 3, seed: 4).fit(latentValues)
-        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial,
-                                                settings: DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors))
+        let initial = try KMeans(clusters: 3, seed: 4).fit(DeepEmbeddedClustering.latents(of: data, by: encoder))
+        let settings = DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors)
+        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial, settings: settings,
+                                                neighborhoods: DeepEmbeddedClustering.neighborTable(data, settings: settings))
         let metrics = ClusteringMetrics.evaluate(clusters: result.clusters.labels, classes: truth)
         XCTAssertGreaterThan(metrics.accuracy, 0.95, "\(neighbors) neighbours")
         XCTAssertLessThan(result.iterations, 20_000, "stopped by the tolerance")

@@ -95,6 +95,9 @@ public struct TrainOptionCatalog: Sendable {
     public let decNeighbors = OptionSpec<Int>(
         "dec_neighbors", default: 0, .range(0, 1_000),
         help: "DEC: train each row towards the mean target of itself and its this many nearest rows in the scaled inputs (on a table of over \(DECSettings.neighborCandidates) rows, nearest among a sample of that many); 0 is the original DEC.")
+    public let decEmbedding = OptionSpec<Int>(
+        "dec_embedding", default: 0, .range(0, 1_000),
+        help: "DEC: before k-means starts it, fine-tune the encoder for this many passes over each row's --dec-neighbors nearest rows, pulling them together and other rows apart (parametric UMAP's loss); 0 starts from the pretrained encoder.")
     public let thresholdSigma = OptionSpec<Double?>(
         "threshold_sigma", default: 3, .optional(Requirement("a finite number") { $0.isFinite }),
         help: "Flag scores above mean + k·std of the training rows' scores.")
@@ -122,6 +125,7 @@ public struct TrainOptionCatalog: Sendable {
         network.decUpdateInterval = 30
         network.decTol = 0.0001
         network.decNeighbors = 10
+        network.decEmbedding = 20
         return network
     }()
 

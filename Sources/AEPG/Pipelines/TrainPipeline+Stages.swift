@@ -282,10 +282,21 @@ extension TrainPipeline {
         RowClusters(result: try KMeans(clusters: plan.options.clusters, seed: plan.options.seed).fit(latents), latents: latents)
     }
 
-    /// Deep embedded clustering: a copy of the encoder and the centroids fine-tuned together.
-    func refine(_ clusters: RowClusters, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) -> RowClusters {
-        let encoder = fitted.network.encoder()
-        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: inputs.data, initial: clusters.result, settings: plan.options.decSettings)
+    /// Deep embedded clustering: a copy of the encoder and the centroids fine-tuned together,
+    /// after the encoder is fine-tuned as a neighbour embedding and k-means rerun on it when
+    /// `--dec-embedding` asks for it.
+    func refine(_ clusters: RowClusters, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) throws -> RowClusters {
+        let encoder = fitted.network.encoder(), settings = plan.options.decSettings
+        let neighborhoods = DeepEmbeddedClustering.neighborTable(inputs.data, settings: settings)
+        var initial = clusters.result
+        if settings.embeddingEpochs > 0, let neighborhoods {
+            let losses = NeighborEmbedding.fit(encoder: encoder, data: inputs.data, neighbors: neighborhoods, epochs: settings.embeddingEpochs,
+                                               optimizer: settings.optimizer, seed: settings.seed)
+            logger.info("neighbour embedding: \(losses.count) passes, loss \(format(losses.first ?? 0)) → \(format(losses.last ?? 0))")
+            initial = try cluster(DeepEmbeddedClustering.latents(of: inputs.data, by: encoder), plan).result
+        }
+        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: inputs.data, initial: initial, settings: settings,
+                                                neighborhoods: neighborhoods)
         logger.info("deep embedded clustering: \(result.iterations) batches, last label change \(format((result.changedShares.last ?? 0) * 100)) %")
         return RowClusters(result: result.clusters, latents: result.latents, confidence: result.confidence, encoder: encoder)
     }

@@ -50,7 +50,7 @@ public struct TrainPipeline {
         let scores = try clock.measure("score") { try score(inputs, &fitted, plan, labels: table.labels) }
         var clusters = try clock.measure("cluster") { try cluster(scores.latents, plan) }
         if plan.options.cluster == .dec {
-            clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan) }
+            clusters = try clock.measure("dec") { try refine(clusters, inputs, fitted, plan) }
         }
         let rows = ScoredRows(keys: table.keys, scores: scores, clusters: clusters)
         let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
