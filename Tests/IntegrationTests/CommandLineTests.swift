@@ -92,7 +92,7 @@ final class CommandLineTests: DatabaseTestCase {
         for flag in definitionFlags + TrainOptionCatalog.all.map(\.flag) {
             XCTAssertTrue(help.stdout.contains(flag + " "), "aepg train --help lacks \(flag)")
         }
-        XCTAssertEqual(TrainOptionCatalog.all.count, 37)
+        XCTAssertEqual(TrainOptionCatalog.all.count, 38)
     }
 
     /// The binary carries its SQL: copied alone into an empty folder it installs the schema,

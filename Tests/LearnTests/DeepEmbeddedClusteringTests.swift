@@ -73,9 +73,9 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         try Trainer.fit(network, data: data, settings: settings)
         let encoder = network.encoder()
         let initial = try KMeans(clusters: 3, seed: 4).fit(DeepEmbeddedClustering.latents(of: data, by: encoder))
-        let settings = DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors)
-        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial, settings: settings,
-                                                neighborhoods: DeepEmbeddedClustering.neighborTable(data, settings: settings))
+        let decSettings = DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors)
+        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial, settings: decSettings,
+                                                neighborhoods: DeepEmbeddedClustering.neighborTable(data, settings: decSettings))
         let metrics = ClusteringMetrics.evaluate(clusters: result.clusters.labels, classes: truth)
         XCTAssertGreaterThan(metrics.accuracy, 0.95, "\(neighbors) neighbours")
         XCTAssertLessThan(result.iterations, 20_000, "stopped by the tolerance")
