@@ -1,14 +1,16 @@
 """A PyTorch copy of aepg's clustering network and DEC on digits, for trying DEC variants quickly.
 
     .venv/bin/python benchmarks/lib/dec_torch_copy.py [--neighbors K] [--space raw|latent]
-        [--seeds 1-5] [--smooth-start ROUNDS]
+        [--seeds 1-5] [--smooth-start ROUNDS] [--embed-epochs E]
 
 The network is `--purpose clustering`'s (ReLU 256,128 -> 10, min-max scaled inputs, Adam 0.001,
 batch 32, 150 epochs), k-means (4 restarts) starts DEC, whose target is refreshed every 30
 batches until under 0.1 % of the labels change. `--neighbors K` trains each row towards the mean
 target of itself and its K nearest rows (in the scaled pixels, or in the pretrained latent space);
 `--smooth-start R` starts DEC from k-means on latent vectors averaged R times over those
-neighbourhoods. Prints each seed's k-means and DEC accuracy (Hungarian) and their means.
+neighbourhoods. `--embed-epochs E` first fine-tunes the encoder for E passes over each row's
+10 nearest rows in the scaled pixels as aepg's `--dec-embedding` does (parametric UMAP's loss,
+five negatives per edge drawn among the batch's rows), then runs k-means on it. Prints each seed's k-means and DEC accuracy (Hungarian) and their means.
 """
 import argparse
 import csv
@@ -25,6 +27,7 @@ parser.add_argument("--neighbors", type=int, default=0)
 parser.add_argument("--space", choices=["raw", "latent"], default="raw")
 parser.add_argument("--seeds", default="1-5")
 parser.add_argument("--smooth-start", type=int, default=0)
+parser.add_argument("--embed-epochs", type=int, default=0)
 parser.add_argument("--csv", default=os.path.join(os.path.dirname(__file__), "../../../shared/data/digits.csv"))
 args = parser.parse_args()
 torch.set_num_threads(2)
@@ -67,6 +70,22 @@ for seed in range(first, last + 1):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+    if args.embed_epochs:
+        edges = NearestNeighbors(n_neighbors=11).fit(X).kneighbors(X, return_distance=False)[:, 1:]
+        heads, tails = np.repeat(np.arange(len(X)), 10), edges.reshape(-1)
+        embedding_optimizer = torch.optim.Adam(encoder.parameters(), 1e-3)
+        for epoch in range(args.embed_epochs):
+            order = rng.permutation(len(heads))
+            for i in range(0, len(order), 256):
+                e = order[i:i + 256]
+                zi, zj = encoder(Xt[heads[e]]), encoder(Xt[tails[e]])
+                attract = torch.log1p(((zi - zj) ** 2).sum(1)).mean()
+                zn = torch.cat([zj[torch.tensor(rng.permutation(len(e)))] for _ in range(5)])
+                far = ((zi.repeat(5, 1) - zn) ** 2).sum(1)
+                repel = -torch.log(far / (1 + far) + 1e-6).mean() * 5
+                embedding_optimizer.zero_grad()
+                (attract + repel).backward()
+                embedding_optimizer.step()
     with torch.no_grad():
         Z = encoder(Xt).numpy()
     space = X if args.space == "raw" else Z
@@ -106,5 +125,5 @@ for seed in range(first, last + 1):
             optimizer.step()
     dec_accuracies.append(accuracy(labels))
     print(f"seed {seed}: k-means {kmeans_accuracies[-1]:.3f}  DEC {dec_accuracies[-1]:.3f}", flush=True)
-print(f"neighbors {args.neighbors} ({args.space}), smoothed start {args.smooth_start}: "
+print(f"neighbors {args.neighbors} ({args.space}), smoothed start {args.smooth_start}, embedding {args.embed_epochs}: "
       f"k-means {np.mean(kmeans_accuracies):.4f}  DEC {np.mean(dec_accuracies):.4f}")
