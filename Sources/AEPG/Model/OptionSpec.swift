@@ -45,17 +45,24 @@ public struct OptionSpec<Value: OptionValue>: Sendable {
     /// How the default reads in docs when it depends on other options; nil shows `defaultValue`.
     public let defaultNote: String?
     /// What the option does, one sentence.
-    public let help: String
+    public let summary: String
+    /// More help built from other facts when it is read (the clustering network's flags), so
+    /// that those facts are written down once.
+    let detail: (@Sendable () -> String)?
     let requirement: Requirement<Value>?
 
     public init(_ key: String, default defaultValue: Value, _ requirement: Requirement<Value>? = nil,
-                defaultNote: String? = nil, help: String) {
+                defaultNote: String? = nil, help: String, detail: (@Sendable () -> String)? = nil) {
         self.key = key
         self.defaultValue = defaultValue
         self.requirement = requirement
         self.defaultNote = defaultNote
-        self.help = help
+        self.summary = help
+        self.detail = detail
     }
+
+    /// The summary and its detail.
+    public var help: String { detail.map { summary + " " + $0() } ?? summary }
 }
 
 /// An option of any value type, for code that walks the whole catalog.
@@ -78,6 +85,8 @@ public protocol AnyOptionSpec: Sendable {
     var defaultJSON: JSONValue { get }
     /// Reads a command-line value as JSON, checked; throws naming the flag.
     func parse(argument: String) throws -> JSONValue
+    /// `value` as it would be written after the flag (`256,128` for a list).
+    func argumentText(of value: JSONValue) -> String
     /// Why `value` is not a valid value of this option (type or requirement), nil when it is.
     func problem(with value: JSONValue) -> String?
     /// `value` written the one way this option's type writes it (`1.0` and `1` are one number).
@@ -110,6 +119,7 @@ extension OptionSpec: AnyOptionSpec {
     public var isSwitch: Bool { Value.isSwitch }
     public var dependsOnOthers: Bool { defaultNote != nil }
     public var defaultJSON: JSONValue { defaultValue.json }
+    public func argumentText(of value: JSONValue) -> String { Value(json: value)?.argumentText ?? "\(value)" }
 
     public func parse(argument: String) throws -> JSONValue {
         guard let value = Value(argument: argument) else {

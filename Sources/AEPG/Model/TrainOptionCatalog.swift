@@ -9,7 +9,8 @@ import Learn
 public struct TrainOptionCatalog: Sendable {
     public let purpose = OptionSpec<Purpose>(
         "purpose", default: .anomalies,
-        help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well (ReLU 256,128 → 10, min-max scaling, batch 32, 200 epochs, patience 10, DEC target every 30 batches, smoothed over 10 neighbours, DEC started from a 20-pass neighbour embedding) wherever the options given leave it open; its scores are that network's.")
+        help: "What the network is for: anomalies (the defaults below), or clustering, which picks one network that clusters well wherever the options given leave it open; its scores are that network's.",
+        detail: { "The clustering network: `\(TrainOptionCatalog.clusteringNetwork.flags)`." })
     public let kind = OptionSpec<ModelKind>(
         "kind", default: .ensemble, defaultNote: "ensemble (denoising when --noise is given)",
         help: "Model family: ensemble (five autoencoders combined, see the README), dense, denoising (corrupts the input, see --noise) or variational (see --beta).")

@@ -157,6 +157,13 @@ public struct TrainOptions: Codable, Equatable, Sendable {
 }
 
 extension TrainOptions {
+    /// The options set, as command-line flags in the catalog's order (`--hidden 256,128 --latent 10`).
+    public var flags: String {
+        TrainOptionCatalog.all.compactMap { spec in
+            values[spec.key].map { spec.isSwitch ? spec.flag : spec.flag + " " + spec.argumentText(of: $0) }
+        }.joined(separator: " ")
+    }
+
     /// Sets a stored value as it is (resolved options turned back into given ones).
     mutating func setStored(_ key: String, _ value: JSONValue) {
         values[key] = value
