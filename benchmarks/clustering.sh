@@ -4,24 +4,26 @@
 # (--purpose clustering), and of deep embedded clustering from it (--purpose clustering
 # --cluster dec), on a throwaway PostgreSQL; then the means. Extra arguments go to every
 # `aepg train` (e.g. --hidden 128,64 to try another network); AEPG_CLUSTER_SEEDS="6 7 8" runs
-# other seeds.
+# other seeds. Another labelled CSV (an id column, numeric features, an integer class column):
+# AEPG_CLUSTER_CSV=FILE AEPG_CLUSTER_LABEL=COLUMN AEPG_CLUSTER_K=CLASSES (benchmarks/clustering-sets.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-throwaway.sh
-csv=../shared/data/digits.csv
+csv=${AEPG_CLUSTER_CSV:-../shared/data/digits.csv}
 [ -f "$csv" ] || csv=data/digits.csv
+label=${AEPG_CLUSTER_LABEL:-digit} k=${AEPG_CLUSTER_K:-10}
 swift build -c release >/dev/null
 aepg=.build/release/aepg
 
 pg_throwaway_session clustering
 header=$(head -n 1 "$csv" | tr -d '\r')
-cols=$(echo "$header" | tr ',' '\n' | awk '{ printf "%s%s %s", (NR>1?", ":""), $0, ($0=="id" ? "bigint PRIMARY KEY" : ($0=="digit" ? "int" : "float8")) }')
-psql "$db" -qc "CREATE TABLE digits ($cols)"
-psql "$db" -qc "\\copy digits FROM '$csv' (FORMAT csv, HEADER)"
+cols=$(echo "$header" | tr ',' '\n' | awk -v label="$label" '{ printf "%s%s %s", (NR>1?", ":""), $0, ($0=="id" ? "bigint PRIMARY KEY" : ($0==label ? "int" : "float8")) }')
+psql "$db" -qc "CREATE TABLE labelled ($cols)"
+psql "$db" -qc "\\copy labelled FROM '$csv' (FORMAT csv, HEADER)"
 
 # latent_line METHOD SEED: "accuracy NMI ARI" of aepg's clusters against the digit.
 latent_line() {
-    $aepg train --db "$db" --table digits --key id --label digit --clusters 10 --name "digits_$1" --purpose clustering \
+    $aepg train --db "$db" --table labelled --key id --label "$label" --clusters "$k" --name "labelled_$1" --purpose clustering \
         --cluster "$1" --seed "$2" "${@:3}" 2>/dev/null | awk '/clusters against the label/ { print $8, $10, $12 }'
 }
 echo "extra flags: ${*:-none}"
@@ -29,7 +31,7 @@ echo "| seed | k-means, raw pixels | k-means, latent vectors | DEC |"
 echo "| ---: | --- | --- | --- |"
 echo "accuracy NMI ARI of each, seed by seed" >&2
 results=$(for seed in ${AEPG_CLUSTER_SEEDS:-1 2 3 4 5}; do
-    raw=$(.build/release/aepg-bench kmeans "$csv" digit 10 "$seed" \
+    raw=$(.build/release/aepg-bench kmeans "$csv" "$label" "$k" "$seed" \
           | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.4f %.4f %.4f" % (r["accuracy"], r["nmi"], r["ari"]))')
     echo "$seed $raw $(latent_line kmeans "$seed" "$@") $(latent_line dec "$seed" "$@")"
 done)
