@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Does DEC's start from a neighbour embedding (--dec-embedding, 20 under --purpose clustering)
+# Does clustering in a neighbour embedding (--cluster-embedding, 20 under --purpose clustering)
 # carry beyond digits? Runs benchmarks/clustering.sh (seeds 1–5) on the three labelled sets
 # bundled with scikit-learn besides digits (iris: 150 × 4, 3 classes; wine: 178 × 13, 3;
-# breast_cancer: 569 × 30, 2), with the default and with --dec-embedding 0, and prints each
+# breast_cancer: 569 × 30, 2), with the default and with --cluster-embedding 0, and prints each
 # mean line (accuracy / NMI / ARI of k-means on the raw features, of k-means on the latent
 # vectors, and of DEC). Needs Python 3 with scikit-learn: it creates .venv when it is missing.
 set -euo pipefail
@@ -25,13 +25,13 @@ for name in ("iris", "wine", "breast_cancer"):
             # Classes from 1: a 0/1 column would be read as an anomaly label.
             out.writerow([i + 1, *row, int(target) + 1])
 PY
-echo "| set | DEC start | k-means, raw features | k-means, latent vectors | DEC |"
+echo "| set | clusters in | k-means, raw features | k-means, latent vectors | DEC |"
 echo "| --- | --- | --- | --- | --- |"
 for name in iris wine breast_cancer; do
     classes=$(tail -n +2 "$out/$name.csv" | awk -F, '{ print $NF }' | sort -u | wc -l)
-    for start in "neighbour embedding (default)" "pretrained encoder (--dec-embedding 0)"; do
+    for start in "neighbour embedding (default)" "pretrained latent space (--cluster-embedding 0)"; do
         flags=()
-        [[ $start == pretrained* ]] && flags=(--dec-embedding 0)
+        [[ $start == pretrained* ]] && flags=(--cluster-embedding 0)
         mean=$(AEPG_CLUSTER_CSV="$out/$name.csv" AEPG_CLUSTER_LABEL=class AEPG_CLUSTER_K="$classes" \
                benchmarks/clustering.sh "${flags[@]}" 2>/dev/null | grep '^| mean')
         echo "| $name | $start ${mean#| mean }"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Clustering on digits.csv (1,797 8×8 images, 10 classes), seeds 1–5: accuracy (Hungarian), NMI
-# and ARI of k-means on the raw pixels, of k-means on the latent vectors of the clustering network
-# (--purpose clustering), and of deep embedded clustering from it (--purpose clustering
-# --cluster dec), on a throwaway PostgreSQL; then the means. Extra arguments go to every
+# and ARI of k-means on the raw pixels, of k-means as a clustering job (--purpose clustering: in
+# the clustering network's neighbour embedding), and of deep embedded clustering from there
+# (--purpose clustering --cluster dec), on a throwaway PostgreSQL; then the means. Extra arguments go to every
 # `aepg train` (e.g. --hidden 128,64 to try another network); AEPG_CLUSTER_SEEDS="6 7 8" runs
 # other seeds. Another labelled CSV (an id column, numeric features, an integer class column):
 # AEPG_CLUSTER_CSV=FILE AEPG_CLUSTER_LABEL=COLUMN AEPG_CLUSTER_K=CLASSES (benchmarks/clustering-sets.sh).

@@ -343,7 +343,8 @@ $$;
 -- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
 
 -- A model's results table, its key column typed like the source's; a key whose type changed gets
--- a new table. `confidence` is deep embedded clustering's soft assignment (NULL for k-means).
+-- a new table. `confidence` is the Student-t soft assignment of the row's cluster (DEC, or k-means in a
+-- neighbour embedding; NULL for k-means in the autoencoder's latent space).
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
 RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

@@ -75,15 +75,8 @@ final class TrainOptionsTests: XCTestCase {
         XCTAssertEqual(resolved.decNeighbors, 10)
         XCTAssertEqual(resolved.decSettings.neighbors, 10, "the option reaches DEC")
         XCTAssertEqual(try TrainOptions().resolved().decNeighbors, 0, "Xie et al.'s DEC otherwise")
-        XCTAssertEqual(resolved.decSettings.embeddingEpochs, 20, "the clustering job starts DEC from a neighbour embedding")
-        XCTAssertEqual(try TrainOptions().resolved().decEmbedding, 0)
-        var lonely = dec
-        lonely.decNeighbors = 0
-        XCTAssertThrowsError(try lonely.resolved(), "an embedding without neighbours has nothing to pull together") { error in
-            XCTAssertTrue("\(error)".contains("dec_neighbors"), "\(error)")
-        }
-        lonely.decEmbedding = 0
-        XCTAssertNoThrow(try lonely.resolved())
+        XCTAssertEqual(resolved.clusterEmbedding, 20, "the clustering job clusters in a neighbour embedding")
+        XCTAssertEqual(try TrainOptions().resolved().clusterEmbedding, 0)
 
         var narrower = dec
         narrower.hidden = [64]

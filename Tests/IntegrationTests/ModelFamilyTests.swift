@@ -96,19 +96,7 @@ final class ModelFamilyTests: DatabaseTestCase {
         // A clustering job: the clustering network fills what the options left open.
         let stored = try connection.execute("SELECT options->>'purpose', options->>'activation', preprocessing->>'method' FROM aepg.versions WHERE model = 'dec'")
         XCTAssertEqual([stored.string(0, 0), stored.string(0, 1), stored.string(0, 2)], ["clustering", "relu", "minmax"])
-        // Recomputed from the stored latents and centroids (Student-t, α = 1): each row's confidence
-        // is its largest soft assignment, and its cluster the one that takes it.
-        XCTAssertEqual(try count("""
-            WITH c AS (SELECT centroids FROM aepg.versions WHERE model = 'dec'),
-                 q AS (SELECT r.id, r.cluster, r.confidence, j - 1 AS k,
-                              1 / (1 + (SELECT sum((r.latent[d] - c.centroids[j][d]) ^ 2)
-                                          FROM generate_series(1, array_length(r.latent, 1)) AS d)) AS w
-                         FROM aepg.dec_results r, c, generate_series(1, array_length(c.centroids, 1)) AS j),
-                 per_row AS (SELECT id, max(cluster) AS cluster, max(confidence) AS confidence,
-                                    max(w) / sum(w) AS expected, (array_agg(k ORDER BY w DESC))[1] AS nearest
-                               FROM q GROUP BY id)
-            SELECT count(*) FROM per_row WHERE abs(confidence - expected) < 1e-4 AND cluster = nearest
-            """), 400)
+        try assertConfidenceIsTheLargestSoftAssignment("dec")
         XCTAssertEqual(try count("""
             SELECT count(*) FROM aepg.dec_cluster_profile p
               JOIN (SELECT cluster, avg(confidence) AS mean FROM aepg.dec_results GROUP BY cluster) r USING (cluster)
@@ -118,6 +106,37 @@ final class ModelFamilyTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.dec_results WHERE confidence IS NULL"), 0)
         try train("km")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.km_results WHERE confidence IS NULL"), 400, "k-means has no confidence")
+    }
+
+    /// A clustering job's k-means runs in a neighbour embedding (`--cluster-embedding`): that
+    /// encoder is stored, each row gets the confidence of its cluster, and SQL and a rescore
+    /// give the same clusters.
+    func testKMeansInANeighbourEmbeddingStoresItsEncoder() throws {
+        let summary = try train("kme", options: options { $0.purpose = .clustering })
+        XCTAssertEqual(summary.options.clusterEmbedding, 20)
+        XCTAssertEqual(summary.clusterSizes.reduce(0, +), 400)
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM aepg.layers WHERE model = 'kme' AND role = 'cluster_encoder'"), 0)
+        try assertConfidenceIsTheLargestSoftAssignment("kme")
+        let clusters = "SELECT array_agg(cluster ORDER BY id)::text || array_agg(round(confidence::numeric, 4) ORDER BY id)::text FROM aepg.kme_results"
+        let before = try connection.execute(clusters).string(0, 0)
+        try assertSQLAndRescoreAgree("kme")
+        XCTAssertEqual(try connection.execute(clusters).string(0, 0), before, "a rescore gives every row its cluster and confidence again")
+    }
+
+    /// Recomputed from the stored latents and centroids (Student-t, α = 1): each row's confidence
+    /// is its largest soft assignment, and its cluster the one that takes it.
+    private func assertConfidenceIsTheLargestSoftAssignment(_ model: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try count("""
+            WITH c AS (SELECT centroids FROM aepg.versions WHERE model = '\(model)'),
+                 q AS (SELECT r.id, r.cluster, r.confidence, j - 1 AS k,
+                              1 / (1 + (SELECT sum((r.latent[d] - c.centroids[j][d]) ^ 2)
+                                          FROM generate_series(1, array_length(r.latent, 1)) AS d)) AS w
+                         FROM aepg.\(model)_results r, c, generate_series(1, array_length(c.centroids, 1)) AS j),
+                 per_row AS (SELECT id, max(cluster) AS cluster, max(confidence) AS confidence,
+                                    max(w) / sum(w) AS expected, (array_agg(k ORDER BY w DESC))[1] AS nearest
+                               FROM q GROUP BY id)
+            SELECT count(*) FROM per_row WHERE abs(confidence - expected) < 1e-4 AND cluster = nearest
+            """), 400, file: file, line: line)
     }
 
     /// A class label (not 0/1) gives clustering metrics, at training time and from `aepg evaluate`.

@@ -75,7 +75,7 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         let initial = try KMeans(clusters: 3, seed: 4).fit(DeepEmbeddedClustering.latents(of: data, by: encoder))
         let decSettings = DECSettings(updateInterval: 10, batchSize: 32, seed: 5, neighbors: neighbors)
         let result = DeepEmbeddedClustering.fit(encoder: encoder, data: data, initial: initial, settings: decSettings,
-                                                neighborhoods: DeepEmbeddedClustering.neighborTable(data, settings: decSettings))
+                                                neighborhoods: neighbors > 0 ? NearestNeighbors.table(data, k: neighbors) : nil)
         let metrics = ClusteringMetrics.evaluate(clusters: result.clusters.labels, classes: truth)
         XCTAssertGreaterThan(metrics.accuracy, 0.95, "\(neighbors) neighbours")
         XCTAssertLessThan(result.iterations, 20_000, "stopped by the tolerance")

@@ -24,6 +24,21 @@ final class NearestNeighborsTests: XCTestCase {
                        NearestNeighbors.reference(data, k: 4, candidates: candidates))
     }
 
+    /// The nearest few of a table are its first columns; a small table is searched among every
+    /// row, a large one among a seeded sample of `candidateLimit` rows.
+    func testNearestFewAndSampledTables() {
+        let data = randomMatrix(rows: 300, columns: 3, seed: 4)
+        let wide = NearestNeighbors.table(data, k: 6), narrow = NearestNeighbors.table(data, k: 2)
+        XCTAssertEqual(wide.nearest(2), narrow)
+        XCTAssertEqual(wide.nearest(9), wide)
+        XCTAssertEqual(NearestNeighbors.sampledTable(data, k: 6, seed: 1), wide)
+        let large = randomMatrix(rows: NearestNeighbors.candidateLimit + 50, columns: 2, seed: 5)
+        let sampled = NearestNeighbors.sampledTable(large, k: 3, seed: 1)
+        XCTAssertEqual(sampled, NearestNeighbors.sampledTable(large, k: 3, seed: 1), "seeded")
+        XCTAssertLessThanOrEqual(Set(sampled.indices).count, NearestNeighbors.candidateLimit)
+        XCTAssertNotEqual(sampled, NearestNeighbors.sampledTable(large, k: 3, seed: 2))
+    }
+
     /// Asking for more neighbours than there are other rows gives them all.
     func testCapsKAtTheRowsThereAre() {
         let data = randomMatrix(rows: 3, columns: 2, seed: 3)

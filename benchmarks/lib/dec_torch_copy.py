@@ -9,7 +9,7 @@ batches until under 0.1 % of the labels change. `--neighbors K` trains each row 
 target of itself and its K nearest rows (in the scaled pixels, or in the pretrained latent space);
 `--smooth-start R` starts DEC from k-means on latent vectors averaged R times over those
 neighbourhoods. `--embed-epochs E` first fine-tunes the encoder for E passes over each row's
-10 nearest rows in the scaled pixels as aepg's `--dec-embedding` does (parametric UMAP's loss,
+10 nearest rows in the scaled pixels as aepg's `--cluster-embedding` does (parametric UMAP's loss,
 five negatives per edge drawn among the batch's rows), then runs k-means on it. Prints each seed's k-means and DEC accuracy (Hungarian) and their means.
 """
 import argparse

@@ -84,6 +84,6 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     public var decSettings: DECSettings {
         DECSettings(updateInterval: self.decUpdateInterval, tolerance: self.decTol, batchSize: self.batchSize,
                     optimizer: OptimizerSettings(kind: .adam, learningRate: Float(self.learningRate)), seed: self.seed,
-                    neighbors: self.decNeighbors, embeddingEpochs: self.decEmbedding)
+                    neighbors: self.decNeighbors)
     }
 }

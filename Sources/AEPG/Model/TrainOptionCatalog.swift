@@ -89,16 +89,16 @@ public struct TrainOptionCatalog: Sendable {
         "cluster", default: .kmeans, help: "Clustering of the latent vectors: kmeans, or dec (deep embedded clustering).")
     public let clusters = OptionSpec<Int>(
         "clusters", default: 4, .range(1, 10_000), help: "Number of clusters (k-means++, 4 restarts); at most the number of rows.")
+    public let clusterEmbedding = OptionSpec<Int>(
+        "cluster_embedding", default: 0, .range(0, 1_000),
+        help: "Before clustering (k-means or DEC), fine-tune a copy of the encoder for this many passes over each row's \(NeighborEmbedding.neighbors) nearest rows in the scaled inputs, pulling them together and other rows apart (parametric UMAP's loss); the clusters then live in its latent space. 0 clusters in the autoencoder's own latent space.")
     public let decUpdateInterval = OptionSpec<Int>(
         "dec_update_interval", default: 140, .range(1, 1_000_000), help: "DEC: batches between recomputations of the target distribution.")
     public let decTol = OptionSpec<Double>(
         "dec_tol", default: 0.001, .fraction, help: "DEC: stop when fewer than this share of the rows change cluster between updates.")
     public let decNeighbors = OptionSpec<Int>(
         "dec_neighbors", default: 0, .range(0, 1_000),
-        help: "DEC: train each row towards the mean target of itself and its this many nearest rows in the scaled inputs (on a table of over \(DECSettings.neighborCandidates) rows, nearest among a sample of that many); 0 is the original DEC.")
-    public let decEmbedding = OptionSpec<Int>(
-        "dec_embedding", default: 0, .range(0, 1_000),
-        help: "DEC: before k-means starts it, fine-tune the encoder for this many passes over each row's --dec-neighbors nearest rows, pulling them together and other rows apart (parametric UMAP's loss); 0 starts from the pretrained encoder.")
+        help: "DEC: train each row towards the mean target of itself and its this many nearest rows in the scaled inputs (on a table of over \(NearestNeighbors.candidateLimit) rows, nearest among a sample of that many); 0 is the original DEC.")
     public let thresholdSigma = OptionSpec<Double?>(
         "threshold_sigma", default: 3, .optional(Requirement("a finite number") { $0.isFinite }),
         help: "Flag scores above mean + k·std of the training rows' scores.")
@@ -126,7 +126,7 @@ public struct TrainOptionCatalog: Sendable {
         network.decUpdateInterval = 30
         network.decTol = 0.0001
         network.decNeighbors = 10
-        network.decEmbedding = 20
+        network.clusterEmbedding = 20
         return network
     }()
 

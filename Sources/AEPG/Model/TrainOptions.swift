@@ -148,10 +148,6 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         if resolved.score == .elbo && resolved.kind != .variational {
             throw AEPGError(.invalidOption, "\(name(\.score)) elbo needs \(name(\.kind)) variational")
         }
-        if resolved.decEmbedding > 0 && resolved.decNeighbors == 0 {
-            throw AEPGError(.invalidOption, "\(name(\.decEmbedding)) \(resolved.decEmbedding) needs \(name(\.decNeighbors)) of at least 1 (the embedding pulls each row towards those neighbours); "
-                            + "\(name(\.decEmbedding)) 0 starts DEC from the pretrained encoder")
-        }
         return resolved
     }
 }

@@ -277,26 +277,45 @@ extension TrainPipeline {
         logger.info("\(known.count) labelled anomalies: member weights \(weights); nearness to \(kept.count) of them added")
     }
 
-    /// k-means on the latent vectors.
-    func cluster(_ latents: Matrix, _ plan: TrainPlan) throws -> RowClusters {
-        RowClusters(result: try KMeans(clusters: plan.options.clusters, seed: plan.options.seed).fit(latents), latents: latents)
+    /// Each row's nearest rows in the scaled inputs, as many as the neighbour embedding or DEC's
+    /// target smoothing uses (one search serves both); nil when neither does.
+    func neighborTable(_ inputs: TrainingInputs, _ plan: TrainPlan) -> NeighborTable? {
+        let options = plan.options
+        let k = max(options.clusterEmbedding > 0 ? NeighborEmbedding.neighbors : 0, options.cluster == .dec ? options.decNeighbors : 0)
+        return k > 0 ? NearestNeighbors.sampledTable(inputs.data, k: k, seed: options.seed) : nil
     }
 
-    /// Deep embedded clustering: a copy of the encoder and the centroids fine-tuned together,
-    /// after the encoder is fine-tuned as a neighbour embedding and k-means rerun on it when
-    /// `--dec-embedding` asks for it.
-    func refine(_ clusters: RowClusters, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan) throws -> RowClusters {
-        let encoder = fitted.network.encoder(), settings = plan.options.decSettings
-        let neighborhoods = DeepEmbeddedClustering.neighborTable(inputs.data, settings: settings)
-        var initial = clusters.result
-        if settings.embeddingEpochs > 0, let neighborhoods {
-            let losses = NeighborEmbedding.fit(encoder: encoder, data: inputs.data, neighbors: neighborhoods, epochs: settings.embeddingEpochs,
-                                               optimizer: settings.optimizer, seed: settings.seed)
-            logger.info("neighbour embedding: \(losses.count) passes, loss \(format(losses.first ?? 0)) → \(format(losses.last ?? 0))")
-            initial = try cluster(DeepEmbeddedClustering.latents(of: inputs.data, by: encoder), plan).result
+    /// k-means on the latent vectors: the autoencoder's, or those of a copy of its encoder
+    /// fine-tuned as a neighbour embedding (`--cluster-embedding`).
+    func cluster(_ latents: Matrix, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan,
+                 neighborhoods: NeighborTable?) throws -> RowClusters {
+        let options = plan.options
+        let kmeans = KMeans(clusters: options.clusters, seed: options.seed)
+        guard options.clusterEmbedding > 0, let neighborhoods else { return RowClusters(result: try kmeans.fit(latents), latents: latents) }
+        let encoder = fitted.network.encoder()
+        let losses = NeighborEmbedding.fit(encoder: encoder, data: inputs.data, neighbors: neighborhoods.nearest(NeighborEmbedding.neighbors),
+                                           epochs: options.clusterEmbedding, optimizer: options.decSettings.optimizer, seed: options.seed)
+        logger.info("neighbour embedding: \(losses.count) passes, loss \(format(losses.first ?? 0)) → \(format(losses.last ?? 0))")
+        let embedded = DeepEmbeddedClustering.latents(of: inputs.data, by: encoder)
+        let result = try kmeans.fit(embedded)
+        let confidence = result.centroids.storage.withUnsafeBufferPointer { centroids in
+            embedded.storage.withUnsafeBufferPointer { points in
+                (0..<embedded.rows).map { row in
+                    StudentTAssignment.confidence(points.baseAddress! + row * embedded.columns, dimensions: embedded.columns,
+                                                  centroids: centroids.baseAddress!, k: result.centroids.rows)
+                }
+            }
         }
-        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: inputs.data, initial: initial, settings: settings,
-                                                neighborhoods: neighborhoods)
+        return RowClusters(result: result, latents: embedded, confidence: confidence, encoder: encoder)
+    }
+
+    /// Deep embedded clustering: a copy of the encoder (the embedded one, if any) and the
+    /// centroids fine-tuned together.
+    func refine(_ clusters: RowClusters, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan,
+                neighborhoods: NeighborTable?) -> RowClusters {
+        let encoder = clusters.encoder ?? fitted.network.encoder(), settings = plan.options.decSettings
+        let result = DeepEmbeddedClustering.fit(encoder: encoder, data: inputs.data, initial: clusters.result, settings: settings,
+                                                neighborhoods: settings.neighbors > 0 ? neighborhoods?.nearest(settings.neighbors) : nil)
         logger.info("deep embedded clustering: \(result.iterations) batches, last label change \(format((result.changedShares.last ?? 0) * 100)) %")
         return RowClusters(result: result.clusters, latents: result.latents, confidence: result.confidence, encoder: encoder)
     }

@@ -48,9 +48,13 @@ public struct TrainPipeline {
         let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
         var fitted = try clock.measure("train") { try train(inputs, plan) }
         let scores = try clock.measure("score") { try score(inputs, &fitted, plan, labels: table.labels) }
-        var clusters = try clock.measure("cluster") { try cluster(scores.latents, plan) }
+        var neighborhoods: NeighborTable?
+        var clusters = try clock.measure("cluster") {
+            neighborhoods = neighborTable(inputs, plan)
+            return try cluster(scores.latents, inputs, fitted, plan, neighborhoods: neighborhoods)
+        }
         if plan.options.cluster == .dec {
-            clusters = try clock.measure("dec") { try refine(clusters, inputs, fitted, plan) }
+            clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan, neighborhoods: neighborhoods) }
         }
         let rows = ScoredRows(keys: table.keys, scores: scores, clusters: clusters)
         let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
@@ -135,7 +139,8 @@ struct RowClusters {
     var result: KMeansResult
     /// The latent vectors written back: the autoencoder's, or deep embedded clustering's.
     var latents: Matrix
-    /// Deep embedded clustering: the soft-assignment confidence per row, and its fine-tuned encoder.
+    /// Each row's largest soft assignment, and the encoder whose latent space the clusters live
+    /// in: a copy fine-tuned by `--cluster-embedding` or DEC; nil for the autoencoder's own.
     var confidence: [Float]?
     var encoder: Network?
 }

@@ -13,18 +13,12 @@ public struct DECSettings: Codable, Equatable, Sendable {
     /// the inputs), so a row is pulled towards the cluster its neighbourhood is in; 0 is Xie et
     /// al.'s DEC. On digits, 10 raised the accuracy over seeds 1–5 (docs/benchmarks.md).
     public var neighbors: Int
-    /// Passes of `NeighborEmbedding` over those neighbourhoods before k-means starts DEC; 0
-    /// starts from the pretrained encoder as Xie et al. do.
-    public var embeddingEpochs: Int
-    /// A table of more rows than this searches each row's neighbours among a seeded sample of
-    /// this many: the search costs rows × candidates distances.
-    public static let neighborCandidates = 8_192
 
     /// Xie et al.'s values (update every 140 batches, tolerance 0.1 %, 256 rows a batch, at
     /// most 20,000 batches) with Adam instead of their SGD.
     public init(updateInterval: Int = 140, tolerance: Double = 0.001, maxIterations: Int = 20_000,
                 batchSize: Int = 256, optimizer: OptimizerSettings = OptimizerSettings(kind: .adam, learningRate: 0.001),
-                seed: UInt64 = 0, neighbors: Int = 0, embeddingEpochs: Int = 0) {
+                seed: UInt64 = 0, neighbors: Int = 0) {
         self.updateInterval = updateInterval
         self.tolerance = tolerance
         self.maxIterations = maxIterations
@@ -32,7 +26,6 @@ public struct DECSettings: Codable, Equatable, Sendable {
         self.optimizer = optimizer
         self.seed = seed
         self.neighbors = neighbors
-        self.embeddingEpochs = embeddingEpochs
     }
 }
 
@@ -56,7 +49,8 @@ public struct DECResult: Sendable {
 public enum DeepEmbeddedClustering {
     /// Fine-tunes `encoder` (an encoder-only network, see `Network.encoder()`) in place on the
     /// rows of `data`, from the k-means result `initial` on its latent vectors; `neighborhoods`
-    /// (from `neighborTable`) smooth the target when `settings.neighbors` asks for it.
+    /// (each row's `settings.neighbors` nearest rows, see `NearestNeighbors.sampledTable`)
+    /// smooth the target, nil for Xie et al.'s DEC.
     public static func fit(encoder: Network, data: Matrix, initial: KMeansResult, settings: DECSettings,
                            neighborhoods: NeighborTable?) -> DECResult {
         let n = data.rows, width = data.columns, d = encoder.latentWidth, k = initial.centroids.rows
@@ -131,17 +125,6 @@ public enum DeepEmbeddedClustering {
                                   distances: distances, inertia: inertia, iterations: iteration)
         return DECResult(clusters: result, confidence: confidence, latents: Matrix(rows: n, columns: d, values: latents.array),
                          iterations: iteration, changedShares: changedShares)
-    }
-
-    /// Each row's `settings.neighbors` nearest rows among every row, or among a seeded sample on
-    /// a large table; nil when DEC uses no neighbourhoods.
-    public static func neighborTable(_ data: Matrix, settings: DECSettings) -> NeighborTable? {
-        guard settings.neighbors > 0 else { return nil }
-        let limit = DECSettings.neighborCandidates
-        guard data.rows > limit else { return NearestNeighbors.table(data, k: settings.neighbors) }
-        // A stream of its own ("neighbor" in ASCII): the batch order draws from the seed as is.
-        var random = SeededRandom(seed: settings.seed ^ 0x6e65_6967_6862_6f72)
-        return NearestNeighbors.table(data, k: settings.neighbors, candidates: random.sortedSample(limit, of: Array(0..<data.rows)))
     }
 
     /// The latent vector of every row of `data` (`rows x latent`).

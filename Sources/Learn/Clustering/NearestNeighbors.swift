@@ -6,6 +6,14 @@ public struct NeighborTable: Equatable, Sendable {
     /// `rows x k` row indices, nearest first.
     public let indices: [Int32]
 
+    /// The same rows' nearest `count` neighbours (at most `k`).
+    public func nearest(_ count: Int) -> NeighborTable {
+        let kept = min(count, k)
+        guard kept < k else { return self }
+        let rows = indices.count / max(k, 1)
+        return NeighborTable(k: kept, indices: (0..<rows).flatMap { indices[($0 * k)..<($0 * k + kept)] })
+    }
+
     /// The neighbours of `row`, nearest first.
     public func neighbors(of row: Int) -> ArraySlice<Int32> { indices[(row * k)..<(row * k + k)] }
 
@@ -28,6 +36,10 @@ public struct NeighborTable: Equatable, Sendable {
 /// Exact k-nearest-neighbour search by Euclidean distance, among every row or a set of
 /// candidate rows (which bounds the cost on a large table).
 public enum NearestNeighbors {
+    /// A table of more rows than this searches each row's neighbours among a seeded sample of
+    /// this many (`sampledTable`): the search costs rows × candidates distances.
+    public static let candidateLimit = 8_192
+
     /// Rows of one block: its distances to every candidate are one matrix product.
     static let blockRows = 256
 
@@ -76,6 +88,16 @@ public enum NearestNeighbors {
             }
         }
         return NeighborTable(k: k, indices: indices)
+    }
+
+    /// Each row's `k` nearest rows among every row, or among a sample of `candidateLimit` rows
+    /// drawn with `seed` on a larger table.
+    public static func sampledTable(_ data: Matrix, k: Int, seed: UInt64) -> NeighborTable {
+        let limit = candidateLimit
+        guard data.rows > limit else { return table(data, k: k) }
+        // A stream of its own ("neighbor" in ASCII): other draws from the seed stay as they are.
+        var random = SeededRandom(seed: seed ^ 0x6e65_6967_6862_6f72)
+        return table(data, k: k, candidates: random.sortedSample(limit, of: Array(0..<data.rows)))
     }
 
     /// The same table by the definition: every squared distance in Double, sorted; the oracle

@@ -7,6 +7,9 @@ import Foundation
 /// gives the latent space balls to find (digits: k-means in the latent space 0.78 → 0.92 in a
 /// PyTorch copy, docs/benchmarks.md).
 public enum NeighborEmbedding {
+    /// Neighbours per row whose pairs the embedding pulls together (UMAP's default is 15; 10
+    /// is what DEC's target smoothing found best on digits, and one search serves both).
+    public static let neighbors = 10
     /// Edges a batch holds; its encoder pass is twice this many rows (each edge's two ends).
     public static let batchEdges = 256
     /// Non-neighbours each row is pushed away from per edge, drawn among the batch's other rows.
@@ -16,14 +19,14 @@ public enum NeighborEmbedding {
 
     /// Fine-tunes `encoder` (encoder-only, see `Network.encoder()`) in place for `epochs` passes
     /// over the neighbour edges of `neighbors` (a pass over at most
-    /// `DECSettings.neighborCandidates` rows' edges on a large table). Returns the mean loss of
+    /// `NearestNeighbors.candidateLimit` rows' edges on a large table). Returns the mean loss of
     /// each pass.
     public static func fit(encoder: Network, data: Matrix, neighbors: NeighborTable, epochs: Int,
                            optimizer settings: OptimizerSettings, seed: UInt64) -> [Double] {
         let n = data.rows, k = neighbors.k, width = data.columns, d = encoder.latentWidth
         guard epochs > 0, k > 0, n > 1 else { return [] }
         let edgeCount = n * k
-        let batchesPerEpoch = (min(n, DECSettings.neighborCandidates) * k + batchEdges - 1) / batchEdges
+        let batchesPerEpoch = (min(n, NearestNeighbors.candidateLimit) * k + batchEdges - 1) / batchEdges
         let workspace = Workspace(network: encoder, capacity: 2 * batchEdges)
         let optimizer = Optimizer(settings: settings, parameterCount: encoder.parameters.count)
         let input = FloatBuffer(count: 2 * batchEdges * width)
