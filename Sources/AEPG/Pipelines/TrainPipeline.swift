@@ -137,7 +137,7 @@ struct RowScores {
 /// The clusters of the rows' latent vectors.
 struct RowClusters {
     var result: KMeansResult
-    /// The latent vectors written back: the autoencoder's, or deep embedded clustering's.
+    /// The latent vectors written back: the autoencoder's, or the fine-tuned encoder's.
     var latents: Matrix
     /// Each row's largest soft assignment, and the encoder whose latent space the clusters live
     /// in: a copy fine-tuned by `--cluster-embedding` or DEC; nil for the autoencoder's own.
