@@ -5,12 +5,12 @@ several weights, and prints ROC-AUC / PR-AUC per set and the means of the develo
 all sets.
 
     AEPG_SUITE_SCORES=/tmp/scores benchmarks/suite.sh
-    .venv/bin/python benchmarks/lib/combine_with_peer.py /tmp/scores [seed] [iforest|knn]
+    .venv/bin/python benchmarks/lib/combine_with_peer.py /tmp/scores [seed] [iforest|knn|ecod|hbos|copod]
 
 iforest is PyOD's IForest on the raw inputs; knn is the distance to the 5th nearest of (a
 seeded sample of 8,192 of) the rows, in the inputs scaled as the ensemble scales them (median
 and interquartile range, asinh on columns whose standard deviation exceeds 3 IQRs): the kNN
-detector as aepg could store it.
+detector as aepg could store it; ecod, hbos and copod are PyOD's, with their defaults.
 """
 import csv
 import sys
@@ -72,6 +72,9 @@ def main(score_dir, seed, peer):
         aepg = np.array([by_id[i] for i in ids])
         if peer == "knn":
             peer_scores = knn_distance(x, seed)
+        elif peer in ("ecod", "hbos", "copod"):
+            module = __import__(f"pyod.models.{peer}", fromlist=["x"])
+            peer_scores = getattr(module, peer.upper())().fit(x).decision_scores_.astype(float)
         else:
             peer_scores = IForest(random_state=seed).fit(x).decision_scores_.astype(float)
         groups.append("held-out" if path.stem in HELD_OUT else "develop")
