@@ -25,7 +25,7 @@ for name in ("iris", "wine", "breast_cancer"):
             # Classes from 1: a 0/1 column would be read as an anomaly label.
             out.writerow([i + 1, *row, int(target) + 1])
 PY
-echo "| set | clusters in | k-means, raw features | k-means, latent vectors | DEC |"
+echo "| set | clusters in | k-means, raw features | k-means | DEC |"
 echo "| --- | --- | --- | --- | --- |"
 for name in iris wine breast_cancer; do
     classes=$(tail -n +2 "$out/$name.csv" | awk -F, '{ print $NF }' | sort -u | wc -l)
@@ -33,7 +33,7 @@ for name in iris wine breast_cancer; do
         flags=()
         [[ $start == pretrained* ]] && flags=(--cluster-embedding 0)
         mean=$(AEPG_CLUSTER_CSV="$out/$name.csv" AEPG_CLUSTER_LABEL=class AEPG_CLUSTER_K="$classes" \
-               benchmarks/clustering.sh "${flags[@]}" 2>/dev/null | grep '^| mean')
+               benchmarks/clustering.sh ${flags[@]+"${flags[@]}"} 2>/dev/null | grep '^| mean')
         echo "| $name | $start ${mean#| mean }"
     done
 done

@@ -9,8 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-throwaway.sh
-csv=${AEPG_CLUSTER_CSV:-../shared/data/digits.csv}
-[ -f "$csv" ] || csv=data/digits.csv
+if [ -n "${AEPG_CLUSTER_CSV:-}" ]; then
+    csv=$AEPG_CLUSTER_CSV
+    [ -f "$csv" ] || { echo "no file $csv" >&2; exit 66; }
+else
+    csv=../shared/data/digits.csv
+    [ -f "$csv" ] || csv=data/digits.csv
+fi
 label=${AEPG_CLUSTER_LABEL:-digit} k=${AEPG_CLUSTER_K:-10}
 swift build -c release >/dev/null
 aepg=.build/release/aepg
@@ -21,7 +26,7 @@ cols=$(echo "$header" | tr ',' '\n' | awk -v label="$label" '{ printf "%s%s %s",
 psql "$db" -qc "CREATE TABLE labelled ($cols)"
 psql "$db" -qc "\\copy labelled FROM '$csv' (FORMAT csv, HEADER)"
 
-# latent_line METHOD SEED: "accuracy NMI ARI" of aepg's clusters against the digit.
+# latent_line METHOD SEED: "accuracy NMI ARI" of aepg's clusters against the class column.
 latent_line() {
     $aepg train --db "$db" --table labelled --key id --label "$label" --clusters "$k" --name "labelled_$1" --purpose clustering \
         --cluster "$1" --seed "$2" "${@:3}" 2>/dev/null | awk '/clusters against the label/ { print $8, $10, $12 }'

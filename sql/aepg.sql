@@ -194,7 +194,7 @@ CREATE TABLE IF NOT EXISTS aepg.layers (
     FOREIGN KEY (model, version) REFERENCES aepg.versions (model, version) ON DELETE CASCADE
 );
 COMMENT ON TABLE aepg.layers IS 'aepg network layers per version: weights (inputs x outputs, row-major) and bias';
-COMMENT ON COLUMN aepg.layers.role IS 'encoder and decoder: the autoencoder; cluster_encoder: the encoder fine-tuned by deep embedded clustering';
+COMMENT ON COLUMN aepg.layers.role IS 'encoder and decoder: the autoencoder; cluster_encoder: the encoder the clusters live in (fine-tuned by deep embedded clustering or as a neighbour embedding)';
 
 -- Quality of a version against a label column, one row per `aepg evaluate` run.
 CREATE TABLE IF NOT EXISTS aepg.evaluations (
@@ -469,7 +469,7 @@ BEGIN
                   FROM (VALUES (1, 'flags', flags,
                                 'every scored row of ' || m.source::text || ' with its anomaly score, flag and cluster (active version)'),
                                (2, 'clusters', clusters,
-                                'cluster label, distance to its centroid, soft-assignment confidence (deep embedded clustering) and latent vector of every scored row (active version)'),
+                                'cluster label, distance to its centroid, soft-assignment confidence (DEC or the neighbour embedding) and latent vector of every scored row (active version)'),
                                (3, 'cluster_profile', profile,
                                 'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)'))
                        AS v(ord, suffix, query, description)
@@ -728,7 +728,7 @@ COMMENT ON FUNCTION aepg.reconstruct(text, integer, integer, double precision[],
 -- In-SQL scoring follows the worker for every option that needs no text input: any scaler,
 -- variational networks (the decoder reads the mean), ensembles (the weighted mean of the members'
 -- robust z-scores; a feature's contribution is its error times each member's share over its scale,
--- summed), deep embedded clustering's encoder, the MAE score. Models with categorical inputs, NULL
+-- summed), the encoder the clusters live in (DEC's, the neighbour embedding's), the MAE score. Models with categorical inputs, NULL
 -- indicators or labelled anomalies (label_use select) are scored by the worker (aepg score).
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
@@ -828,7 +828,7 @@ BEGIN
     flagged := score > v.threshold;
     SELECT array_agg(v.features[i] ORDER BY errors[i] DESC, i) INTO top_features
       FROM (SELECT i FROM generate_series(1, n) AS i ORDER BY errors[i] DESC, i LIMIT 3) AS t;
-    -- Deep embedded clustering: the latent space of the fine-tuned encoder.
+    -- DEC or the neighbour embedding: the clusters live in the fine-tuned encoder's latent space.
     IF EXISTS (SELECT 1 FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder') THEN
         FOR layer IN SELECT * FROM aepg.layers WHERE model = p_model AND version = v.version AND role = 'cluster_encoder'
                       ORDER BY layer LOOP

@@ -85,10 +85,24 @@ final class NeighborEmbeddingTests: XCTestCase {
         XCTAssertLessThan(losses.last!, losses.first! / 2, "\(losses)")
         XCTAssertLessThan(closeness(), before * 0.6, "before: \(before)")
         XCTAssertGreaterThanOrEqual(ownCloud(), data.rows * 95 / 100, "before: \(ownBefore)")
-
     }
 
-    /// Nothing to do without neighbours or passes; the encoder is left as it was.
+    /// Every negative partner is a second end of the same batch, each round a permutation of
+    /// them, also for a short batch after a full one (the last batch of a pass).
+    func testNegativePartnersAreRowsOfTheBatch() {
+        var random = SeededRandom(seed: 8)
+        var pool = [Int](repeating: 0, count: NeighborEmbedding.batchEdges)
+        var partners = [Int32](repeating: 0, count: NeighborEmbedding.batchEdges * NeighborEmbedding.negatives)
+        for edges in [NeighborEmbedding.batchEdges, 50, 1] {
+            NeighborEmbedding.drawPartners(edges: edges, random: &random, pool: &pool, into: &partners)
+            for r in 0..<NeighborEmbedding.negatives {
+                let round = (0..<edges).map { partners[$0 * NeighborEmbedding.negatives + r] }
+                XCTAssertEqual(round.sorted(), (edges..<(2 * edges)).map(Int32.init), "\(edges) edges, round \(r)")
+            }
+        }
+    }
+
+    /// No passes leave the encoder as it was.
     func testNoPassesLeaveTheEncoderAlone() {
         let encoder = Network.autoencoder(inputs: 2, hidden: [4], latent: 2, activation: .tanh, seed: 6).encoder()
         let before = encoder.parameters.array

@@ -102,7 +102,8 @@ struct Publication {
     }
 
     /// The autoencoder's layers (roles `encoder`, `decoder`; an ensemble's members one after the
-    /// other, each with its index), then deep embedded clustering's encoder, if any (role
+    /// other, each with its index), then the encoder the clusters live in, if any (DEC's or the
+    /// neighbour embedding's; role
     /// `cluster_encoder`, member 0), numbered on.
     private func insertLayers(_ version: Int, clusterEncoder: Network?, on connection: PGConnection) throws {
         let networks = members.isEmpty ? [network] : members.map(\.network)

@@ -36,8 +36,9 @@ struct ResultWriter {
         """
     }
 
-    /// Appends one result row; `confidence` is the soft-assignment confidence of deep embedded
-    /// clustering (nil, written as NULL, for k-means).
+    /// Appends one result row; `confidence` is the soft-assignment confidence of the row's cluster
+    /// when a fine-tuned encoder holds the clusters (DEC, the neighbour embedding), nil (written as
+    /// NULL) for k-means in the autoencoder's latent space.
     func append(key: UnsafeRawBufferPointer, latent: UnsafePointer<Float>, latentWidth: Int,
                 cluster: Int32, distance: Float, confidence: Float?, score: Double,
                 topFeatures: UnsafePointer<Int32>, topCount: Int, into out: inout [UInt8]) {

@@ -80,10 +80,14 @@ public struct ResolvedOptions: Codable, Equatable, Sendable {
     /// The weight of the KL term in the score (`--score elbo`), nil when the score is the reconstruction alone.
     public var scoreKLWeight: Float? { self.score == .elbo ? Float(self.beta) : nil }
 
+    /// What fine-tunes an encoder for clustering (the neighbour embedding, DEC): Adam at the
+    /// learning rate.
+    public var clusteringOptimizer: OptimizerSettings { OptimizerSettings(kind: .adam, learningRate: Float(self.learningRate)) }
+
     /// The settings of deep embedded clustering.
     public var decSettings: DECSettings {
         DECSettings(updateInterval: self.decUpdateInterval, tolerance: self.decTol, batchSize: self.batchSize,
-                    optimizer: OptimizerSettings(kind: .adam, learningRate: Float(self.learningRate)), seed: self.seed,
+                    optimizer: clusteringOptimizer, seed: self.seed,
                     neighbors: self.decNeighbors)
     }
 }

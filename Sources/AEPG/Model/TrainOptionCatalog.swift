@@ -91,7 +91,7 @@ public struct TrainOptionCatalog: Sendable {
         "clusters", default: 4, .range(1, 10_000), help: "Number of clusters (k-means++, 4 restarts); at most the number of rows.")
     public let clusterEmbedding = OptionSpec<Int>(
         "cluster_embedding", default: 0, .range(0, 1_000),
-        help: "Before clustering (k-means or DEC), fine-tune a copy of the encoder for this many passes over each row's \(NeighborEmbedding.neighbors) nearest rows in the scaled inputs, pulling them together and other rows apart (parametric UMAP's loss); the clusters then live in its latent space. 0 clusters in the autoencoder's own latent space.")
+        help: "Before clustering (k-means or DEC), fine-tune a copy of the encoder for this many passes over each row's \(NeighborEmbedding.neighbors) nearest rows in the scaled inputs, pulling them together and other rows apart (parametric UMAP's loss, Adam at --learning-rate; on a table of over \(NearestNeighbors.candidateLimit) rows, nearest among a sample of that many and a pass over that many rows' pairs); the clusters then live in its latent space. 0 clusters in the autoencoder's own latent space.")
     public let decUpdateInterval = OptionSpec<Int>(
         "dec_update_interval", default: 140, .range(1, 1_000_000), help: "DEC: batches between recomputations of the target distribution.")
     public let decTol = OptionSpec<Double>(

@@ -156,7 +156,10 @@ extension TrainOptions {
     /// The options set, as command-line flags in the catalog's order (`--hidden 256,128 --latent 10`).
     public var flags: String {
         TrainOptionCatalog.all.compactMap { spec in
-            values[spec.key].map { spec.isSwitch ? spec.flag : spec.flag + " " + spec.argumentText(of: $0) }
+            values[spec.key].map { value in
+                guard spec.isSwitch else { return spec.flag + " " + spec.argumentText(of: value) }
+                return value == .bool(false) ? spec.negatedFlag ?? spec.flag : spec.flag
+            }
         }.joined(separator: " ")
     }
 

@@ -13,8 +13,8 @@ public struct TrainedModel {
     public var members: [EnsembleMember] = []
     /// The labelled anomalies of a `--label-use select` version.
     public var known: KnownAnomalies?
-    /// The encoder fine-tuned by deep embedded clustering, whose latent space the centroids
-    /// live in; nil when clusters come from k-means on `network`'s latent space.
+    /// The encoder fine-tuned by DEC or as a neighbour embedding, whose latent space the
+    /// centroids live in; nil when clusters come from k-means on `network`'s latent space.
     public var clusterEncoder: Network?
     /// `clusters x latent`.
     public var centroids: Matrix

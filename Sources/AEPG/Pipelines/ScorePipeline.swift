@@ -151,7 +151,8 @@ private struct ScoreStream {
 }
 
 /// Scores chunks of rows and encodes their results: reconstruction score, latent vector,
-/// nearest centroid (with its soft-assignment confidence for deep embedded clustering) and top
+/// nearest centroid (with its soft-assignment confidence when a fine-tuned encoder holds the
+/// clusters) and top
 /// features, reusing one scorer's buffers for every chunk.
 final class ChunkScorer {
     private let model: TrainedModel

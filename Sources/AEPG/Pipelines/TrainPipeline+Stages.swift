@@ -286,27 +286,29 @@ extension TrainPipeline {
     }
 
     /// k-means on the latent vectors: the autoencoder's, or those of a copy of its encoder
-    /// fine-tuned as a neighbour embedding (`--cluster-embedding`).
+    /// fine-tuned as a neighbour embedding (`--cluster-embedding`), whose rows then also get the
+    /// Student-t confidence of their cluster.
     func cluster(_ latents: Matrix, _ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan,
                  neighborhoods: NeighborTable?) throws -> RowClusters {
-        let options = plan.options
-        let kmeans = KMeans(clusters: options.clusters, seed: options.seed)
-        guard options.clusterEmbedding > 0, let neighborhoods else { return RowClusters(result: try kmeans.fit(latents), latents: latents) }
-        let encoder = fitted.network.encoder()
-        let losses = NeighborEmbedding.fit(encoder: encoder, data: inputs.data, neighbors: neighborhoods.nearest(NeighborEmbedding.neighbors),
-                                           epochs: options.clusterEmbedding, optimizer: options.decSettings.optimizer, seed: options.seed)
-        logger.info("neighbour embedding: \(losses.count) passes, loss \(format(losses.first ?? 0)) → \(format(losses.last ?? 0))")
+        let kmeans = KMeans(clusters: plan.options.clusters, seed: plan.options.seed)
+        guard let encoder = embed(inputs, fitted, plan, neighborhoods: neighborhoods) else {
+            return RowClusters(result: try kmeans.fit(latents), latents: latents)
+        }
         let embedded = DeepEmbeddedClustering.latents(of: inputs.data, by: encoder)
         let result = try kmeans.fit(embedded)
-        let confidence = result.centroids.storage.withUnsafeBufferPointer { centroids in
-            embedded.storage.withUnsafeBufferPointer { points in
-                (0..<embedded.rows).map { row in
-                    StudentTAssignment.confidence(points.baseAddress! + row * embedded.columns, dimensions: embedded.columns,
-                                                  centroids: centroids.baseAddress!, k: result.centroids.rows)
-                }
-            }
-        }
-        return RowClusters(result: result, latents: embedded, confidence: confidence, encoder: encoder)
+        return RowClusters(result: result, latents: embedded,
+                           confidence: StudentTAssignment.confidences(of: embedded, centroids: result.centroids), encoder: encoder)
+    }
+
+    /// A copy of the encoder fine-tuned as a neighbour embedding; nil when `--cluster-embedding` is 0.
+    private func embed(_ inputs: TrainingInputs, _ fitted: FittedNetwork, _ plan: TrainPlan, neighborhoods: NeighborTable?) -> Network? {
+        let options = plan.options
+        guard options.clusterEmbedding > 0, let neighborhoods else { return nil }
+        let encoder = fitted.network.encoder()
+        let losses = NeighborEmbedding.fit(encoder: encoder, data: inputs.data, neighbors: neighborhoods.nearest(NeighborEmbedding.neighbors),
+                                           epochs: options.clusterEmbedding, optimizer: options.clusteringOptimizer, seed: options.seed)
+        logger.info("neighbour embedding: \(losses.count) passes, loss \(format(losses.first ?? 0)) → \(format(losses.last ?? 0))")
+        return encoder
     }
 
     /// Deep embedded clustering: a copy of the encoder (the embedded one, if any) and the

@@ -3,16 +3,17 @@ import Foundation
 /// Fine-tunes an encoder so that rows that are neighbours in the inputs lie close in the latent
 /// space and other rows lie apart: the loss of parametric UMAP (Sainburg, McInnes & Gentner,
 /// 2021) with the Cauchy kernel `1 / (1 + ‖z_i − z_j‖²)` that DEC's Student-t assignment also
-/// uses. Deep embedded clustering starts from k-means, whose clusters are balls; this stage
-/// gives the latent space balls to find (digits: k-means in the latent space 0.78 → 0.92 in a
-/// PyTorch copy, docs/benchmarks.md).
+/// uses. k-means and deep embedded clustering find balls around centroids; this stage gives the
+/// latent space balls to find (digits, seeds 1–5: k-means in the latent space 0.78 → 0.88, DEC
+/// 0.81 → 0.89; docs/benchmarks.md).
 public enum NeighborEmbedding {
     /// Neighbours per row whose pairs the embedding pulls together (UMAP's default is 15; 10
     /// is what DEC's target smoothing found best on digits, and one search serves both).
     public static let neighbors = 10
     /// Edges a batch holds; its encoder pass is twice this many rows (each edge's two ends).
     public static let batchEdges = 256
-    /// Non-neighbours each row is pushed away from per edge, drawn among the batch's other rows.
+    /// Rows each edge's first end is pushed away from, drawn among the batch's second ends (one of
+    /// which may be a neighbour of it: negative sampling, as UMAP's, does not look).
     public static let negatives = 5
     /// Keeps the repulsion finite when two rows share a latent vector.
     static let epsilon: Float = 1e-6
@@ -31,14 +32,15 @@ public enum NeighborEmbedding {
         let optimizer = Optimizer(settings: settings, parameterCount: encoder.parameters.count)
         let input = FloatBuffer(count: 2 * batchEdges * width)
         var partners = [Int32](repeating: 0, count: batchEdges * negatives)
-        var random = SeededRandom(seed: seed)
+        // A stream of its own ("embed" in ASCII), apart from DEC's and k-means' draws from the seed.
+        var random = SeededRandom(seed: seed ^ 0x65_6d62_6564)
         var order = Array(0..<edgeCount)
         order.shuffle(using: &random)
         var cursor = 0, losses: [Double] = []
-        var shuffled = Array(0..<batchEdges)
+        var pool = [Int](repeating: 0, count: batchEdges)
 
         for _ in 0..<epochs {
-            var total = 0.0
+            var total = 0.0, edgesSeen = 0
             for _ in 0..<batchesPerEpoch {
                 let count = min(batchEdges, edgeCount - cursor)
                 data.storage.withUnsafeBufferPointer { source in
@@ -49,14 +51,12 @@ public enum NeighborEmbedding {
                         (input.pointer + (count + b) * width).update(from: source.baseAddress! + tail * width, count: width)
                     }
                 }
-                for r in 0..<negatives {
-                    shuffled[0..<count].shuffle(using: &random)
-                    for b in 0..<count { partners[b * negatives + r] = Int32(count + shuffled[b]) }
-                }
+                drawPartners(edges: count, random: &random, pool: &pool, into: &partners)
                 encoder.forward(input.pointer, batch: 2 * count, workspace: workspace)
-                total += partners.withUnsafeBufferPointer { pairsOf in
+                total += Double(count) * partners.withUnsafeBufferPointer { pairsOf in
                     loss(workspace.latent, edges: count, dimensions: d, partners: pairsOf.baseAddress!, into: workspace.latentGradient)
                 }
+                edgesSeen += count
                 encoder.backwardEncoder(input.pointer, batch: 2 * count, workspace: workspace)
                 optimizer.update(parameters: encoder.parameters, gradients: workspace.gradients)
                 cursor += count
@@ -65,9 +65,20 @@ public enum NeighborEmbedding {
                     order.shuffle(using: &random)
                 }
             }
-            losses.append(total / Double(batchesPerEpoch))
+            losses.append(total / Double(edgesSeen))
         }
         return losses
+    }
+
+    /// Draws `negatives` partners for each of a batch's `edges` first ends: round r pairs first
+    /// end b with second end `edges + π_r(b)` for a fresh random permutation π_r of the batch, so
+    /// every partner is a row of this batch (`pool` is scratch of at least `edges`).
+    public static func drawPartners(edges: Int, random: inout SeededRandom, pool: inout [Int], into partners: inout [Int32]) {
+        for r in 0..<negatives {
+            for b in 0..<edges { pool[b] = b }
+            pool[0..<edges].shuffle(using: &random)
+            for b in 0..<edges { partners[b * negatives + r] = Int32(edges + pool[b]) }
+        }
     }
 
     /// The loss of one batch and its gradient with respect to every latent vector (into `dz`,

@@ -29,6 +29,18 @@ public enum StudentTAssignment {
         return best / total
     }
 
+    /// The largest soft assignment of every row of `points` (`rows x dimensions`) to `centroids`
+    /// (`k x dimensions`).
+    public static func confidences(of points: Matrix, centroids: Matrix) -> [Float] {
+        centroids.storage.withUnsafeBufferPointer { c in
+            points.storage.withUnsafeBufferPointer { p in
+                (0..<points.rows).map { row in
+                    confidence(p.baseAddress! + row * points.columns, dimensions: points.columns, centroids: c.baseAddress!, k: centroids.rows)
+                }
+            }
+        }
+    }
+
     /// The target distribution `p` (`rows x k`) from soft assignments `q` over every row.
     public static func target(_ q: UnsafePointer<Float>, rows: Int, k: Int, into p: UnsafeMutablePointer<Float>) {
         var frequency = [Double](repeating: 0, count: k)
