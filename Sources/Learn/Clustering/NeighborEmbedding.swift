@@ -4,8 +4,8 @@ import Foundation
 /// space and other rows lie apart: the loss of parametric UMAP (Sainburg, McInnes & Gentner,
 /// 2021) with the Cauchy kernel `1 / (1 + ‖z_i − z_j‖²)` that DEC's Student-t assignment also
 /// uses. k-means and deep embedded clustering find balls around centroids; this stage gives the
-/// latent space balls to find (digits, seeds 1–5: k-means in the latent space 0.78 → 0.88, DEC
-/// 0.81 → 0.89; docs/benchmarks.md).
+/// latent space balls to find (digits, seeds 1–5: k-means in the latent space 0.78 → 0.91, DEC
+/// 0.81 → 0.91; docs/benchmarks.md).
 public enum NeighborEmbedding {
     /// Neighbours per row whose pairs the embedding pulls together (UMAP's default is 15; 10
     /// is what DEC's target smoothing found best on digits, and one search serves both).
