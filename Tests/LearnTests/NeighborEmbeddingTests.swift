@@ -102,6 +102,21 @@ final class NeighborEmbeddingTests: XCTestCase {
         }
     }
 
+    /// A table over `candidateLimit` rows draws each pass's edges at random (bounded time and
+    /// memory) and still trains the encoder.
+    func testALargeTableDrawsItsEdges() {
+        var random = SeededRandom(seed: 9)
+        let rows = NearestNeighbors.candidateLimit + 100
+        let data = Matrix(rows: rows, columns: 2, values: (0..<(rows * 2)).map { _ in Float(random.nextGaussian()) })
+        let encoder = Network.autoencoder(inputs: 2, hidden: [4], latent: 2, activation: .tanh, seed: 10).encoder()
+        let before = encoder.parameters.array
+        let losses = NeighborEmbedding.fit(encoder: encoder, data: data, neighbors: NearestNeighbors.sampledTable(data, k: 3, seed: 11),
+                                           epochs: 2, optimizer: OptimizerSettings(kind: .adam, learningRate: 0.01), seed: 12)
+        XCTAssertEqual(losses.count, 2)
+        XCTAssertTrue(losses.allSatisfy(\.isFinite), "\(losses)")
+        XCTAssertNotEqual(encoder.parameters.array, before)
+    }
+
     /// No passes leave the encoder as it was.
     func testNoPassesLeaveTheEncoderAlone() {
         let encoder = Network.autoencoder(inputs: 2, hidden: [4], latent: 2, activation: .tanh, seed: 6).encoder()

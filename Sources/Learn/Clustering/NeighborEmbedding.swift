@@ -19,9 +19,10 @@ public enum NeighborEmbedding {
     static let epsilon: Float = 1e-6
 
     /// Fine-tunes `encoder` (encoder-only, see `Network.encoder()`) in place for `epochs` passes
-    /// over the neighbour edges of `neighbors` (a pass over at most
-    /// `NearestNeighbors.candidateLimit` rows' edges on a large table). Returns the mean loss of
-    /// each pass.
+    /// over the neighbour edges of `neighbors`, each edge once a pass in a shuffled order; on a
+    /// table of over `NearestNeighbors.candidateLimit` rows a pass is that many rows' worth of
+    /// edges drawn at random, so neither time nor memory grows with the table. Returns the mean
+    /// loss of each pass.
     public static func fit(encoder: Network, data: Matrix, neighbors: NeighborTable, epochs: Int,
                            optimizer settings: OptimizerSettings, seed: UInt64) -> [Double] {
         let n = data.rows, k = neighbors.k, width = data.columns, d = encoder.latentWidth
@@ -34,7 +35,10 @@ public enum NeighborEmbedding {
         var partners = [Int32](repeating: 0, count: batchEdges * negatives)
         // A stream of its own ("embed" in ASCII), apart from DEC's and k-means' draws from the seed.
         var random = SeededRandom(seed: seed ^ 0x65_6d62_6564)
-        var order = Array(0..<edgeCount)
+        // Edge indices in a shuffled order reshuffled after every full round; empty on a large
+        // table, whose edges are drawn at random.
+        let sampled = n > NearestNeighbors.candidateLimit
+        var order = sampled ? [] : Array(0..<edgeCount)
         order.shuffle(using: &random)
         var cursor = 0, losses: [Double] = []
         var pool = [Int](repeating: 0, count: batchEdges)
@@ -42,10 +46,10 @@ public enum NeighborEmbedding {
         for _ in 0..<epochs {
             var total = 0.0, edgesSeen = 0
             for _ in 0..<batchesPerEpoch {
-                let count = min(batchEdges, edgeCount - cursor)
+                let count = sampled ? batchEdges : min(batchEdges, edgeCount - cursor)
                 data.storage.withUnsafeBufferPointer { source in
                     for b in 0..<count {
-                        let edge = order[cursor + b]
+                        let edge = sampled ? random.nextIndex(below: edgeCount) : order[cursor + b]
                         let head = edge / k, tail = Int(neighbors.indices[edge])
                         (input.pointer + b * width).update(from: source.baseAddress! + head * width, count: width)
                         (input.pointer + (count + b) * width).update(from: source.baseAddress! + tail * width, count: width)
@@ -60,7 +64,7 @@ public enum NeighborEmbedding {
                 encoder.backwardEncoder(input.pointer, batch: 2 * count, workspace: workspace)
                 optimizer.update(parameters: encoder.parameters, gradients: workspace.gradients)
                 cursor += count
-                if cursor == edgeCount {
+                if !sampled && cursor == edgeCount {
                     cursor = 0
                     order.shuffle(using: &random)
                 }
