@@ -25,6 +25,10 @@ extension SourceTable {
     static func checkNoPlannerCode(_ name: String, oid: UInt32, on connection: PGConnection, afterRead: Bool = false) throws {
         let look = {
             try pinSearchPath(on: connection)
+            // The planner's row estimates for the catalog joins run to millions, which sets off JIT
+            // compilation: 1.1 s of a 1.15 s look on a database of 50,000 dependencies, four looks a
+            // train. The query itself takes milliseconds.
+            try connection.execute("SET LOCAL jit = off")
             return try connection.execute(plannerCodeQuery, [String(oid)]).string(0, 0)
         }
         guard let found = try connection.isInTransaction ? look() : connection.transaction(look) else { return }
@@ -78,10 +82,14 @@ extension SourceTable {
               JOIN pg_catalog.pg_attribute t ON t.attrelid = a.adrelid AND t.attnum = a.adnum AND t.attgenerated <> ''
         ), used(holder, classid, objid) AS (
             SELECT pg_catalog.pg_describe_object(h.classid, h.objid, 0), d.refclassid, d.refobjid
-              FROM holder h
-              JOIN pg_catalog.pg_depend d ON d.classid = h.classid AND d.objid = h.objid
-                                         AND (NOT h.whole OR (d.objsubid = 0 AND d.refclassid <> 'pg_catalog.pg_type'::pg_catalog.regclass))
-             WHERE d.refobjid >= 16384
+              FROM holder h,
+                   -- Each holder's dependencies by pg_depend's depender index: OFFSET 0 keeps the
+                   -- planner from a join that scans all of pg_depend (25 ms against 7 ms on a
+                   -- database of 50,000 dependencies).
+                   LATERAL (SELECT e.refclassid, e.refobjid, e.objsubid FROM pg_catalog.pg_depend e
+                             WHERE e.classid = h.classid AND e.objid = h.objid OFFSET 0) AS d
+             WHERE (NOT h.whole OR (d.objsubid = 0 AND d.refclassid <> 'pg_catalog.pg_type'::pg_catalog.regclass))
+               AND d.refobjid >= 16384
                -- Relations, schemas and constraints are not code; nor are collations and access
                -- methods (only a superuser makes an access method).
                AND d.refclassid NOT IN ('pg_catalog.pg_class'::pg_catalog.regclass, 'pg_catalog.pg_namespace'::pg_catalog.regclass,
