@@ -100,8 +100,13 @@ final class TrainPipelineTests: DatabaseTestCase {
     }
 
     /// Same seed, same data: the same score, cluster and latent vector on every row, with the
-    /// random parts of training (dropout, input noise) switched on too.
+    /// random parts of training (dropout, input noise) switched on too, and with the server
+    /// set to scan even this small table in parallel (whose workers return rows in any order).
     func testSameSeedSameScores() throws {
+        try connection.execute("SET parallel_setup_cost = 0")
+        try connection.execute("SET parallel_tuple_cost = 0")
+        try connection.execute("SET min_parallel_table_scan_size = 0")
+        try connection.execute("SET parallel_leader_participation = off")
         var options = Self.fast
         options.kind = .denoising
         options.noise = .mask(0.2)
