@@ -1,5 +1,6 @@
-/// Each row's nearest other rows: the neighbourhoods deep embedded clustering smooths its target
-/// over (`DECSettings.neighbors`).
+/// Each row's nearest other rows: the pairs the neighbour embedding pulls together
+/// (`NeighborEmbedding`) and the neighbourhoods deep embedded clustering smooths its target over
+/// (`DECSettings.neighbors`).
 public struct NeighborTable: Equatable, Sendable {
     /// Neighbours per row.
     public let k: Int
