@@ -381,7 +381,13 @@ BEGIN
              top_features text[],
              PRIMARY KEY (version, %I))',
         results, m.key_column, key_type, m.key_column);
-    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', results);
+    -- Results tables made before 0.7.0 lack confidence. Only those are altered: ALTER TABLE
+    -- waits for the table's lock even when it has nothing to do, and right after a training
+    -- autovacuum is often clearing the previous version's rows there (a 1 s wait, then the
+    -- vacuum cancelled, on every training).
+    IF aepg.column_type(results::regclass, 'confidence') IS NULL THEN
+        EXECUTE format('ALTER TABLE %s ADD COLUMN confidence real', results);
+    END IF;
     RETURN results::regclass;
 END
 $$;
@@ -1267,7 +1273,9 @@ DECLARE
 BEGIN
     FOR m IN SELECT name, active_version FROM aepg.models LOOP
         IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
-            EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS confidence real', aepg.object_name(m.name, 'results'));
+            IF aepg.column_type(aepg.object_name(m.name, 'results')::regclass, 'confidence') IS NULL THEN
+                EXECUTE format('ALTER TABLE %s ADD COLUMN confidence real', aepg.object_name(m.name, 'results'));
+            END IF;
             IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
         END IF;
     END LOOP;

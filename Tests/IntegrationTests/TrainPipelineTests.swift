@@ -99,6 +99,20 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(DISTINCT version) FROM aepg.pts_results"), 2, "older results are dropped")
     }
 
+    /// Retraining neither waits for nor cancels a vacuum of the results table, which autovacuum
+    /// often starts right after a training deleted the rows of the version before the previous.
+    /// Another session holds the lock a vacuum holds; retraining under a 2 s lock timeout passes.
+    func testRetrainingDoesNotWaitForAVacuumOfTheResultsTable() throws {
+        try train()
+        let vacuum = try PGConnection(conninfo)
+        try vacuum.execute("BEGIN")
+        try vacuum.execute("LOCK TABLE aepg.pts_results IN SHARE UPDATE EXCLUSIVE MODE")
+        defer { _ = try? vacuum.execute("ROLLBACK") }
+        try connection.execute("SET lock_timeout = '2s'")
+        defer { _ = try? connection.execute("RESET lock_timeout") }
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 2)
+    }
+
     /// Same seed, same data: the same score, cluster and latent vector on every row, with the
     /// random parts of training (dropout, input noise) switched on too, and with the server
     /// set to scan even this small table in parallel (whose workers return rows in any order).

@@ -65,6 +65,21 @@ final class PreprocessingTests: XCTestCase {
         // Compression tames the tail: no compressed value is more than about 10 from the median.
         XCTAssertLessThan((0..<1000).map { abs(data[$0, 1]) }.max()!, 12)
     }
+
+    /// A table large enough to be scaled a block of rows per core gets the values that scaling
+    /// one row at a time gives.
+    func testScalingManyRowsMatchesScalingEachRow() {
+        var random = SeededRandom(seed: 5)
+        let rows = 9_001
+        var data = Matrix(rows: rows, columns: 2, values: (0..<(rows * 2)).map { $0 == 11 ? .nan : Float(exp(2 * random.nextGaussian())) })
+        let scaler = FeatureScaler.fit(data, method: .robustAsinh)
+        var expected = data
+        expected.withUnsafeMutableStorage { p in
+            for r in 0..<rows { scaler.transform(row: p + r * 2) }
+        }
+        scaler.transform(&data)
+        XCTAssertEqual(data.storage, expected.storage)
+    }
 }
 
 final class PrincipalComponentsTests: XCTestCase {

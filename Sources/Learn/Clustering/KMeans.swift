@@ -61,14 +61,20 @@ public struct KMeans: Sendable {
             sample = points.gatherRows(Array(indices.prefix(sampleSize)))
         }
         let threshold = tolerance * Self.meanVariance(sample)
-        var best: KMeansResult?
-        for _ in 0..<max(restarts, 1) {
-            let result = lloyd(sample, initial: seedCentroids(sample, random: &random), threshold: threshold)
-            if best == nil || result.inertia < best!.inertia { best = result }
+        // The starts are drawn in turn from the one random stream, then refined side by side:
+        // Lloyd draws nothing, so the outcome is the same as one restart after the other.
+        let starts = (0..<max(restarts, 1)).map { _ in seedCentroids(sample, random: &random) }
+        var restarted = [KMeansResult?](repeating: nil, count: starts.count)
+        restarted.withUnsafeMutableBufferPointer { results in
+            let slot = results.baseAddress!
+            Parallel.forEachPart(starts.count) { start in slot[start] = lloyd(sample, initial: starts[start], threshold: threshold) }
         }
-        guard var result = best, points.rows > sample.rows else { return best! }
+        var best = restarted[0]!
+        for result in restarted.dropFirst() where result!.inertia < best.inertia { best = result! }
+        guard points.rows > sample.rows else { return best }
+        var result = best
         var labels = [Int32](repeating: 0, count: points.rows), distances = [Float](repeating: 0, count: points.rows)
-        assign(points, centroids: result.centroids, labels: &labels, distances: &distances)
+        assign(points, centroids: result.centroids, labels: &labels, distances: &distances, parts: BLASThreads.available)
         result.labels = labels
         result.distances = distances
         result.inertia = distances.reduce(0.0) { $0 + Double($1) * Double($1) }
@@ -171,14 +177,22 @@ public struct KMeans: Sendable {
         return KMeansResult(centroids: centroids, labels: labels, distances: distances, inertia: inertia, iterations: iterations)
     }
 
-    private func assign(_ points: Matrix, centroids: Matrix, labels: inout [Int32], distances: inout [Float]) {
-        let d = points.columns, k = clusters
+    /// Sets each point's nearest centroid and distance, a block of points per part.
+    private func assign(_ points: Matrix, centroids: Matrix, labels: inout [Int32], distances: inout [Float], parts: Int = 1) {
+        let d = points.columns, k = clusters, n = points.rows
         points.storage.withUnsafeBufferPointer { p in
             centroids.storage.withUnsafeBufferPointer { c in
-                for i in 0..<points.rows {
-                    let (label, distance) = Self.nearest(p.baseAddress! + i * d, centroids: c.baseAddress!, k: k, dimensions: d)
-                    labels[i] = label
-                    distances[i] = distance
+                labels.withUnsafeMutableBufferPointer { labels in
+                    distances.withUnsafeMutableBufferPointer { distances in
+                        let labelOut = labels.baseAddress!, distanceOut = distances.baseAddress!
+                        Parallel.forEachPart(parts) { part in
+                            for i in (n * part / parts)..<(n * (part + 1) / parts) {
+                                let (label, distance) = Self.nearest(p.baseAddress! + i * d, centroids: c.baseAddress!, k: k, dimensions: d)
+                                labelOut[i] = label
+                                distanceOut[i] = distance
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -55,18 +55,27 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         let selected = rows ?? Array(0..<data.rows)
         var fitted = [(center: Double, scale: Double, mean: Double, heavy: Bool)](repeating: (0, 1, 0, false), count: d)
         let parts = min(d, BLASThreads.available)
+        // Each part gathers a few neighbouring columns per pass over the rows, so a row's values
+        // come from one cache line rather than one line per column; at most about 32 MiB a part.
+        let block = max(1, min(8, (1 << 22) / max(selected.count, 1)))
         fitted.withUnsafeMutableBufferPointer { out in
             let slot = out.baseAddress!
             Parallel.forEachPart(parts) { part in
-                var column = [Double]()
-                column.reserveCapacity(selected.count)
-                for j in stride(from: part, to: d, by: parts) {
-                    column.removeAll(keepingCapacity: true)
-                    for r in selected {
-                        let x = Double(data[r, j])
-                        if !x.isNaN { column.append(x) }
+                var columns = [[Double]](repeating: [], count: block)
+                for b in columns.indices { columns[b].reserveCapacity(selected.count) }
+                var first = d * part / parts
+                let end = d * (part + 1) / parts
+                data.storage.withUnsafeBufferPointer { storage in
+                    while first < end {
+                        let width = min(block, end - first)
+                        for b in 0..<width { columns[b].removeAll(keepingCapacity: true) }
+                        for r in selected {
+                            let row = storage.baseAddress! + r * d + first
+                            for b in 0..<width where !row[b].isNaN { columns[b].append(Double(row[b])) }
+                        }
+                        for b in 0..<width { slot[first + b] = fitColumn(&columns[b], method: method) }
+                        first += width
                     }
-                    slot[j] = fitColumn(&column, method: method)
                 }
             }
         }
@@ -111,11 +120,15 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         }
     }
 
-    /// Scales every row of `data` in place.
+    /// Scales every row of `data` in place, a block of rows per core (rows are independent, so
+    /// the result does not depend on the split).
     public func transform(_ data: inout Matrix) {
         let d = data.columns, n = data.rows
+        let parts = n >= 4096 ? BLASThreads.available : 1
         data.withUnsafeMutableStorage { p in
-            for r in 0..<n { transform(row: p + r * d) }
+            Parallel.forEachPart(parts) { part in
+                for r in (n * part / parts)..<(n * (part + 1) / parts) { transform(row: p + r * d) }
+            }
         }
     }
 }
