@@ -3,6 +3,53 @@
 -- upgrades/ when the database has an older schema), and `aepg extension` wraps it into the
 -- versioned scripts of CREATE EXTENSION aepg. Every statement is safe to run again.
 
+-- A schema called aepg that is already there is taken only from a role the installer may trust:
+-- its owner may drop and replace anything in it, including the functions aepg's SECURITY
+-- DEFINER functions call by name, and so run code as whoever calls them. It must belong to the
+-- installing role, or to a superuser when a superuser installs, and so must everything in it.
+DO $$
+DECLARE
+    schema_owner oid;
+    stranger     text;
+BEGIN
+    SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg';
+    IF schema_owner IS NULL THEN
+        RETURN;
+    END IF;
+    IF schema_owner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+       AND NOT ((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+                AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = schema_owner)) THEN
+        RAISE EXCEPTION 'schema aepg belongs to role %, so % cannot install aepg in it', schema_owner::regrole, current_user
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'install as that role, or drop the schema if aepg was never installed in it';
+    END IF;
+    SELECT string_agg(DISTINCT format('%s (owner %s)', o.what, o.owner::regrole), ', ') INTO stranger
+      FROM (SELECT c.oid::regclass::text AS what, c.relowner AS owner FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT p.oid::regprocedure::text, p.proowner FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT t.oid::regtype::text, t.typowner FROM pg_catalog.pg_type t WHERE t.typnamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT o.oid::regoperator::text, o.oprowner FROM pg_catalog.pg_operator o WHERE o.oprnamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT 'collation ' || c.collname, c.collowner FROM pg_catalog.pg_collation c WHERE c.collnamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT 'conversion ' || c.conname, c.conowner FROM pg_catalog.pg_conversion c WHERE c.connamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT 'operator class ' || c.opcname, c.opcowner FROM pg_catalog.pg_opclass c WHERE c.opcnamespace = 'aepg'::regnamespace
+            UNION ALL
+            SELECT 'operator family ' || f.opfname, f.opfowner FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace = 'aepg'::regnamespace
+           ) AS o
+     WHERE o.owner <> schema_owner;
+    IF stranger IS NOT NULL THEN
+        RAISE EXCEPTION 'schema aepg holds objects that do not belong to its owner %: %', schema_owner::regrole, stranger
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'drop them, or have the schema''s owner take them over (ALTER ... OWNER TO), then run aepg init again';
+    END IF;
+END
+$$;
+
 CREATE SCHEMA IF NOT EXISTS aepg;
 COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
 
@@ -414,6 +461,7 @@ DECLARE
     clusters   text;
     profile    text;
     shown      record;
+    unchanged  boolean;
 BEGIN
     m := aepg.model_row(p_model);
     SELECT v.features INTO features FROM aepg.versions v
@@ -480,6 +528,19 @@ BEGIN
                                 'per cluster: rows, mean score, share flagged, mean confidence and feature means (active version)'))
                        AS v(ord, suffix, query, description)
                  ORDER BY v.ord LOOP
+        -- A view that would stay as it is is left alone: replacing it takes an exclusive lock,
+        -- which waits for every open transaction that read it (a long report) and holds up
+        -- every reader that comes after. Its query follows the active version by itself.
+        IF to_regclass(shown.name) IS NOT NULL THEN
+            EXECUTE format('CREATE TEMPORARY VIEW aepg_candidate%s AS %s', invoker, shown.query);
+            unchanged := (SELECT pg_get_viewdef(c.oid) = pg_get_viewdef(shown.name::regclass)
+                                 AND c.reloptions IS NOT DISTINCT FROM (SELECT o.reloptions FROM pg_class o WHERE o.oid = shown.name::regclass)
+                            FROM pg_class c WHERE c.oid = 'pg_temp.aepg_candidate'::regclass);
+            DROP VIEW pg_temp.aepg_candidate;
+            IF unchanged AND obj_description(shown.name::regclass, 'pg_class') IS NOT DISTINCT FROM shown.description THEN
+                CONTINUE;
+            END IF;
+        END IF;
         BEGIN
             EXECUTE format('CREATE OR REPLACE VIEW %s%s AS %s', shown.name, invoker, shown.query);
         EXCEPTION WHEN invalid_table_definition THEN
@@ -1015,6 +1076,12 @@ DECLARE
     patience  text := current_setting('lock_timeout');
     ours      boolean := false;  -- the row is of this model's source, with realtime on: a failure is noted
 BEGIN
+    -- A serializable transaction is left alone: the predicate locks of reading aepg's catalog
+    -- and writing its results would tie unrelated writers together, and a conflict found there
+    -- fails the user's COMMIT, where no handler here can catch it. Its rows wait for aepg score.
+    IF current_setting('transaction_isolation') = 'serializable' THEN
+        RETURN NULL;
+    END IF;
     -- A statement_timeout that strikes in here keeps the write. It is told from other cancels
     -- (the user's still cancel) by PostgreSQL's message: only superusers set lc_messages, and no
     -- code of anyone else's runs here; under another language the statement times out as it
@@ -1026,7 +1093,10 @@ BEGIN
         PERFORM set_config('lock_timeout', '200ms', true);
         BEGIN
             SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
-            IF NOT FOUND OR NOT m.realtime OR m.source <> TG_RELID OR m.active_version IS NULL THEN
+            -- The source itself, or one of its partitions (a trigger on a partitioned table runs
+            -- as a clone on each partition, which only the source's owner can attach).
+            IF NOT FOUND OR NOT m.realtime OR m.active_version IS NULL
+               OR (m.source <> TG_RELID AND NOT EXISTS (SELECT FROM pg_partition_ancestors(TG_RELID) p WHERE p.relid = m.source)) THEN
                 PERFORM set_config('lock_timeout', patience, true);
                 RETURN NULL;
             END IF;

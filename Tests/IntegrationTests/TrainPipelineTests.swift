@@ -113,6 +113,24 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 2)
     }
 
+    /// Nor for a transaction that read the model's views (a long report): views that stay as they
+    /// are are not replaced, which would take a lock that waits for the report and holds up every
+    /// reader after it. The report's next statement sees the new version.
+    func testRetrainingDoesNotWaitForReadersOfTheViews() throws {
+        try train()
+        let report = try PGConnection(conninfo)
+        try report.execute("BEGIN")
+        for view in ["pts_flags", "pts_clusters", "pts_cluster_profile"] { _ = try report.execute("SELECT count(*) FROM aepg.\(view)") }
+        defer { _ = try? report.execute("ROLLBACK") }
+        try connection.execute("SET lock_timeout = '2s'")
+        defer { _ = try? connection.execute("RESET lock_timeout") }
+        var overrides = TrainOptions()
+        overrides.contamination = 0.05
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection).version, 2)
+        XCTAssertEqual(try report.execute("SELECT count(*) FROM aepg.pts_flags WHERE flagged").int(0, 0), 20, "the new version's flags")
+        try connection.execute("SELECT aepg.activate('pts', 1)")
+    }
+
     /// Same seed, same data: the same score, cluster and latent vector on every row, with the
     /// random parts of training (dropout, input noise) switched on too, and with the server
     /// set to scan even this small table in parallel (whose workers return rows in any order).

@@ -1,0 +1,88 @@
+import AEPG
+import PGClient
+import TestSupport
+import XCTest
+
+/// Whose `aepg` schema aepg installs into and uses. The owner of the schema may replace any
+/// function in it, and aepg's SECURITY DEFINER functions call them by name: a role that made the
+/// schema before `aepg init` (any role that may create schemas in the database) would become
+/// whoever runs aepg next, a superuser included.
+final class SchemaOwnerTests: XCTestCase {
+    let databaseName = "aepg_schemaownertests"
+    var conninfo: String!
+    var connection: PGConnection!
+
+    override func setUpWithError() throws {
+        conninfo = try TestDatabase.fresh(databaseName)
+        connection = try PGConnection(conninfo)
+        for role in ["t_mallory", "t_admin"] {
+            try connection.execute("DROP ROLE IF EXISTS \(role)")
+            try connection.execute("CREATE ROLE \(role) LOGIN")
+        }
+    }
+
+    override func tearDown() {
+        connection = nil
+        TestDatabase.drop(databaseName)
+        if let server = try? PGConnection(try TestDatabase.serverConninfo()) {
+            for role in ["t_mallory", "t_admin"] { _ = try? server.execute("DROP ROLE IF EXISTS \(role)") }
+        }
+    }
+
+    func connect(as role: String) throws -> PGConnection {
+        try PGConnection(conninfo + " user=\(role)")
+    }
+
+    /// `body` throws an error whose text contains `fragment`.
+    func assertRefused(_ fragment: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(fragment), "\(error)", file: file, line: line)
+        }
+    }
+
+    /// The attack of the third review: a role creates schema aepg, a superuser installs aepg in
+    /// it, the role swaps `aepg.object_name` for its own, and the next training runs that as the
+    /// superuser. Now the install is refused and nothing is created in the schema.
+    func testNoRoleInstallsIntoASchemaAnotherRoleMade() throws {
+        try connection.execute("CREATE SCHEMA aepg AUTHORIZATION t_mallory")
+        assertRefused("schema aepg belongs to role t_mallory") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("CREATE ROLE t_other LOGIN")
+        defer { _ = try? connection.execute("DROP ROLE t_other") }
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_other")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_other") }
+        // (A role without USAGE on the schema is stopped before the script runs.)
+        assertRefused("schema aepg") { try SchemaInstaller.install(on: try self.connect(as: "t_other")) }
+        XCTAssertEqual(try connection.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'aepg'::regnamespace").int(0, 0), 0)
+        // A superuser's session refuses it before any command runs.
+        assertRefused("schema aepg belongs to t_mallory") { _ = try Session.connect(self.conninfo) }
+        // Its owner may install into it: that role only runs its own code.
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try SchemaInstaller.install(on: try connect(as: "t_mallory"))
+    }
+
+    /// A schema of the installing role's, but with a function someone else put in it (with a
+    /// CREATE grant on the schema), is refused too, naming the function.
+    func testAnInstallRefusesAnotherRolesObjectInTheSchema() throws {
+        try connection.execute("CREATE SCHEMA aepg")
+        try connection.execute("GRANT CREATE, USAGE ON SCHEMA aepg TO t_mallory")
+        try connect(as: "t_mallory").execute("""
+            CREATE FUNCTION aepg.object_name(p_model text, p_suffix text) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$
+            """)
+        assertRefused("aepg.object_name(text,text) (owner t_mallory)") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("DROP FUNCTION aepg.object_name(text, text)")
+        try SchemaInstaller.install(on: connection)
+    }
+
+    /// aepg installed by a role that is not a superuser: that role and its grantees use it, and
+    /// a superuser's session refuses to, since the owner could swap any function for its own.
+    func testASuperuserDoesNotUseASchemaARoleOwns() throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_admin")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_admin") }
+        try SchemaInstaller.install(on: try connect(as: "t_admin"))
+        XCTAssertNoThrow(try Session.connect(conninfo + " user=t_admin"))
+        assertRefused("schema aepg belongs to t_admin") { _ = try Session.connect(self.conninfo) }
+        assertRefused("schema aepg belongs to role t_admin") { try SchemaInstaller.install(on: self.connection) }
+        XCTAssertEqual(try CommandLineRunner.run(["list", "--db", conninfo]).status, AEPGError.Code.environment.exitStatus.rawValue)
+    }
+}
