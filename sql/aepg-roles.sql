@@ -47,7 +47,7 @@ GRANT EXECUTE ON FUNCTION aepg.create_model(text, regclass, text, text[], text[]
                           aepg.drop_model(text), aepg.activate(text, integer),
                           aepg.enqueue(text, text, jsonb),
                           aepg.enable_realtime(text), aepg.disable_realtime(text), aepg.realtime_trigger(),
-                          aepg.has_results(text, integer)
+                          aepg.has_results(text, integer), aepg.has_unique_key(regclass, text)
       TO aepg_operator;
 -- aepg.enqueue runs with the caller's rights: operators insert a job's kind, model and args (a
 -- trigger checks that they may change that model), and set none of its state.

@@ -385,6 +385,17 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE a.attrelid = p_table AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
+-- Whether a column of a table has a unique index of its own (no expression, no predicate), which
+-- realtime scoring needs: without one, a writer could insert a row under another row's key and
+-- the trigger would overwrite that row's score (a flagged transaction made to look normal).
+CREATE OR REPLACE FUNCTION aepg.has_unique_key(p_table regclass, p_column text)
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = p_table AND a.attname = p_column AND i.indisunique AND i.indnkeyatts = 1
+                      AND i.indpred IS NULL AND i.indexprs IS NULL)
+$$;
+
 -- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
 -- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
 -- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
@@ -1111,6 +1122,10 @@ BEGIN
             IF key_text IS NULL THEN
                 RAISE EXCEPTION 'the key "%" is NULL', m.key_column USING ERRCODE = 'not_null_violation';
             END IF;
+            IF NOT aepg.has_unique_key(m.source, m.key_column) THEN
+                RAISE EXCEPTION 'the key column "%" has no unique index, so a row could take another row''s result', m.key_column
+                      USING ERRCODE = 'invalid_table_definition';
+            END IF;
             IF NOT EXISTS (SELECT 1 FROM pg_attribute a, pg_attribute r
                             WHERE a.attrelid = TG_RELID AND a.attname = m.key_column AND a.attnum > 0 AND NOT a.attisdropped
                               AND r.attrelid = aepg.object_name(m.name, 'results')::regclass AND r.attname = m.key_column
@@ -1187,6 +1202,12 @@ DECLARE
     m aepg.models;
 BEGIN
     m := aepg.model_row(p_model);
+    IF NOT aepg.has_unique_key(m.source, m.key_column) THEN
+        RAISE EXCEPTION 'realtime scoring of aepg model "%" needs a unique index on its key column "%" of %', p_model, m.key_column, m.source
+              USING ERRCODE = 'invalid_table_definition',
+                    HINT = format('without one, a writer could insert a row under another row''s key and overwrite its score: CREATE UNIQUE INDEX ON %s (%I)',
+                                  m.source, m.key_column);
+    END IF;
     PERFORM aepg.disable_realtime(p_model);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
                    'aepg_realtime_' || p_model, m.source, p_model);

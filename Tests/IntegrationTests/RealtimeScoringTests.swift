@@ -34,6 +34,31 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE id = 7051"), 1)
     }
 
+    /// A source whose key has no unique index: a writer could insert a row under another row's
+    /// key, and the trigger would overwrite that row's score (a flagged row made to look normal).
+    /// Realtime scoring is refused; switched on by hand, it leaves such rows unscored, noted.
+    func testRealtimeScoringNeedsAUniqueKey() throws {
+        try connection.execute("CREATE TABLE loose (id bigint, a float8, b float8, c float8, d float8, label int)")
+        try connection.execute("INSERT INTO loose SELECT * FROM points")
+        _ = try train("lse", table: "public.loose")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.enable_realtime('lse')")) {
+            XCTAssertTrue("\($0)".contains("needs a unique index on its key column"), "\($0)")
+        }
+        try connection.execute("UPDATE aepg.models SET realtime = true WHERE name = 'lse'")
+        try connection.execute("CREATE TRIGGER by_hand AFTER INSERT ON loose FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger('lse')")
+        let flagged = "SELECT score FROM aepg.lse_results WHERE id = 40"
+        let before = try connection.execute(flagged).double(0, 0)
+        try connection.execute("INSERT INTO loose VALUES (40, sin(4.1), cos(4.1), sin(4.1) + cos(4.1), sin(8.2), 0)")
+        XCTAssertEqual(try connection.execute(flagged).double(0, 0), before, "row 40's score was overwritten")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_failures WHERE key = '40' AND reason LIKE '%no unique index%'"), 1)
+        try connection.execute("DROP TRIGGER by_hand ON loose")
+        try connection.execute("DELETE FROM loose WHERE id = 40 AND label = 0")
+        try connection.execute("CREATE UNIQUE INDEX ON loose (id)")
+        try connection.execute("SELECT aepg.enable_realtime('lse')")
+        try connection.execute("INSERT INTO loose VALUES (401, 0.1, 0.2, 0.3, 0.4, 0)")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.lse_results WHERE id = 401"), 1)
+    }
+
     /// A partitioned source: the trigger runs as a clone on each partition and scores rows that
     /// land in any of them (it used to see the partition, not the source, and do nothing).
     func testRealtimeScoringCoversEveryPartitionOfAPartitionedSource() throws {
