@@ -1071,7 +1071,10 @@ COMMENT ON VIEW aepg.version_list IS 'every trained version of every aepg model'
 -- it cannot score is left unscored, with the reason in aepg.realtime_failures.
 CREATE OR REPLACE FUNCTION aepg.realtime_trigger()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET extra_float_digits = 3  -- a key's text (in notes) does not depend on the writer's settings
+    -- A key's text (in notes) does not depend on the writer's settings, so the note a row got
+    -- under one writer's settings is cleared when it is scored under another's.
+    SET extra_float_digits = 3 SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET TimeZone = 'UTC'
+    SET bytea_output = 'hex'
 AS $$
 DECLARE
     m         record;   -- not aepg.models: compiling must not wait for a lock on the catalog

@@ -80,3 +80,24 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.prt_results WHERE id = 2002"), 0)
     }
 }
+
+extension RealtimeScoringTests {
+    /// A row's note carries its key as text, written the same way whatever the writer's date,
+    /// time zone and byte settings: the note a row got under one writer's settings is cleared
+    /// when another writer fixes the row.
+    func testANoteIsClearedWhateverTheWritersSettings() throws {
+        try connection.execute("CREATE TABLE dated (at timestamptz PRIMARY KEY, a float8, b float8, c float8, d float8)")
+        try connection.execute("INSERT INTO dated SELECT timestamptz '2026-01-01 00:00 UTC' + id * interval '1 hour', a, b, c, d FROM points")
+        _ = try train("dtd", table: "public.dated", key: "at", label: nil)
+        try connection.execute("SELECT aepg.enable_realtime('dtd')")
+        let writer = try PGConnection(conninfo)
+        try writer.execute("SET DateStyle = 'SQL, DMY'")
+        try writer.execute("SET TimeZone = 'America/New_York'")
+        try writer.execute("INSERT INTO dated VALUES ('2027-03-04 05:06:07 UTC', 'NaN', 0, 0, 0)")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'dtd'"), 1)
+        try connection.execute("SET DateStyle = 'ISO, MDY'")
+        try connection.execute("UPDATE dated SET a = 0.1 WHERE at = '2027-03-04 05:06:07 UTC'")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'dtd'"), 0, "the note stayed")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.dtd_results WHERE at = '2027-03-04 05:06:07 UTC'"), 1)
+    }
+}
