@@ -3,53 +3,6 @@
 -- upgrades/ when the database has an older schema), and `aepg extension` wraps it into the
 -- versioned scripts of CREATE EXTENSION aepg. Every statement is safe to run again.
 
--- A schema called aepg that is already there is taken only from a role the installer may trust:
--- its owner may drop and replace anything in it, including the functions aepg's SECURITY
--- DEFINER functions call by name, and so run code as whoever calls them. It must belong to the
--- installing role, or to a superuser when a superuser installs, and so must everything in it.
-DO $$
-DECLARE
-    schema_owner oid;
-    stranger     text;
-BEGIN
-    SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg';
-    IF schema_owner IS NULL THEN
-        RETURN;
-    END IF;
-    IF schema_owner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
-       AND NOT ((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
-                AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = schema_owner)) THEN
-        RAISE EXCEPTION 'schema aepg belongs to role %, so % cannot install aepg in it', schema_owner::regrole, current_user
-              USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'install as that role, or drop the schema if aepg was never installed in it';
-    END IF;
-    SELECT string_agg(DISTINCT format('%s (owner %s)', o.what, o.owner::regrole), ', ') INTO stranger
-      FROM (SELECT c.oid::regclass::text AS what, c.relowner AS owner FROM pg_catalog.pg_class c
-             WHERE c.relnamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT p.oid::regprocedure::text, p.proowner FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT t.oid::regtype::text, t.typowner FROM pg_catalog.pg_type t WHERE t.typnamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT o.oid::regoperator::text, o.oprowner FROM pg_catalog.pg_operator o WHERE o.oprnamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT 'collation ' || c.collname, c.collowner FROM pg_catalog.pg_collation c WHERE c.collnamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT 'conversion ' || c.conname, c.conowner FROM pg_catalog.pg_conversion c WHERE c.connamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT 'operator class ' || c.opcname, c.opcowner FROM pg_catalog.pg_opclass c WHERE c.opcnamespace = 'aepg'::regnamespace
-            UNION ALL
-            SELECT 'operator family ' || f.opfname, f.opfowner FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace = 'aepg'::regnamespace
-           ) AS o
-     WHERE o.owner <> schema_owner;
-    IF stranger IS NOT NULL THEN
-        RAISE EXCEPTION 'schema aepg holds objects that do not belong to its owner %: %', schema_owner::regrole, stranger
-              USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'drop them, or have the schema''s owner take them over (ALTER ... OWNER TO), then run aepg init again';
-    END IF;
-END
-$$;
-
 CREATE SCHEMA IF NOT EXISTS aepg;
 COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
 
@@ -385,15 +338,19 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE a.attrelid = p_table AND a.attname = p_column AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
--- Whether a column of a table has a unique index of its own (no expression, no predicate), which
--- realtime scoring needs: without one, a writer could insert a row under another row's key and
--- the trigger would overwrite that row's score (a flagged transaction made to look normal).
+-- Whether a column of a table has a unique index of its own (no expression, no predicate,
+-- enforced at once), which realtime scoring needs: without one, a writer could insert a row
+-- under another row's key and the trigger would overwrite that row's score (a flagged
+-- transaction made to look normal).
 CREATE OR REPLACE FUNCTION aepg.has_unique_key(p_table regclass, p_column text)
 RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
                     WHERE i.indrelid = p_table AND a.attname = p_column AND i.indisunique AND i.indnkeyatts = 1
-                      AND i.indpred IS NULL AND i.indexprs IS NULL)
+                      AND i.indpred IS NULL AND i.indexprs IS NULL
+                      -- checked at once (not deferrable), and in use (not left invalid by a failed
+                      -- CREATE INDEX CONCURRENTLY, nor made ON ONLY a partitioned table)
+                      AND i.indimmediate AND i.indisvalid AND i.indisready AND i.indislive)
 $$;
 
 -- The functions that create, drop or switch per-model objects (and the realtime trigger) run as

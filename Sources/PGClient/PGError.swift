@@ -42,5 +42,6 @@ public struct PGError: Error, CustomStringConvertible, Equatable, Sendable {
         public static let undefinedColumn = "42703"
         public static let lockNotAvailable = "55P03"
         public static let queryCanceled = "57014"
+        public static let insufficientPrivilege = "42501"
     }
 }

@@ -101,3 +101,16 @@ extension RealtimeScoringTests {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.dtd_results WHERE at = '2027-03-04 05:06:07 UTC'"), 1)
     }
 }
+
+extension RealtimeScoringTests {
+    /// A unique index that does not hold at every row is not enough: a deferrable key lets a
+    /// transaction hold two rows with the same key until it commits.
+    func testADeferrableKeyIsNotAUniqueKey() throws {
+        try connection.execute("CREATE TABLE deferred (id bigint PRIMARY KEY DEFERRABLE, a float8, b float8, c float8, d float8)")
+        try connection.execute("INSERT INTO deferred SELECT id, a, b, c, d FROM points")
+        _ = try train("dfr", table: "public.deferred", label: nil)
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.enable_realtime('dfr')")) {
+            XCTAssertTrue("\($0)".contains("needs a unique index on its key column"), "\($0)")
+        }
+    }
+}

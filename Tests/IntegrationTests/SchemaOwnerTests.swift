@@ -45,7 +45,7 @@ final class SchemaOwnerTests: XCTestCase {
     /// superuser. Now the install is refused and nothing is created in the schema.
     func testNoRoleInstallsIntoASchemaAnotherRoleMade() throws {
         try connection.execute("CREATE SCHEMA aepg AUTHORIZATION t_mallory")
-        assertRefused("schema aepg belongs to role t_mallory") { try SchemaInstaller.install(on: self.connection) }
+        assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
         try connection.execute("CREATE ROLE t_other LOGIN")
         defer { _ = try? connection.execute("DROP ROLE t_other") }
         try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_other")
@@ -54,7 +54,7 @@ final class SchemaOwnerTests: XCTestCase {
         assertRefused("schema aepg") { try SchemaInstaller.install(on: try self.connect(as: "t_other")) }
         XCTAssertEqual(try connection.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'aepg'::regnamespace").int(0, 0), 0)
         // A superuser's session refuses it before any command runs.
-        assertRefused("schema aepg belongs to t_mallory") { _ = try Session.connect(self.conninfo) }
+        assertRefused("the schema (t_mallory)") { _ = try Session.connect(self.conninfo) }
         // Its owner may install into it: that role only runs its own code.
         try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
         defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
@@ -69,9 +69,54 @@ final class SchemaOwnerTests: XCTestCase {
         try connect(as: "t_mallory").execute("""
             CREATE FUNCTION aepg.object_name(p_model text, p_suffix text) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$
             """)
-        assertRefused("aepg.object_name(text,text) (owner t_mallory)") { try SchemaInstaller.install(on: self.connection) }
+        assertRefused("aepg.object_name(text,text) (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
         try connection.execute("DROP FUNCTION aepg.object_name(text, text)")
+        assertRefused("a grant to create in it (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("REVOKE CREATE ON SCHEMA aepg FROM t_mallory")
         try SchemaInstaller.install(on: connection)
+    }
+
+    /// The check comes before anything in the schema is read: a policy on a planted `aepg.meta`
+    /// (which the installer reads to learn the installed version) never runs. Its function
+    /// counts its calls on a sequence, which a rolled-back transaction does not undo.
+    func testAnInstallReadsNothingInASchemaAnotherRoleMade() throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        let mallory = try connect(as: "t_mallory")
+        try mallory.executeScript("""
+            CREATE SCHEMA mal;
+            CREATE SEQUENCE mal.calls;
+            GRANT USAGE ON SCHEMA mal TO PUBLIC;
+            GRANT USAGE, UPDATE ON SEQUENCE mal.calls TO PUBLIC;
+            CREATE FUNCTION mal.pwn() RETURNS boolean LANGUAGE sql AS $$ SELECT nextval('mal.calls') > 0 $$;
+            GRANT EXECUTE ON FUNCTION mal.pwn() TO PUBLIC;
+            CREATE SCHEMA aepg;
+            GRANT USAGE ON SCHEMA aepg TO PUBLIC;
+            CREATE TABLE aepg.models (name text);
+            CREATE TABLE aepg.meta (key text PRIMARY KEY, value text);
+            INSERT INTO aepg.meta VALUES ('schema_version', '0.2.0');
+            GRANT SELECT, UPDATE ON aepg.meta, aepg.models TO PUBLIC;
+            ALTER TABLE aepg.meta ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY p ON aepg.meta USING (mal.pwn());
+            """)
+        assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("CREATE ROLE t_other LOGIN")
+        defer { _ = try? connection.execute("DROP ROLE t_other") }
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_other")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_other") }
+        assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: try self.connect(as: "t_other")) }
+        XCTAssertEqual(try connection.execute("SELECT is_called FROM mal.calls").bool(0, 0), false, "the planted policy ran")
+    }
+
+    /// A role that may create objects in the schema could make a model's results table before
+    /// aepg does, with a trigger of its own: a grant to create in it is refused like an object.
+    func testASchemaOthersMayCreateInIsRefused() throws {
+        try SchemaInstaller.install(on: connection)
+        try connection.execute("GRANT CREATE ON SCHEMA aepg TO t_mallory")
+        assertRefused("a grant to create in it (t_mallory)") { _ = try Session.connect(self.conninfo) }
+        assertRefused("a grant to create in it (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("REVOKE CREATE ON SCHEMA aepg FROM t_mallory")
+        XCTAssertNoThrow(try Session.connect(conninfo))
     }
 
     /// aepg installed by a role that is not a superuser: that role and its grantees use it, and
@@ -81,8 +126,10 @@ final class SchemaOwnerTests: XCTestCase {
         defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_admin") }
         try SchemaInstaller.install(on: try connect(as: "t_admin"))
         XCTAssertNoThrow(try Session.connect(conninfo + " user=t_admin"))
-        assertRefused("schema aepg belongs to t_admin") { _ = try Session.connect(self.conninfo) }
-        assertRefused("schema aepg belongs to role t_admin") { try SchemaInstaller.install(on: self.connection) }
+        assertRefused("the schema (t_admin)") { _ = try Session.connect(self.conninfo) }
+        assertRefused("the schema (t_admin)") { try SchemaInstaller.install(on: self.connection) }
+        // A superuser who logs in as that role is still a superuser: any code can SET ROLE back.
+        assertRefused("the schema (t_admin)") { _ = try Session.connect(self.conninfo + " options='-c role=t_admin'") }
         XCTAssertEqual(try CommandLineRunner.run(["list", "--db", conninfo]).status, AEPGError.Code.environment.exitStatus.rawValue)
     }
 }

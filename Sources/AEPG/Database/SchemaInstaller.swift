@@ -20,6 +20,9 @@ public enum SchemaInstaller {
         do {
             try connection.transaction {
                 try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init')::int8)")
+                // Before anything in the schema is read (aepg.meta, an upgrade's statements): its
+                // tables and functions may be someone else's code.
+                try connection.executeScript(try file("trust.sql"))
                 let ext = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'")
                 if let installed = ext.string(0, 0) {
                     guard installed != version else { return }
@@ -39,9 +42,10 @@ public enum SchemaInstaller {
         }
     }
 
-    /// The deltas after `installed` (none for a new install), then the current schema.
+    /// Whose schema `aepg` is (`sql/trust.sql`), the deltas after `installed` (none for a new
+    /// install), then the current schema.
     static func script(from installed: String?) throws -> String {
-        var parts: [String] = []
+        var parts = [try file("trust.sql")]
         if let installed {
             guard let start = history.firstIndex(of: installed) else {
                 throw AEPGError(.schemaMissing, "the database has aepg schema \(installed), which this aepg (schema \(version)) does not know; use a newer aepg")

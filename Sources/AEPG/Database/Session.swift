@@ -18,31 +18,20 @@ public enum Session {
         return connection
     }
 
-    /// A superuser uses only an `aepg` schema whose owner, functions and operators are
-    /// superusers'. Their owner may replace any of them, and aepg calls them by name: a
-    /// superuser calling one of someone else's would run that role's code with every right.
-    /// (Installing into such a schema is refused by `sql/aepg.sql` itself, for every role.)
+    /// A superuser's session uses only an `aepg` schema that superusers alone own, hold objects
+    /// in and may create in (`sql/trust.sql`): whoever else did could put code of theirs where
+    /// aepg calls or reads by name, and it would run with every right. (`aepg init` runs the same
+    /// check for every role before it reads anything in the schema.)
     static func checkSchemaOwner(on connection: PGConnection) throws {
-        let found = try connection.execute(untrustedSchemaQuery).string(0, 0)
-        guard let found else { return }
-        throw AEPGError(.environment, "aepg refuses to run as a superuser over code a role that is not one controls "
-            + "(\(found)): run aepg as that role, or as a member of aepg_worker or aepg_operator")
+        let session = try connection.execute("""
+            SELECT pg_catalog.bool_or(r.rolsuper) AS super, pg_catalog.to_regnamespace('aepg') IS NOT NULL AS installed
+              FROM pg_catalog.pg_roles r WHERE r.rolname IN (CURRENT_USER, SESSION_USER)
+            """).onlyRow()
+        guard try session.bool("super"), try session.bool("installed") else { return }
+        do {
+            try connection.executeScript(try SchemaInstaller.file("trust.sql"))
+        } catch let error as PGError where error.sqlState == PGError.State.insufficientPrivilege {
+            throw AEPGError(.environment, "aepg refuses to run as a superuser here: \(error.message); hint: \(error.hint ?? "")")
+        }
     }
-
-    /// What in schema `aepg` a superuser running aepg should not trust, or NULL (also for any
-    /// other role, and when there is no schema `aepg`).
-    private static let untrustedSchemaQuery = """
-        SELECT pg_catalog.string_agg(o.what || ' belongs to ' || o.owner::pg_catalog.regrole::pg_catalog.text, ', ')
-          FROM (SELECT 'schema aepg' AS what, n.nspowner AS owner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg'
-                UNION ALL
-                SELECT 'function ' || p.oid::pg_catalog.regprocedure::pg_catalog.text, p.proowner
-                  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'aepg'
-                UNION ALL
-                SELECT 'operator ' || o.oid::pg_catalog.regoperator::pg_catalog.text, o.oprowner
-                  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname = 'aepg'
-               ) AS o
-          JOIN pg_catalog.pg_roles owner ON owner.oid = o.owner
-         WHERE NOT owner.rolsuper
-           AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)
-        """
 }

@@ -110,7 +110,10 @@ extension SourceTable {
             SELECT pg_catalog.format('%s uses %s (owned by %s)', o.holder, pg_catalog.pg_describe_object(o.classid, o.objid, 0),
                                      coalesce(pg_catalog.pg_get_userbyid(o.owner), 'an unknown role'))
               FROM owned o
-             WHERE o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+             -- This role's own code is its own business, unless a superuser logged in and took
+             -- this role (SET ROLE, or the role option): any code can then SET ROLE back.
+             WHERE (o.owner IS DISTINCT FROM (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+                    OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user))
                AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = o.owner), false)
                -- An enum, or an array of one, runs no one's code: its functions are built in.
                AND NOT (o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
@@ -123,7 +126,7 @@ extension SourceTable {
             SELECT pg_catalog.format('%s is owned by %s, who is not a superuser', pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0),
                                      pg_catalog.pg_get_userbyid(c.relowner))
               FROM relation JOIN pg_catalog.pg_class c ON c.oid = relation.oid
-             WHERE (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+             WHERE (SELECT pg_catalog.bool_or(r.rolsuper) FROM pg_catalog.pg_roles r WHERE r.rolname IN (current_user, session_user))
                AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = c.relowner)
         )
         SELECT pg_catalog.string_agg(DISTINCT line, '; ') FROM found

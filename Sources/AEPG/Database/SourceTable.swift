@@ -167,7 +167,7 @@ public struct SourceTable: Equatable, Sendable {
                 try connection.execute("DROP VIEW IF EXISTS \(readName)")
                 try connection.execute("CREATE TEMPORARY VIEW aepg_source_\(oid) AS SELECT \(readable) FROM \(qualifiedName)")
             }
-        } catch let error as PGError where error.sqlState == "42501" {
+        } catch let error as PGError where error.sqlState == PGError.State.insufficientPrivilege {
             throw AEPGError(.database, "aepg reads a source through a temporary view, and \(error.message); "
                             + "grant this role TEMPORARY on the database")
         }
