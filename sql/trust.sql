@@ -1,25 +1,32 @@
--- Whose schema aepg is: run before anything reads or writes in it (by `aepg init`, first in every
--- install and update script, and by every session of a superuser). It reads only the system
--- catalog, so none of the schema's own code runs.
+-- Whether this session may trust schema aepg: run before anything reads or writes in it (by every
+-- aepg session when it connects, again before the installed version is read, and first in every
+-- install and update script). It reads only the system catalog, so none of the schema's own code
+-- runs, and it passes when there is no schema aepg.
 --
--- Whoever owns the schema, anything in it, or may create things in it, can put code of theirs
--- where aepg calls or reads by name: a function the SECURITY DEFINER functions call, a trigger
--- or policy on a table they write, a results table made before aepg makes it. So all of those
--- must be roles the session may trust: the current role itself, or, when the session is a
--- superuser's (its session user or current role is one: either can SET ROLE to any other),
--- superusers only. Otherwise a role that may create schemas in the database could make aepg
--- first and become whoever installs or runs aepg next.
-CREATE SCHEMA IF NOT EXISTS aepg;
+-- Whoever owns the schema or anything in it, or may create in it, can put code of theirs where
+-- aepg calls or reads by name: a function the SECURITY DEFINER functions call, a view or a
+-- table with a trigger, rule or policy that aepg reads or writes, a results table made before
+-- aepg makes it. So every one of them must be a role this session trusts anyway: itself, a role
+-- it is a member of (it may act as that role), the database's owner (who may drop anything in
+-- the database), or a superuser. A superuser's session (its login or its current role is one:
+-- either can SET ROLE to any other) trusts superusers alone. Triggers, rules and policies that
+-- aepg does not make are refused whoever made them: changing an object's owner keeps them.
+-- Otherwise a role that may create schemas in the database could make aepg first and become
+-- whoever installs or runs aepg next.
 DO $$
 DECLARE
-    super      boolean := (SELECT pg_catalog.bool_or(r.rolsuper) FROM pg_catalog.pg_roles r WHERE r.rolname IN (current_user, session_user));
+    super      boolean := (SELECT pg_catalog.bool_or(r.rolsuper) FROM pg_catalog.pg_roles r
+                            WHERE r.rolname IN (current_user, session_user));
     strangers  text;
 BEGIN
     WITH aepg AS (
         SELECT n.oid, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg'
+    ), tables AS (
+        SELECT c.oid FROM pg_catalog.pg_class c, aepg WHERE c.relnamespace = aepg.oid
     ), holders(what, role) AS (
         SELECT 'the schema', nspowner FROM aepg
         UNION ALL
+        -- PUBLIC (grantee 0) is no role: it is never trusted.
         SELECT 'a grant to create in it', a.grantee
           FROM aepg, pg_catalog.aclexplode(aepg.nspacl) AS a WHERE a.privilege_type = 'CREATE'
         UNION ALL
@@ -44,17 +51,32 @@ BEGIN
         SELECT 'text search configuration ' || c.cfgname, c.cfgowner FROM pg_catalog.pg_ts_config c, aepg WHERE c.cfgnamespace = aepg.oid
         UNION ALL
         SELECT 'text search dictionary ' || d.dictname, d.dictowner FROM pg_catalog.pg_ts_dict d, aepg WHERE d.dictnamespace = aepg.oid
+        UNION ALL
+        -- aepg's own triggers call its own functions; it makes no rules (but views') and no policies.
+        SELECT pg_catalog.format('trigger %s on %s', g.tgname, g.tgrelid::pg_catalog.regclass), 0
+          FROM pg_catalog.pg_trigger g JOIN tables t ON t.oid = g.tgrelid JOIN pg_catalog.pg_proc p ON p.oid = g.tgfoid
+         WHERE NOT g.tgisinternal AND p.pronamespace <> (SELECT oid FROM aepg)
+        UNION ALL
+        SELECT pg_catalog.format('rule %s on %s', w.rulename, w.ev_class::pg_catalog.regclass), 0
+          FROM pg_catalog.pg_rewrite w JOIN tables t ON t.oid = w.ev_class WHERE w.rulename <> '_RETURN'
+        UNION ALL
+        SELECT pg_catalog.format('policy %s on %s', y.polname, y.polrelid::pg_catalog.regclass), 0
+          FROM pg_catalog.pg_policy y JOIN tables t ON t.oid = y.polrelid
     )
-    SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', h.what, h.role::pg_catalog.regrole), ', ' ORDER BY h.what)
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', h.what, coalesce(r.rolname::text, 'public or none')), ', ' ORDER BY h.what)
       INTO strangers
-      FROM holders h, pg_catalog.pg_roles r
-     WHERE r.oid = h.role
-       AND NOT CASE WHEN super THEN r.rolsuper ELSE r.rolname = current_user END;
+      FROM holders h LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.role
+     WHERE NOT coalesce(CASE WHEN super THEN r.rolsuper
+                             ELSE r.rolsuper OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')
+                                  OR r.oid = (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                        END, false);
     IF strangers IS NOT NULL THEN
         RAISE EXCEPTION 'in schema aepg, % cannot trust what these roles own or may create: %',
                         CASE WHEN super THEN 'a superuser' ELSE pg_catalog.format('role %s', current_user) END, strangers
               USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'run aepg as the role that installed it (a superuser should run aepg only where superusers own all of schema aepg); drop or take over what is not, and revoke CREATE on the schema from other roles';
+                    HINT = 'if aepg was installed by a role you trust, run aepg as that role (or as a member of aepg_worker / aepg_operator); '
+                        || 'otherwise drop what they made (DROP OWNED BY, or DROP SCHEMA aepg CASCADE once you have looked inside) and '
+                        || 'run aepg init again. Changing owners is not enough: what they made (triggers, defaults, grants) stays';
     END IF;
 END
 $$;

@@ -22,9 +22,10 @@ final class SQLTextTests: XCTestCase {
         XCTAssertTrue(schema.contains("CREATE TABLE IF NOT EXISTS aepg.option_keys"))
         XCTAssertNotNil(EmbeddedSQL.files["aepg-roles.sql"])
         XCTAssertNotNil(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"])
-        XCTAssertEqual(try SchemaInstaller.script(from: nil), schema, "a new install is the schema alone")
-        XCTAssertTrue(try SchemaInstaller.script(from: "0.1.0").hasPrefix(EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!),
-                      "an upgrade runs the deltas first")
+        let trust = try SchemaInstaller.file("trust.sql")
+        XCTAssertEqual(try SchemaInstaller.script(from: nil), trust + "\n" + schema, "a new install: whose schema it is, then the schema")
+        XCTAssertTrue(try SchemaInstaller.script(from: "0.1.0").hasPrefix(trust + "\n" + EmbeddedSQL.files["upgrades/0.1.0--0.2.0.sql"]!),
+                      "an upgrade checks whose schema it is, then runs the deltas")
         XCTAssertThrowsError(try SchemaInstaller.script(from: "9.9.9")) { XCTAssertEqual(($0 as? AEPGError)?.code, .schemaMissing) }
         // Versions go in release order, compared as numbers (0.10.0 after 0.9.0), and the deltas run oldest first.
         XCTAssertEqual(SchemaInstaller.history, SchemaInstaller.history.sorted { $0.compare($1, options: .numeric) == .orderedAscending })

@@ -119,6 +119,56 @@ final class SchemaOwnerTests: XCTestCase {
         XCTAssertNoThrow(try Session.connect(conninfo))
     }
 
+    /// CREATE granted to PUBLIC counts like a grant to any role: everyone could plant a results
+    /// table or view that an elevated function then reads.
+    func testACreateGrantToPublicIsRefused() throws {
+        try SchemaInstaller.install(on: connection)
+        try connection.execute("GRANT CREATE ON SCHEMA aepg TO PUBLIC")
+        assertRefused("a grant to create in it (public or none)") { _ = try Session.connect(self.conninfo) }
+        assertRefused("a grant to create in it (public or none)") { try SchemaInstaller.install(on: self.connection) }
+    }
+
+    /// Taking a planted schema over (changing its owners) keeps what the stranger made: a trigger
+    /// calling a function of theirs on a table aepg writes is refused whoever owns the table.
+    func testATriggerAepgDidNotMakeIsRefusedAfterATakeOver() throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try connect(as: "t_mallory").executeScript("""
+            CREATE SCHEMA mal;
+            CREATE FUNCTION mal.pwn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+            CREATE SCHEMA aepg;
+            CREATE TABLE aepg.meta (key text PRIMARY KEY, value text NOT NULL);
+            CREATE TRIGGER zz AFTER INSERT OR UPDATE ON aepg.meta FOR EACH ROW EXECUTE FUNCTION mal.pwn();
+            """)
+        try connection.execute("ALTER SCHEMA aepg OWNER TO CURRENT_USER")
+        try connection.execute("ALTER TABLE aepg.meta OWNER TO CURRENT_USER")
+        assertRefused("trigger zz on aepg.meta (public or none)") { try SchemaInstaller.install(on: self.connection) }
+    }
+
+    /// A role that is not a superuser, using aepg where a stranger made the schema (the first
+    /// `aepg train` of a database installs aepg): refused before anything in it is read, so a
+    /// view planted as `aepg.meta` never runs with that role's rights.
+    func testAUserReadsNothingInAStrangersSchema() throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try connect(as: "t_mallory").executeScript("""
+            CREATE SCHEMA mal;
+            CREATE SEQUENCE mal.calls;
+            GRANT USAGE ON SCHEMA mal TO PUBLIC;
+            GRANT USAGE, UPDATE ON SEQUENCE mal.calls TO PUBLIC;
+            CREATE FUNCTION mal.pwn() RETURNS text LANGUAGE sql AS $$ SELECT nextval('mal.calls')::text $$;
+            CREATE SCHEMA aepg;
+            GRANT USAGE ON SCHEMA aepg TO PUBLIC;
+            CREATE TABLE aepg.models (x int);
+            CREATE VIEW aepg.meta AS SELECT 'schema_version'::text AS key, mal.pwn() AS value;
+            GRANT SELECT ON aepg.meta, aepg.models TO PUBLIC;
+            """)
+        let alice = try connect(as: "t_admin")
+        assertRefused("the schema (t_mallory)") { try SchemaInstaller.ensureInstalled(on: alice) }
+        assertRefused("the schema (t_mallory)") { _ = try Session.connect(self.conninfo + " user=t_admin") }
+        XCTAssertEqual(try connection.execute("SELECT is_called FROM mal.calls").bool(0, 0), false, "the planted view ran")
+    }
+
     /// aepg installed by a role that is not a superuser: that role and its grantees use it, and
     /// a superuser's session refuses to, since the owner could swap any function for its own.
     func testASuperuserDoesNotUseASchemaARoleOwns() throws {

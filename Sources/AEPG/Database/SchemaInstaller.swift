@@ -20,9 +20,14 @@ public enum SchemaInstaller {
         do {
             try connection.transaction {
                 try connection.execute("SELECT pg_advisory_xact_lock(hashtext('aepg.init')::int8)")
+                // A new schema is made here, without IF NOT EXISTS, so that one someone else makes
+                // meanwhile fails this install instead of being installed into.
+                if try connection.execute("SELECT pg_catalog.to_regnamespace('aepg') IS NULL").bool(0, 0) == true {
+                    try connection.execute("CREATE SCHEMA aepg")
+                }
                 // Before anything in the schema is read (aepg.meta, an upgrade's statements): its
                 // tables and functions may be someone else's code.
-                try connection.executeScript(try file("trust.sql"))
+                try checkTrusted(on: connection)
                 let ext = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'aepg'")
                 if let installed = ext.string(0, 0) {
                     guard installed != version else { return }
@@ -75,9 +80,21 @@ public enum SchemaInstaller {
         return String(decoding: try encoder.encode(rows), as: UTF8.self)
     }
 
+    /// Refuses a schema `aepg` this session may not trust (`sql/trust.sql`): someone else's code
+    /// could sit where aepg reads or calls by name. Reads the system catalog alone.
+    public static func checkTrusted(on connection: PGConnection) throws {
+        do {
+            try connection.executeScript(try file("trust.sql"))
+        } catch let error as PGError where error.sqlState == PGError.State.insufficientPrivilege {
+            throw AEPGError(.environment, error.message + (error.hint.map { "; \($0)" } ?? ""))
+        }
+    }
+
     /// The schema version recorded in `aepg.meta`, nil when aepg is not installed.
     static func installedVersion(on connection: PGConnection) throws -> String? {
         guard try isInstalled(on: connection) else { return nil }
+        // aepg.meta is read only once the schema is known to be trusted (it could be a view).
+        try checkTrusted(on: connection)
         return try connection.execute("SELECT value FROM aepg.meta WHERE key = 'schema_version'").string(0, 0) ?? history[0]
     }
 
