@@ -62,6 +62,25 @@ BEGIN
         UNION ALL
         SELECT pg_catalog.format('policy %s on %s', y.polname, y.polrelid::pg_catalog.regclass), 0
           FROM pg_catalog.pg_policy y JOIN tables t ON t.oid = y.polrelid
+        UNION ALL
+        -- Nothing in it (a default, a constraint, an index, a view) calls a function or operator
+        -- from outside pg_catalog and aepg: aepg's own objects never do.
+        SELECT pg_catalog.format('%s, which uses %s', pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid),
+                                 pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0)), 0
+          FROM pg_catalog.pg_depend d, aepg
+         WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+           AND coalesce((SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.refobjid),
+                        (SELECT o.oprnamespace FROM pg_catalog.pg_operator o WHERE d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid = d.refobjid))
+               NOT IN ('pg_catalog'::pg_catalog.regnamespace, aepg.oid)
+           AND aepg.oid = CASE d.classid
+                   WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = d.objid)
+                   WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_class c ON c.oid = a.adrelid WHERE a.oid = d.objid)
+                   WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT c.connamespace FROM pg_catalog.pg_constraint c WHERE c.oid = d.objid)
+                   WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)
+                   WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = d.objid)
+                   WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN (SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE p.oid = d.objid)
+                   WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT t.typnamespace FROM pg_catalog.pg_type t WHERE t.oid = d.objid)
+               END
     )
     SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', h.what, coalesce(r.rolname::text, 'public or none')), ', ' ORDER BY h.what)
       INTO strangers

@@ -143,6 +143,11 @@ final class SchemaOwnerTests: XCTestCase {
         try connection.execute("ALTER SCHEMA aepg OWNER TO CURRENT_USER")
         try connection.execute("ALTER TABLE aepg.meta OWNER TO CURRENT_USER")
         assertRefused("trigger zz on aepg.meta (public or none)") { try SchemaInstaller.install(on: self.connection) }
+        // A default (or a constraint, an index, a view) that calls a stranger's function, too.
+        try connection.execute("DROP TRIGGER zz ON aepg.meta")
+        try connection.execute("CREATE FUNCTION mal.value() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
+        try connection.execute("ALTER TABLE aepg.meta ALTER COLUMN value SET DEFAULT mal.value()")
+        assertRefused("which uses function mal.value()") { try SchemaInstaller.install(on: self.connection) }
     }
 
     /// A role that is not a superuser, using aepg where a stranger made the schema (the first
