@@ -19,10 +19,27 @@ DECLARE
                             WHERE r.rolname IN (current_user, session_user));
     strangers  text;
 BEGIN
+    -- The planner's estimates for catalog joins can set off JIT compilation, which costs far
+    -- more than the query (SourceTable+PlannerCode.swift measured 1.1 s).
+    PERFORM pg_catalog.set_config('jit', 'off', true);
     WITH aepg AS (
         SELECT n.oid, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg'
     ), tables AS (
         SELECT c.oid FROM pg_catalog.pg_class c, aepg WHERE c.relnamespace = aepg.oid
+    ), members(classid, objid) AS (  -- what lives in the schema and can depend on code
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, t.oid FROM tables t
+        UNION ALL
+        SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, a.oid FROM pg_catalog.pg_attrdef a JOIN tables t ON t.oid = a.adrelid
+        UNION ALL
+        SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid FROM pg_catalog.pg_constraint c, aepg WHERE c.connamespace = aepg.oid
+        UNION ALL
+        SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid FROM pg_catalog.pg_rewrite r JOIN tables t ON t.oid = r.ev_class
+        UNION ALL
+        SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g JOIN tables t ON t.oid = g.tgrelid
+        UNION ALL
+        SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc p, aepg WHERE p.pronamespace = aepg.oid
+        UNION ALL
+        SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, y.oid FROM pg_catalog.pg_type y, aepg WHERE y.typnamespace = aepg.oid
     ), holders(what, role) AS (
         SELECT 'the schema', nspowner FROM aepg
         UNION ALL
@@ -67,20 +84,11 @@ BEGIN
         -- from outside pg_catalog and aepg: aepg's own objects never do.
         SELECT pg_catalog.format('%s, which uses %s', pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid),
                                  pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0)), 0
-          FROM pg_catalog.pg_depend d, aepg
-         WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
-           AND coalesce((SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.refobjid),
-                        (SELECT o.oprnamespace FROM pg_catalog.pg_operator o WHERE d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid = d.refobjid))
-               NOT IN ('pg_catalog'::pg_catalog.regnamespace, aepg.oid)
-           AND aepg.oid = CASE d.classid
-                   WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = d.objid)
-                   WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_class c ON c.oid = a.adrelid WHERE a.oid = d.objid)
-                   WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN (SELECT c.connamespace FROM pg_catalog.pg_constraint c WHERE c.oid = d.objid)
-                   WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)
-                   WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid WHERE g.oid = d.objid)
-                   WHEN 'pg_catalog.pg_proc'::pg_catalog.regclass THEN (SELECT p.pronamespace FROM pg_catalog.pg_proc p WHERE p.oid = d.objid)
-                   WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN (SELECT t.typnamespace FROM pg_catalog.pg_type t WHERE t.oid = d.objid)
-               END
+          FROM members m
+          JOIN pg_catalog.pg_depend d ON d.classid = m.classid AND d.objid = m.objid
+          LEFT JOIN pg_catalog.pg_proc p ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.refobjid
+          LEFT JOIN pg_catalog.pg_operator o ON d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid = d.refobjid
+         WHERE coalesce(p.pronamespace, o.oprnamespace) NOT IN ('pg_catalog'::pg_catalog.regnamespace, (SELECT oid FROM aepg))
     )
     SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', h.what, coalesce(r.rolname::text, 'public or none')), ', ' ORDER BY h.what)
       INTO strangers
