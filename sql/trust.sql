@@ -6,18 +6,19 @@
 -- Whoever owns the schema or anything in it, or may create in it, can put code of theirs where
 -- aepg calls or reads by name: a function the SECURITY DEFINER functions call, a view or a
 -- table with a trigger, rule or policy that aepg reads or writes, a results table made before
--- aepg makes it. So every one of them must be a role this session trusts anyway: itself, a role
--- it is a member of (it may act as that role), the database's owner (who may drop anything in
--- the database), or a superuser. A superuser's session (its login or its current role is one:
--- either can SET ROLE to any other) trusts superusers alone. Triggers, rules and policies that
--- aepg does not make are refused whoever made them: changing an object's owner keeps them.
--- Otherwise a role that may create schemas in the database could make aepg first and become
--- whoever installs or runs aepg next.
+-- aepg makes it. So every one of them must be a role this session trusts anyway: itself, the
+-- database's owner (who already sets what every session in the database starts with), or a
+-- superuser. Not a role it is a member of: whoever holds ADMIN on a role can make anyone its
+-- member, unasked. A superuser's session (its login or its current role is one: either can SET
+-- ROLE to any other) trusts superusers alone. Triggers, rules, policies, inheritance links and
+-- uses of code or types from elsewhere that aepg does not make are refused whoever made them:
+-- changing an object's owner keeps them. Otherwise a role that may create schemas in the
+-- database could make aepg first and become whoever installs or runs aepg next.
 DO $$
 DECLARE
     super      boolean := (SELECT pg_catalog.bool_or(r.rolsuper) FROM pg_catalog.pg_roles r
                             WHERE r.rolname IN (current_user, session_user));
-    strangers  text;
+    strangers  text[];
 BEGIN
     -- The planner's estimates for catalog joins can set off JIT compilation, which costs far
     -- more than the query (SourceTable+PlannerCode.swift measured 1.1 s).
@@ -26,20 +27,22 @@ BEGIN
         SELECT n.oid, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n WHERE n.nspname = 'aepg'
     ), tables AS (
         SELECT c.oid FROM pg_catalog.pg_class c, aepg WHERE c.relnamespace = aepg.oid
-    ), members(classid, objid) AS (  -- what lives in the schema and can depend on code
-        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, t.oid FROM tables t
+    ), members(classid, objid, of_view) AS (  -- what lives in the schema and can depend on code or types
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, c.relkind = 'v'
+          FROM pg_catalog.pg_class c, aepg WHERE c.relnamespace = aepg.oid
         UNION ALL
-        SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, a.oid FROM pg_catalog.pg_attrdef a JOIN tables t ON t.oid = a.adrelid
+        SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, a.oid, false FROM pg_catalog.pg_attrdef a JOIN tables t ON t.oid = a.adrelid
         UNION ALL
-        SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid FROM pg_catalog.pg_constraint c, aepg WHERE c.connamespace = aepg.oid
+        SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid, false FROM pg_catalog.pg_constraint c, aepg WHERE c.connamespace = aepg.oid
         UNION ALL
-        SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid FROM pg_catalog.pg_rewrite r JOIN tables t ON t.oid = r.ev_class
+        SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, r.oid, true FROM pg_catalog.pg_rewrite r JOIN tables t ON t.oid = r.ev_class
         UNION ALL
-        SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid FROM pg_catalog.pg_trigger g JOIN tables t ON t.oid = g.tgrelid
+        SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, g.oid, false FROM pg_catalog.pg_trigger g JOIN tables t ON t.oid = g.tgrelid
         UNION ALL
-        SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid FROM pg_catalog.pg_proc p, aepg WHERE p.pronamespace = aepg.oid
+        SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, false FROM pg_catalog.pg_proc p, aepg WHERE p.pronamespace = aepg.oid
         UNION ALL
-        SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, y.oid FROM pg_catalog.pg_type y, aepg WHERE y.typnamespace = aepg.oid
+        SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, y.oid, coalesce((SELECT c.relkind = 'v' FROM pg_catalog.pg_class c WHERE c.oid = y.typrelid), false)
+          FROM pg_catalog.pg_type y, aepg WHERE y.typnamespace = aepg.oid
     ), holders(what, role) AS (
         SELECT 'the schema', nspowner FROM aepg
         UNION ALL
@@ -81,29 +84,46 @@ BEGIN
           FROM pg_catalog.pg_policy y JOIN tables t ON t.oid = y.polrelid
         UNION ALL
         -- Nothing in it (a default, a constraint, an index, a view) calls a function or operator
-        -- from outside pg_catalog and aepg: aepg's own objects never do.
+        -- from outside pg_catalog and aepg, and no table, type or function of it uses a type
+        -- from there (a domain's check runs on every write): aepg's own objects never do. Views
+        -- are let use types, since a model's views show its source's columns, whatever their type.
         SELECT pg_catalog.format('%s, which uses %s', pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid),
                                  pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0)), 0
           FROM members m
-          JOIN pg_catalog.pg_depend d ON d.classid = m.classid AND d.objid = m.objid
+          CROSS JOIN LATERAL (SELECT d.* FROM pg_catalog.pg_depend d
+                               WHERE d.classid = m.classid AND d.objid = m.objid OFFSET 0) AS d
           LEFT JOIN pg_catalog.pg_proc p ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = d.refobjid
           LEFT JOIN pg_catalog.pg_operator o ON d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid = d.refobjid
-         WHERE coalesce(p.pronamespace, o.oprnamespace) NOT IN ('pg_catalog'::pg_catalog.regnamespace, (SELECT oid FROM aepg))
+          LEFT JOIN pg_catalog.pg_type y ON d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND NOT m.of_view AND y.oid = d.refobjid
+         WHERE coalesce(p.pronamespace, o.oprnamespace, y.typnamespace) NOT IN ('pg_catalog'::pg_catalog.regnamespace, (SELECT oid FROM aepg))
+        UNION ALL
+        -- A table of it that inherits from, or is inherited by, one elsewhere (a partition):
+        -- writes there reach it, and triggers there fire on writes to it.
+        SELECT pg_catalog.format('%s, which inherits from %s', i.inhrelid::pg_catalog.regclass, i.inhparent::pg_catalog.regclass), 0
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class child ON child.oid = i.inhrelid
+          JOIN pg_catalog.pg_class parent ON parent.oid = i.inhparent
+         WHERE (child.relnamespace = (SELECT oid FROM aepg)) <> (parent.relnamespace = (SELECT oid FROM aepg))
     )
-    SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', h.what, coalesce(r.rolname::text, 'public or none')), ', ' ORDER BY h.what)
+    -- The schema and its grants first, then the rest by name (the message shows ten).
+    SELECT pg_catalog.array_agg(found.line ORDER BY found.what NOT IN ('the schema', 'a grant to create in it'), found.line)
       INTO strangers
-      FROM holders h LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.role
-     WHERE NOT coalesce(CASE WHEN super THEN r.rolsuper
-                             ELSE r.rolsuper OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')
-                                  OR r.oid = (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
-                        END, false);
+      FROM (SELECT DISTINCT h.what, pg_catalog.format('%s (%s)', h.what, coalesce(r.rolname::text, 'public or none')) AS line
+              FROM holders h LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.role
+             WHERE NOT coalesce(CASE WHEN super THEN r.rolsuper
+                                     ELSE r.rolsuper OR r.rolname = current_user
+                                          OR r.oid = (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                                END, false)) AS found;
     IF strangers IS NOT NULL THEN
         RAISE EXCEPTION 'in schema aepg, % cannot trust what these roles own or may create: %',
-                        CASE WHEN super THEN 'a superuser' ELSE pg_catalog.format('role %s', current_user) END, strangers
+                        CASE WHEN super THEN 'a superuser' ELSE pg_catalog.format('role %s', current_user) END,
+                        pg_catalog.array_to_string(strangers[1:10], ', ')
+                        || CASE WHEN pg_catalog.cardinality(strangers) > 10
+                                THEN pg_catalog.format(' and %s more', pg_catalog.cardinality(strangers) - 10) ELSE '' END
               USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'if aepg was installed by a role you trust, run aepg as that role (or as a member of aepg_worker / aepg_operator); '
-                        || 'otherwise drop what they made (DROP OWNED BY, or DROP SCHEMA aepg CASCADE once you have looked inside) and '
-                        || 'run aepg init again. Changing owners is not enough: what they made (triggers, defaults, grants) stays';
+                    HINT = 'install aepg as a superuser or as the database''s owner, and run it as a superuser only where a superuser installed it; '
+                        || 'if someone else made the schema, drop what they made (DROP SCHEMA aepg CASCADE once you have looked inside, '
+                        || 'or DROP OWNED BY) and run aepg init again. Changing owners is not enough: what they made stays';
     END IF;
 END
 $$;

@@ -148,6 +148,33 @@ final class SchemaOwnerTests: XCTestCase {
         try connection.execute("CREATE FUNCTION mal.value() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
         try connection.execute("ALTER TABLE aepg.meta ALTER COLUMN value SET DEFAULT mal.value()")
         assertRefused("which uses function mal.value()") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("ALTER TABLE aepg.meta ALTER COLUMN value DROP DEFAULT")
+        // A column of a stranger's type: a domain's check runs on every write.
+        try connection.execute("CREATE DOMAIN mal.checked AS text CHECK (VALUE <> '')")
+        try connection.execute("ALTER TABLE aepg.meta ALTER COLUMN value TYPE mal.checked")
+        assertRefused("which uses type mal.checked") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("ALTER TABLE aepg.meta ALTER COLUMN value TYPE text")
+        // A partition elsewhere: writes through it reach the table, its triggers fire on them.
+        try connection.execute("CREATE TABLE aepg.parted (key text) PARTITION BY LIST (key)")
+        try connection.execute("CREATE TABLE mal.part PARTITION OF aepg.parted DEFAULT")
+        assertRefused("mal.part, which inherits from aepg.parted") { try SchemaInstaller.install(on: self.connection) }
+        try connection.execute("DROP TABLE aepg.parted")
+        try SchemaInstaller.install(on: connection)
+    }
+
+    /// Being a member of a role is no reason to trust it: whoever holds ADMIN on a role makes
+    /// anyone its member, unasked. A group that made the schema, then enrolled the installer.
+    func testMembershipInTheSchemasOwnerIsNoTrust() throws {
+        try connection.execute("DROP ROLE IF EXISTS t_group")
+        try connection.execute("CREATE ROLE t_group")
+        defer { _ = try? connection.execute("DROP ROLE IF EXISTS t_group") }
+        try connection.execute("GRANT t_group TO t_mallory WITH ADMIN OPTION")
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_group, t_admin")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_group, t_admin") }
+        try connect(as: "t_mallory").executeScript("GRANT t_group TO t_admin; SET ROLE t_group; CREATE SCHEMA aepg;")
+        assertRefused("the schema (t_group)") { try SchemaInstaller.install(on: try self.connect(as: "t_admin")) }
+        assertRefused("the schema (t_group)") { _ = try Session.connect(self.conninfo + " user=t_admin") }
+        try connection.execute("DROP SCHEMA aepg")
     }
 
     /// A role that is not a superuser, using aepg where a stranger made the schema (the first
