@@ -301,7 +301,7 @@ $$;
 -- An array feature's inputs: its elements in row-major order (an 8 x 8 image is 64 inputs); a NULL
 -- array is NULL in every element (imputed like a NULL column); another length is an error.
 CREATE OR REPLACE FUNCTION aepg.array_inputs(p_values double precision[], p_column text, p_length integer)
-RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_values IS NULL THEN
         RETURN pg_catalog.array_fill(NULL::double precision, ARRAY[p_length]);
@@ -317,7 +317,7 @@ $$;
 -- A JSON array of numbers (nested for several dimensions, null for NULL elements) as float8[],
 -- as to_jsonb writes an array column; JSON null is NULL.
 CREATE OR REPLACE FUNCTION aepg.json_numbers(p_value jsonb, p_column text)
-RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE AS $$
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
         RETURN NULL;
@@ -696,7 +696,7 @@ $$;
 
 -- One dense layer, y = activation(x · W + b), W inputs x outputs row-major, as the worker computes it.
 CREATE OR REPLACE FUNCTION aepg.apply_layer(p_weights real[], p_bias real[], p_activation text, x double precision[])
-RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     outputs  integer := array_length(p_bias, 1);
     y        double precision[] := array_fill(0::float8, ARRAY[array_length(p_bias, 1)]);
@@ -726,7 +726,7 @@ $$;
 CREATE OR REPLACE FUNCTION aepg.reconstruct(p_model text, p_version integer, p_member integer, p_input double precision[],
                                             p_by_mae boolean, p_kl_weight double precision,
                                             OUT errors double precision[], OUT score double precision, OUT latent real[])
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     x      double precision[] := p_input;
     n      integer := array_length(p_input, 1);
@@ -768,7 +768,7 @@ COMMENT ON FUNCTION aepg.reconstruct(text, integer, integer, double precision[],
 CREATE OR REPLACE FUNCTION aepg.score(p_model text, p_features double precision[],
                                       OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                       OUT latent real[], OUT top_features text[], OUT distance real)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v         aepg.versions;
     n         integer;
@@ -890,7 +890,7 @@ COMMENT ON FUNCTION aepg.score(text, double precision[]) IS
 CREATE OR REPLACE FUNCTION aepg.score_row(p_model text, p_row jsonb,
                                           OUT score double precision, OUT flagged boolean, OUT cluster integer,
                                           OUT latent real[], OUT top_features text[], OUT distance real)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     features text[];
     encoding jsonb;

@@ -122,3 +122,21 @@ extension SQLSurfaceTests {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE id = 1002"), 0)
     }
 }
+
+extension SQLSurfaceTests {
+    /// In-SQL scoring runs with its own search path: a function someone put on the caller's path
+    /// that matches an argument type exactly (the built-in `array_length` takes any array) is not
+    /// called, whatever path the caller (a superuser, say) has set.
+    func testScoringInSQLIgnoresLookalikeFunctionsOnTheCallersPath() throws {
+        try train()
+        try connection.execute("CREATE SEQUENCE lookalike_calls")
+        try connection.execute("""
+            CREATE FUNCTION public.array_length(real[], integer) RETURNS integer LANGUAGE sql
+            AS $$ SELECT nextval('lookalike_calls')::int * 0 + pg_catalog.array_length($1, $2) $$
+            """)
+        try connection.execute("SET search_path = public, pg_catalog")
+        defer { _ = try? connection.execute("RESET search_path") }
+        XCTAssertNotNil(try connection.execute("SELECT score FROM aepg.score('pts', ARRAY[0.5, 0.5, 1.0, 0.2]::float8[])").double(0, 0))
+        XCTAssertEqual(try connection.execute("SELECT is_called FROM lookalike_calls").bool(0, 0), false, "the lookalike ran")
+    }
+}
