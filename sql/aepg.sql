@@ -3,6 +3,11 @@
 -- upgrades/ when the database has an older schema), and `aepg extension` wraps it into the
 -- versioned scripts of CREATE EXTENSION aepg. Every statement is safe to run again.
 
+-- Names below are resolved in pg_catalog first and nowhere else: an extension script otherwise
+-- runs with the schema it was created in (public, say) on its path, where a lookalike function
+-- could bind into a view made here.
+SET LOCAL search_path = pg_catalog, pg_temp;
+
 CREATE SCHEMA IF NOT EXISTS aepg;
 COMMENT ON SCHEMA aepg IS 'aepg: autoencoder models, their versions, per-row results and anomaly views';
 
@@ -1329,6 +1334,23 @@ BEGIN
             END IF;
             IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
         END IF;
+    END LOOP;
+END
+$$;
+
+-- Last: a function in aepg that this script did not just make or replace (its catalog row is
+-- older than this transaction) is not aepg's: one an older version made and this one no longer
+-- defines, or one someone else put there and an administrator took over by changing owners
+-- (its body may call anything, and an overload of theirs could be found where aepg's is meant).
+-- It is dropped.
+DO $$
+DECLARE
+    stray pg_catalog.regprocedure;
+BEGIN
+    FOR stray IN SELECT p.oid FROM pg_catalog.pg_proc p
+                  WHERE p.pronamespace = 'aepg'::pg_catalog.regnamespace AND pg_catalog.age(p.xmin) > 0 LOOP
+        RAISE NOTICE 'dropping %, which this version of aepg does not define', stray;
+        EXECUTE pg_catalog.format('DROP FUNCTION %s', stray);
     END LOOP;
 END
 $$;

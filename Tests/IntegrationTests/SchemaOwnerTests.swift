@@ -162,6 +162,24 @@ final class SchemaOwnerTests: XCTestCase {
         try SchemaInstaller.install(on: connection)
     }
 
+    /// A function someone put in the schema, taken over by an administrator (REASSIGN OWNED)
+    /// instead of dropped, passes the owners' check, but its body may call anything, and an
+    /// overload like this one is found where a caller passes integers. The install drops every
+    /// function in aepg that it did not just make.
+    func testAnInstallDropsFunctionsAepgDoesNotDefine() throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
+        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try connect(as: "t_mallory").executeScript("""
+            CREATE SCHEMA aepg;
+            CREATE FUNCTION aepg.score(p_model text, p_features integer[]) RETURNS float8 LANGUAGE plpgsql
+            AS $$ BEGIN RETURN 0; END $$;
+            """)
+        try connection.execute("REASSIGN OWNED BY t_mallory TO CURRENT_USER")
+        try SchemaInstaller.install(on: connection)
+        XCTAssertNil(try connection.execute("SELECT to_regprocedure('aepg.score(text, integer[])')::text").string(0, 0))
+        XCTAssertNotNil(try connection.execute("SELECT to_regprocedure('aepg.score(text, double precision[])')::text").string(0, 0))
+    }
+
     /// Being a member of a role is no reason to trust it: whoever holds ADMIN on a role makes
     /// anyone its member, unasked. A group that made the schema, then enrolled the installer.
     func testMembershipInTheSchemasOwnerIsNoTrust() throws {
