@@ -114,3 +114,16 @@ extension RealtimeScoringTests {
         }
     }
 }
+
+extension RealtimeScoringTests {
+    /// Where serializable is the database's default, aepg's own sessions still read committed:
+    /// their long reads would otherwise take predicate locks that fail serializable writers.
+    func testAepgSessionsTakeNoPartInSerializableChecks() throws {
+        try connection.execute("ALTER DATABASE \(databaseName) SET default_transaction_isolation = 'serializable'")
+        let session = try Session.connect(conninfo)
+        let level = try session.transaction { try session.execute("SHOW transaction_isolation").string(0, 0) }
+        XCTAssertEqual(level, "read committed")
+        XCTAssertEqual(try PGConnection(conninfo).execute("SHOW transaction_isolation").string(0, 0), "serializable",
+                       "the database's default, which the assertion above would otherwise see")
+    }
+}
