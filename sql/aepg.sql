@@ -358,6 +358,19 @@ RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                       AND i.indimmediate AND i.indisvalid AND i.indisready AND i.indislive)
 $$;
 
+-- Adds the confidence column to a results table made before 0.7.0, and only to one: ALTER TABLE
+-- waits for the table's lock even when it has nothing to do, and right after a training
+-- autovacuum is often clearing the previous version's rows there (a 1 s wait, then the vacuum
+-- cancelled, on every training).
+CREATE OR REPLACE FUNCTION aepg.add_confidence(p_results regclass)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF aepg.column_type(p_results, 'confidence') IS NULL THEN
+        EXECUTE format('ALTER TABLE %s ADD COLUMN confidence real', p_results);
+    END IF;
+END
+$$;
+
 -- The functions that create, drop or switch per-model objects (and the realtime trigger) run as
 -- the schema's owner (SECURITY DEFINER, search_path pinned), so those objects have one owner
 -- whichever role (admin, worker, operator) caused them; every name inside is schema-qualified.
@@ -401,13 +414,7 @@ BEGIN
              top_features text[],
              PRIMARY KEY (version, %I))',
         results, m.key_column, key_type, m.key_column);
-    -- Results tables made before 0.7.0 lack confidence. Only those are altered: ALTER TABLE
-    -- waits for the table's lock even when it has nothing to do, and right after a training
-    -- autovacuum is often clearing the previous version's rows there (a 1 s wait, then the
-    -- vacuum cancelled, on every training).
-    IF aepg.column_type(results::regclass, 'confidence') IS NULL THEN
-        EXECUTE format('ALTER TABLE %s ADD COLUMN confidence real', results);
-    END IF;
+    PERFORM aepg.add_confidence(results::regclass);
     RETURN results::regclass;
 END
 $$;
@@ -1329,9 +1336,7 @@ DECLARE
 BEGIN
     FOR m IN SELECT name, active_version FROM aepg.models LOOP
         IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
-            IF aepg.column_type(aepg.object_name(m.name, 'results')::regclass, 'confidence') IS NULL THEN
-                EXECUTE format('ALTER TABLE %s ADD COLUMN confidence real', aepg.object_name(m.name, 'results'));
-            END IF;
+            PERFORM aepg.add_confidence(aepg.object_name(m.name, 'results')::regclass);
             IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
         END IF;
     END LOOP;
