@@ -9,13 +9,15 @@ import XCTest
 /// whoever runs aepg next, a superuser included.
 final class SchemaOwnerTests: XCTestCase {
     let databaseName = "aepg_schemaownertests"
+    /// Made for each test, dropped after its database (which holds their grants).
+    static let roles = ["t_mallory", "t_admin", "t_other", "t_group"]
     var conninfo: String!
     var connection: PGConnection!
 
     override func setUpWithError() throws {
         conninfo = try TestDatabase.fresh(databaseName)
         connection = try PGConnection(conninfo)
-        for role in ["t_mallory", "t_admin"] {
+        for role in Self.roles {
             try connection.execute("DROP ROLE IF EXISTS \(role)")
             try connection.execute("CREATE ROLE \(role) LOGIN")
         }
@@ -25,12 +27,35 @@ final class SchemaOwnerTests: XCTestCase {
         connection = nil
         TestDatabase.drop(databaseName)
         if let server = try? PGConnection(try TestDatabase.serverConninfo()) {
-            for role in ["t_mallory", "t_admin"] { _ = try? server.execute("DROP ROLE IF EXISTS \(role)") }
+            for role in Self.roles { _ = try? server.execute("DROP ROLE IF EXISTS \(role)") }
         }
     }
 
     func connect(as role: String) throws -> PGConnection {
         try PGConnection(conninfo + " user=\(role)")
+    }
+
+    /// Lets `roles` create schemas in the test's database.
+    func grantCreate(to roles: String...) throws {
+        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO \(roles.joined(separator: ", "))")
+    }
+
+    /// As t_mallory: schema `mal` with `mal.pwn()`, which counts its calls on `mal.calls` (a
+    /// sequence: a rolled-back transaction does not undo it) and returns `returning`.
+    func plantCallCounter(returning type: String) throws {
+        try connect(as: "t_mallory").executeScript("""
+            CREATE SCHEMA mal;
+            CREATE SEQUENCE mal.calls;
+            GRANT USAGE ON SCHEMA mal TO PUBLIC;
+            GRANT USAGE, UPDATE ON SEQUENCE mal.calls TO PUBLIC;
+            CREATE FUNCTION mal.pwn() RETURNS \(type) LANGUAGE sql AS $$ SELECT (nextval('mal.calls') > 0)::\(type) $$;
+            GRANT EXECUTE ON FUNCTION mal.pwn() TO PUBLIC;
+            """)
+    }
+
+    /// Whether `mal.pwn()` ever ran.
+    var plantedCodeRan: Bool {
+        get throws { try connection.execute("SELECT is_called FROM mal.calls").bool(0, 0) ?? true }
     }
 
     /// `body` throws an error whose text contains `fragment`.
@@ -46,18 +71,14 @@ final class SchemaOwnerTests: XCTestCase {
     func testNoRoleInstallsIntoASchemaAnotherRoleMade() throws {
         try connection.execute("CREATE SCHEMA aepg AUTHORIZATION t_mallory")
         assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
-        try connection.execute("CREATE ROLE t_other LOGIN")
-        defer { _ = try? connection.execute("DROP ROLE t_other") }
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_other")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_other") }
+        try grantCreate(to: "t_other")
         // (A role without USAGE on the schema is stopped before the script runs.)
         assertRefused("schema aepg") { try SchemaInstaller.install(on: try self.connect(as: "t_other")) }
         XCTAssertEqual(try connection.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'aepg'::regnamespace").int(0, 0), 0)
         // A superuser's session refuses it before any command runs.
         assertRefused("the schema (t_mallory)") { _ = try Session.connect(self.conninfo) }
         // Its owner may install into it: that role only runs its own code.
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try grantCreate(to: "t_mallory")
         try SchemaInstaller.install(on: try connect(as: "t_mallory"))
     }
 
@@ -80,16 +101,9 @@ final class SchemaOwnerTests: XCTestCase {
     /// (which the installer reads to learn the installed version) never runs. Its function
     /// counts its calls on a sequence, which a rolled-back transaction does not undo.
     func testAnInstallReadsNothingInASchemaAnotherRoleMade() throws {
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
-        let mallory = try connect(as: "t_mallory")
-        try mallory.executeScript("""
-            CREATE SCHEMA mal;
-            CREATE SEQUENCE mal.calls;
-            GRANT USAGE ON SCHEMA mal TO PUBLIC;
-            GRANT USAGE, UPDATE ON SEQUENCE mal.calls TO PUBLIC;
-            CREATE FUNCTION mal.pwn() RETURNS boolean LANGUAGE sql AS $$ SELECT nextval('mal.calls') > 0 $$;
-            GRANT EXECUTE ON FUNCTION mal.pwn() TO PUBLIC;
+        try grantCreate(to: "t_mallory")
+        try plantCallCounter(returning: "boolean")
+        try connect(as: "t_mallory").executeScript("""
             CREATE SCHEMA aepg;
             GRANT USAGE ON SCHEMA aepg TO PUBLIC;
             CREATE TABLE aepg.models (name text);
@@ -100,12 +114,9 @@ final class SchemaOwnerTests: XCTestCase {
             CREATE POLICY p ON aepg.meta USING (mal.pwn());
             """)
         assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: self.connection) }
-        try connection.execute("CREATE ROLE t_other LOGIN")
-        defer { _ = try? connection.execute("DROP ROLE t_other") }
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_other")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_other") }
+        try grantCreate(to: "t_other")
         assertRefused("the schema (t_mallory)") { try SchemaInstaller.install(on: try self.connect(as: "t_other")) }
-        XCTAssertEqual(try connection.execute("SELECT is_called FROM mal.calls").bool(0, 0), false, "the planted policy ran")
+        XCTAssertFalse(try plantedCodeRan, "the planted policy ran")
     }
 
     /// A role that may create objects in the schema could make a model's results table before
@@ -131,8 +142,7 @@ final class SchemaOwnerTests: XCTestCase {
     /// Taking a planted schema over (changing its owners) keeps what the stranger made: a trigger
     /// calling a function of theirs on a table aepg writes is refused whoever owns the table.
     func testATriggerAepgDidNotMakeIsRefusedAfterATakeOver() throws {
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try grantCreate(to: "t_mallory")
         try connect(as: "t_mallory").executeScript("""
             CREATE SCHEMA mal;
             CREATE FUNCTION mal.pwn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
@@ -167,8 +177,7 @@ final class SchemaOwnerTests: XCTestCase {
     /// overload like this one is found where a caller passes integers. The install drops every
     /// function in aepg that it did not just make.
     func testAnInstallDropsFunctionsAepgDoesNotDefine() throws {
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try grantCreate(to: "t_mallory")
         try connect(as: "t_mallory").executeScript("""
             CREATE SCHEMA aepg;
             CREATE FUNCTION aepg.score(p_model text, p_features integer[]) RETURNS float8 LANGUAGE plpgsql
@@ -183,12 +192,8 @@ final class SchemaOwnerTests: XCTestCase {
     /// Being a member of a role is no reason to trust it: whoever holds ADMIN on a role makes
     /// anyone its member, unasked. A group that made the schema, then enrolled the installer.
     func testMembershipInTheSchemasOwnerIsNoTrust() throws {
-        try connection.execute("DROP ROLE IF EXISTS t_group")
-        try connection.execute("CREATE ROLE t_group")
-        defer { _ = try? connection.execute("DROP ROLE IF EXISTS t_group") }
         try connection.execute("GRANT t_group TO t_mallory WITH ADMIN OPTION")
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_group, t_admin")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_group, t_admin") }
+        try grantCreate(to: "t_group", "t_admin")
         try connect(as: "t_mallory").executeScript("GRANT t_group TO t_admin; SET ROLE t_group; CREATE SCHEMA aepg;")
         assertRefused("the schema (t_group)") { try SchemaInstaller.install(on: try self.connect(as: "t_admin")) }
         assertRefused("the schema (t_group)") { _ = try Session.connect(self.conninfo + " user=t_admin") }
@@ -199,14 +204,9 @@ final class SchemaOwnerTests: XCTestCase {
     /// `aepg train` of a database installs aepg): refused before anything in it is read, so a
     /// view planted as `aepg.meta` never runs with that role's rights.
     func testAUserReadsNothingInAStrangersSchema() throws {
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_mallory")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_mallory") }
+        try grantCreate(to: "t_mallory")
+        try plantCallCounter(returning: "text")
         try connect(as: "t_mallory").executeScript("""
-            CREATE SCHEMA mal;
-            CREATE SEQUENCE mal.calls;
-            GRANT USAGE ON SCHEMA mal TO PUBLIC;
-            GRANT USAGE, UPDATE ON SEQUENCE mal.calls TO PUBLIC;
-            CREATE FUNCTION mal.pwn() RETURNS text LANGUAGE sql AS $$ SELECT nextval('mal.calls')::text $$;
             CREATE SCHEMA aepg;
             GRANT USAGE ON SCHEMA aepg TO PUBLIC;
             CREATE TABLE aepg.models (x int);
@@ -216,14 +216,13 @@ final class SchemaOwnerTests: XCTestCase {
         let alice = try connect(as: "t_admin")
         assertRefused("the schema (t_mallory)") { try SchemaInstaller.ensureInstalled(on: alice) }
         assertRefused("the schema (t_mallory)") { _ = try Session.connect(self.conninfo + " user=t_admin") }
-        XCTAssertEqual(try connection.execute("SELECT is_called FROM mal.calls").bool(0, 0), false, "the planted view ran")
+        XCTAssertFalse(try plantedCodeRan, "the planted view ran")
     }
 
     /// aepg installed by a role that is not a superuser: that role and its grantees use it, and
     /// a superuser's session refuses to, since the owner could swap any function for its own.
     func testASuperuserDoesNotUseASchemaARoleOwns() throws {
-        try connection.execute("GRANT CREATE ON DATABASE \(databaseName) TO t_admin")
-        defer { _ = try? connection.execute("REVOKE CREATE ON DATABASE \(databaseName) FROM t_admin") }
+        try grantCreate(to: "t_admin")
         try SchemaInstaller.install(on: try connect(as: "t_admin"))
         XCTAssertNoThrow(try Session.connect(conninfo + " user=t_admin"))
         assertRefused("the schema (t_admin)") { _ = try Session.connect(self.conninfo) }
