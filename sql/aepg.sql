@@ -378,6 +378,10 @@ $$;
 -- A model's results table, its key column typed like the source's; a key whose type changed gets
 -- a new table. `confidence` is the Student-t soft assignment of the row's cluster (DEC, or k-means in a
 -- neighbour embedding; NULL for k-means in the autoencoder's latent space).
+-- It is partitioned by version, one partition per version: a training loads its rows into a table
+-- of their own and indexes them afterwards (about half the time of loading into an indexed table),
+-- and an old version goes by dropping its partition rather than deleting its rows (which left
+-- dead rows for vacuum on every training). A table made before 0.8.0 becomes the first partition.
 CREATE OR REPLACE FUNCTION aepg.prepare_results(p_model text)
 RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -402,8 +406,13 @@ BEGIN
     IF existing IS DISTINCT FROM key_type THEN
         PERFORM aepg.drop_with_views('TABLE', results, format('the key of aepg model "%s" changed type', p_model));
     END IF;
+    IF to_regclass(results) IS NOT NULL THEN
+        PERFORM aepg.add_confidence(results::regclass);
+        PERFORM aepg.partition_results(p_model);
+        RETURN results::regclass;
+    END IF;
     EXECUTE format(
-        'CREATE TABLE IF NOT EXISTS %s (
+        'CREATE TABLE %s (
              %I %s NOT NULL,
              version integer NOT NULL,
              latent real[] NOT NULL,
@@ -412,13 +421,123 @@ BEGIN
              confidence real,
              score double precision NOT NULL,
              top_features text[],
-             PRIMARY KEY (version, %I))',
+             PRIMARY KEY (version, %I)) PARTITION BY LIST (version)',
         results, m.key_column, key_type, m.key_column);
-    PERFORM aepg.add_confidence(results::regclass);
     RETURN results::regclass;
 END
 $$;
 COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of an aepg model, keyed like its source';
+
+-- The partitions of a model's results table with the versions each holds.
+CREATE OR REPLACE FUNCTION aepg.results_partitions(p_results regclass)
+RETURNS TABLE (part regclass, versions integer[]) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- A partition's bound reads FOR VALUES IN (3) or, for a table made before 0.8.0, (2, 3).
+    SELECT c.oid::regclass,
+           string_to_array(substring(pg_get_expr(c.relpartbound, c.oid) FROM '\((.*)\)'), ', ')::integer[]
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = p_results
+$$;
+
+-- Turns a results table made before 0.8.0 into a partitioned one: the old table, renamed, becomes
+-- the partition of the versions it holds (it keeps its index), and the model's views move to the
+-- new table. Runs once per model, when aepg init upgrades the schema or the model next trains.
+CREATE OR REPLACE FUNCTION aepg.partition_results(p_model text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    results   text := aepg.object_name(p_model, 'results');
+    legacy    text := aepg.object_name(p_model, 'results_legacy');
+    key_name  text;
+    held      integer[];
+BEGIN
+    IF (SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(results)) IS DISTINCT FROM 'r' THEN
+        RETURN;
+    END IF;
+    EXECUTE format('ALTER TABLE %s RENAME TO %I', results, p_model || '_results_legacy');
+    SELECT a.attname INTO key_name FROM pg_attribute a
+     WHERE a.attrelid = legacy::regclass AND a.attnum = 1;
+    EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS, PRIMARY KEY (version, %I)) PARTITION BY LIST (version)',
+                   results, legacy, key_name);
+    EXECUTE format('SELECT array_agg(DISTINCT version ORDER BY version) FROM %s', legacy) INTO held;
+    IF held IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s FOR VALUES IN (%s)', results, legacy, array_to_string(held, ', '));
+    END IF;
+    IF (SELECT active_version FROM aepg.models WHERE name = p_model) IS NOT NULL THEN
+        PERFORM aepg.refresh_views(p_model);
+    END IF;
+    IF held IS NULL THEN
+        PERFORM aepg.drop_with_views('TABLE', legacy, format('the results of aepg model "%s" cannot be partitioned', p_model));
+    END IF;
+END
+$$;
+
+-- A table for the results of a new version, shaped like the model's results table, for the worker
+-- to load before aepg.attach_results indexes it and makes it the version's partition. A partition
+-- left holding that version number (by a model dropped while its results stayed) goes first.
+CREATE OR REPLACE FUNCTION aepg.new_results(p_model text, p_version integer)
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    results  regclass := aepg.prepare_results(p_model);
+    part     text := aepg.object_name(p_model, 'results_' || p_version);
+    stale    regclass;
+BEGIN
+    FOR stale IN SELECT r.part FROM aepg.results_partitions(results) r WHERE p_version = ANY (r.versions) LOOP
+        PERFORM aepg.drop_with_views('TABLE', stale::text, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
+    END LOOP;
+    PERFORM aepg.drop_with_views('TABLE', part, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
+    -- The check lets ATTACH PARTITION skip scanning the rows for their version.
+    EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS, CONSTRAINT loaded_version CHECK (version = %s))',
+                   part, results, p_version);
+    RETURN part::regclass;
+END
+$$;
+COMMENT ON FUNCTION aepg.new_results(text, integer) IS 'creates the table a new version''s results are loaded into';
+
+-- Indexes a loaded results table and makes it the partition of its version. Attaching locks the
+-- results table against other attaches and vacuum only: readers of the views and the realtime
+-- trigger's writes go on.
+CREATE OR REPLACE FUNCTION aepg.attach_results(p_model text, p_version integer)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    results  text := aepg.object_name(p_model, 'results');
+    part     text := aepg.object_name(p_model, 'results_' || p_version);
+    key_name text := (aepg.model_row(p_model)).key_column;
+BEGIN
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (version, %I)', part, key_name);
+    EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s FOR VALUES IN (%s)', results, part, p_version);
+    -- The partition's bound says the same from now on.
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT loaded_version', part);
+END
+$$;
+COMMENT ON FUNCTION aepg.attach_results(text, integer) IS 'indexes a new version''s loaded results and attaches them to the model''s results table';
+
+-- Drops the results of every version but the given ones (the active one and the one it replaced,
+-- an instant roll-back). Dropping a partition takes the results table's exclusive lock: when a
+-- reader holds it (an open report), the old results stay until a later training and nothing waits.
+CREATE OR REPLACE FUNCTION aepg.drop_old_results(p_model text, p_keep integer[])
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    results  regclass := to_regclass(aepg.object_name(p_model, 'results'));
+    old      regclass;
+    dropped  integer := 0;
+BEGIN
+    IF results IS NULL OR NOT EXISTS (SELECT 1 FROM aepg.results_partitions(results) r WHERE NOT r.versions && p_keep) THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', results);
+        FOR old IN SELECT r.part FROM aepg.results_partitions(results) r WHERE NOT r.versions && p_keep LOOP
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', old);
+            PERFORM aepg.drop_with_views('TABLE', old::text, format('the old results of aepg model "%s" cannot be dropped', p_model));
+            dropped := dropped + 1;
+        END LOOP;
+    EXCEPTION WHEN lock_not_available OR dependent_objects_still_exist THEN
+        RAISE NOTICE 'the results of old versions of aepg model "%" stay until a later training: %', p_model, SQLERRM;
+        RETURN 0;
+    END;
+    RETURN dropped;
+END
+$$;
+COMMENT ON FUNCTION aepg.drop_old_results(text, integer[]) IS 'drops the results of an aepg model''s versions but the given ones, when that waits for nobody';
 
 -- A model's views over its active version: flags, clusters (with the confidence) and cluster
 -- profile. On PostgreSQL 15 and later they run with the reader's rights (security_invoker), so
@@ -583,7 +702,8 @@ DROP FUNCTION IF EXISTS aepg.drop_model_objects(text);
 CREATE OR REPLACE FUNCTION aepg.dependents_beyond_views(p_relation regclass)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE relation(oid) AS (
-        SELECT p_relation::oid
+        -- a partitioned table's partitions are dropped with it, and so is what is built on them
+        SELECT unnest(ARRAY[p_relation::oid] || ARRAY(SELECT t.relid::oid FROM pg_partition_tree(p_relation) t))
         UNION
         SELECT r.ev_class
           FROM relation
@@ -1337,6 +1457,7 @@ BEGIN
     FOR m IN SELECT name, active_version FROM aepg.models LOOP
         IF to_regclass(aepg.object_name(m.name, 'results')) IS NOT NULL THEN
             PERFORM aepg.add_confidence(aepg.object_name(m.name, 'results')::regclass);
+            PERFORM aepg.partition_results(m.name);
             IF m.active_version IS NOT NULL THEN PERFORM aepg.refresh_views(m.name); END IF;
         END IF;
     END LOOP;

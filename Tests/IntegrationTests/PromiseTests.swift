@@ -19,14 +19,14 @@ final class PromiseTests: DatabaseTestCase {
         try reader.execute("BEGIN")
         let before = try reader.execute("SELECT count(*), sum(score) FROM aepg.pts_flags").row(0)
         // A lock that keeps writers out of the results table (readers of it take none such) stops
-        // the publication inside its transaction, at the results, after writing the version row.
+        // the publication inside its transaction, attaching the results, after writing the version row.
         try reader.execute("LOCK TABLE aepg.pts_results IN SHARE MODE")
         let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
                                                             directory: FileManager.default.temporaryDirectory)
         try wait(60, "the publication waiting for the reader") {
-            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%DELETE FROM aepg.%pts_results%'") == 1
+            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%aepg.attach_results%'") == 1
         }
-        XCTAssertEqual(try count("SELECT count(DISTINCT pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%DELETE FROM aepg.%pts_results%' AND l.locktype = 'transactionid'"), 1,
+        XCTAssertEqual(try count("SELECT count(DISTINCT pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%aepg.attach_results%' AND l.locktype = 'transactionid'"), 1,
                        "the training is inside its publishing transaction")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -35,7 +35,7 @@ final class PromiseTests: DatabaseTestCase {
         XCTAssertEqual(try during.double("sum"), try before.double("sum"))
         try reader.execute("COMMIT")
         try wait(10, "the killed backend going away") {
-            try count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%DELETE FROM aepg.%pts_results%' AND pid <> pg_backend_pid()") == 0
+            try count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%aepg.attach_results%' AND pid <> pg_backend_pid()") == 0
         }
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 1, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.layers WHERE version = 2"), 0)

@@ -120,13 +120,50 @@ final class SchemaTests: DatabaseTestCase {
 
             try db.execute("CREATE TABLE t (id int PRIMARY KEY, a float8)")
             try db.execute("INSERT INTO aepg.models (name, source, key_column) VALUES ('m', 't', 'id')")
-            try db.execute("SELECT aepg.prepare_results('m')")
-            try db.execute("INSERT INTO aepg.m_results (id, version, latent, score, confidence) VALUES (1, 1, '{0}', 0.5, 0.9)")
+            try db.execute("SELECT aepg.new_results('m', 1)")
+            try db.execute("INSERT INTO aepg.m_results_1 (id, version, latent, score, confidence) VALUES (1, 1, '{0}', 0.5, 0.9)")
+            try db.execute("SELECT aepg.attach_results('m', 1)")
             let withModel = try Self.catalogDump(oldConninfo)
             try SchemaInstaller.install(on: db)  // and again: nothing to do, nothing lost
             XCTAssertEqual(try db.execute("SELECT score FROM aepg.m_results WHERE id = 1").double(0, 0), 0.5)
             XCTAssertEqual(try Self.catalogDump(oldConninfo), withModel, "a second install changes nothing")
         }
+    }
+
+    /// A results table made before 0.8.0 (one plain table for every version) becomes the first
+    /// partition of a partitioned one when the schema is upgraded: its rows stay, the model's views
+    /// move to the new table and a view a user built on them keeps working; it goes once no
+    /// version it holds is kept.
+    func testAResultsTableFromBeforePartitioningBecomesItsFirstPartition() throws {
+        try train()
+        try train()
+        // The layout 0.7.3 made: one indexed table, the views over it.
+        try connection.execute("CREATE TABLE aepg.plain AS SELECT * FROM aepg.pts_results")
+        try connection.execute("ALTER TABLE aepg.plain ADD PRIMARY KEY (version, id)")
+        try connection.execute("DROP TABLE aepg.pts_results CASCADE")
+        try connection.execute("ALTER TABLE aepg.plain RENAME TO pts_results")
+        try connection.execute("SELECT aepg.refresh_views('pts')")
+        try connection.execute("CREATE VIEW public.pts_report AS SELECT id, flagged FROM aepg.pts_flags")
+        defer { _ = try? connection.execute("DROP VIEW IF EXISTS public.pts_report") }
+        let flagged = try count("SELECT count(*) FROM public.pts_report WHERE flagged")
+
+        try SchemaInstaller.install(on: connection)
+        XCTAssertEqual(try connection.execute("SELECT relkind::text FROM pg_class WHERE oid = 'aepg.pts_results'::regclass").string(0, 0), "p")
+        XCTAssertEqual(try partitions(), ["aepg.pts_results_legacy {1,2}"])
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results"), 800, "both versions' rows stay")
+        XCTAssertEqual(try count("SELECT count(*) FROM public.pts_report WHERE flagged"), flagged, "the user's view reads the new table")
+
+        _ = try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
+        XCTAssertEqual(try partitions(), ["aepg.pts_results_3 {3}", "aepg.pts_results_legacy {1,2}"], "it holds the previous version")
+        _ = try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
+        XCTAssertEqual(try partitions(), ["aepg.pts_results_3 {3}", "aepg.pts_results_4 {4}"])
+        XCTAssertEqual(try count("SELECT count(*) FROM public.pts_report"), 400)
+    }
+
+    private func partitions() throws -> [String] {
+        let result = try connection.execute(
+            "SELECT part::text || ' ' || versions::text FROM aepg.results_partitions('aepg.pts_results') ORDER BY 1")
+        return (0..<result.rowCount).compactMap { result.string($0, 0) }
     }
 
     /// A released schema's install script, kept in Tests/Fixtures.

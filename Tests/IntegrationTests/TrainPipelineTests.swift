@@ -100,13 +100,14 @@ final class TrainPipelineTests: DatabaseTestCase {
     }
 
     /// Retraining neither waits for nor cancels a vacuum of the results table, which autovacuum
-    /// often starts right after a training deleted the rows of the version before the previous.
-    /// Another session holds the lock a vacuum holds; retraining under a 2 s lock timeout passes.
+    /// often starts on a version's partition after it was loaded. Another session holds the lock
+    /// a vacuum holds; retraining under a 2 s lock timeout passes.
     func testRetrainingDoesNotWaitForAVacuumOfTheResultsTable() throws {
         try train()
         let vacuum = try PGConnection(conninfo)
         try vacuum.execute("BEGIN")
-        try vacuum.execute("LOCK TABLE aepg.pts_results IN SHARE UPDATE EXCLUSIVE MODE")
+        // Autovacuum visits the partitions (one per version), never the partitioned table itself.
+        try vacuum.execute("LOCK TABLE aepg.pts_results_1 IN SHARE UPDATE EXCLUSIVE MODE")
         defer { _ = try? vacuum.execute("ROLLBACK") }
         try connection.execute("SET lock_timeout = '2s'")
         defer { _ = try? connection.execute("RESET lock_timeout") }
@@ -129,6 +130,31 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection).version, 2)
         XCTAssertEqual(try report.execute("SELECT count(*) FROM aepg.pts_flags WHERE flagged").int(0, 0), 20, "the new version's flags")
         try connection.execute("SELECT aepg.activate('pts', 1)")
+    }
+
+    /// Each version's results are a partition of the results table. Dropping an old one takes
+    /// the table's exclusive lock, so while a report reads the views the old results stay (and
+    /// nothing waits); a later training drops them.
+    func testOldResultsGoWithALaterTrainingWhenAReportHoldsThem() throws {
+        try train()
+        try train()
+        let report = try PGConnection(conninfo)
+        try report.execute("BEGIN")
+        _ = try report.execute("SELECT count(*) FROM aepg.pts_flags")
+        try connection.execute("SET lock_timeout = '2s'")
+        defer { _ = try? connection.execute("RESET lock_timeout") }
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 3)
+        XCTAssertEqual(try versionsWithResults(), [1, 2, 3], "version 1 stays while the report is open")
+        try report.execute("ROLLBACK")
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 4)
+        XCTAssertEqual(try versionsWithResults(), [3, 4])
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'aepg.pts_results'::regclass"), 2,
+                       "one partition per version kept")
+    }
+
+    private func versionsWithResults() throws -> [Int] {
+        let result = try connection.execute("SELECT DISTINCT version FROM aepg.pts_results ORDER BY 1")
+        return (0..<result.rowCount).compactMap { result.int($0, 0) }
     }
 
     /// Same seed, same data: the same score, cluster and latent vector on every row, with the

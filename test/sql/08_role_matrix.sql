@@ -29,7 +29,7 @@ SELECT c.relname AS relation, c.relkind AS kind,
           FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER']) WITH ORDINALITY AS t(p, o),
                (VALUES ('aepg_worker')) AS x(r)) AS worker
   FROM pg_class c
- WHERE c.relnamespace = 'aepg'::regnamespace AND c.relkind IN ('r', 'v')
+ WHERE c.relnamespace = 'aepg'::regnamespace AND c.relkind IN ('r', 'p', 'v')
  ORDER BY c.relname;
 -- A reader writes nothing.
 CREATE ROLE regress_reader8 LOGIN;

@@ -42,17 +42,14 @@ struct Publication {
                     "SELECT coalesce(max(version), 0) + 1 FROM aepg.versions WHERE model = $1", [model.value]).int(0, 0)!
                 try insertVersion(version, rows, on: connection, stages: stages, seconds: seconds)
                 try insertLayers(version, clusterEncoder: rows.clusters.encoder, on: connection)
-                try connection.execute("SELECT aepg.prepare_results($1)", [model.value])
-                // Rows of a model that was dropped while its results table stayed may carry this number.
-                try connection.execute("DELETE FROM \(Self.resultsTable(model)) WHERE version = $1", [String(version)])
-                try copyResults(version, rows, on: connection)
+                // The rows go into a table of their own, indexed once they are all in (rather than
+                // row by row) and then attached as the version's partition of the results table.
+                let partition = try connection.execute("SELECT aepg.new_results($1, $2)::text", [model.value, String(version)]).string(0, 0)!
+                try copyResults(version, rows, into: partition, on: connection)
+                try connection.execute("SELECT aepg.attach_results($1, $2)", [model.value, String(version)])
                 // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
-                // Keep the results of the new and the previous version (an instant roll-back); drop older ones.
-                try connection.execute(
-                    "DELETE FROM \(Self.resultsTable(model)) WHERE version <> $1 AND version IS DISTINCT FROM $2::int",
-                    [String(version), previous.map(String.init)])
                 return (version, previous)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
@@ -60,6 +57,14 @@ struct Publication {
         } catch let error as PGError {
             throw AEPGError.database(error, while: "publishing the new version of \(model)")
         }
+    }
+
+    /// Drops the results of versions older than `previous` (the new version and the one it
+    /// replaced keep theirs: an instant roll-back), after the publication committed. It takes no
+    /// lock that anyone holds: old results a reader is using stay until a later training.
+    static func dropOldResults(_ model: ModelName, keeping version: Int, _ previous: Int?, on connection: PGConnection) throws {
+        try connection.execute("SELECT aepg.drop_old_results($1, ARRAY[$2::int, $3::int])",
+                               [model.value, String(version), previous.map(String.init)])
     }
 
     private func insertVersion(_ version: Int, _ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws {
@@ -124,8 +129,10 @@ struct Publication {
         }
     }
 
-    private func copyResults(_ version: Int, _ rows: ScoredRows, on connection: PGConnection) throws {
-        let writer = ResultWriter(table: Self.resultsTable(model), keyColumn: keyColumn, version: version, features: encoding.inputNames)
+    /// Loads every row's result into `partition`, a table made in this transaction: FREEZE writes
+    /// the rows as already visible to all (no vacuum has to visit them later).
+    private func copyResults(_ version: Int, _ rows: ScoredRows, into partition: String, on connection: PGConnection) throws {
+        let writer = ResultWriter(table: partition, keyColumn: keyColumn, version: version, features: encoding.inputNames, freeze: true)
         let keys = rows.keys, latents = rows.clusters.latents, clusters = rows.clusters.result, confidence = rows.clusters.confidence
         let scores = rows.scores.scores, tops = rows.scores.tops, topCount = rows.scores.topCount
         let width = latents.columns

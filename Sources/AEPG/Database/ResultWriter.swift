@@ -9,15 +9,19 @@ struct ResultWriter {
     let featureNames: [[UInt8]]
     private let encoder = BinaryCopyEncoder()
 
-    init(table: String, keyColumn: String, version: Int, features: [String]) {
+    /// Whether the COPY freezes its rows (only into a table made in the same transaction).
+    let freeze: Bool
+
+    init(table: String, keyColumn: String, version: Int, features: [String], freeze: Bool = false) {
         self.table = table
+        self.freeze = freeze
         self.keyColumn = keyColumn
         self.version = Int32(version)
         featureNames = features.map { Array($0.utf8) }
     }
 
     var copySQL: String {
-        "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, confidence, score, top_features) FROM STDIN (FORMAT binary)"
+        "COPY \(table) (\(quoteIdentifier(keyColumn)), version, latent, cluster, distance, confidence, score, top_features) FROM STDIN (FORMAT binary\(freeze ? ", FREEZE" : ""))"
     }
 
     /// A temporary table shaped like `results`, dropped at commit, to COPY into before `mergeSQL`.

@@ -68,7 +68,14 @@ public struct TrainPipeline {
         // The stored timings cover everything up to the write, which cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
         let (version, previous) = try clock.measure("write") {
-            try publication.write(rows, on: connection, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
+            let published = try publication.write(rows, on: connection, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
+            do {
+                try Publication.dropOldResults(model, keeping: published.0, published.1, on: connection)
+            } catch {
+                // The new version is active; the old results stay until a later training.
+                logger.warning("the results of older versions of \(model) were not dropped: \(error)")
+            }
+            return published
         }
         var sizes = [Int](repeating: 0, count: plan.options.clusters)
         for label in clusters.result.labels { sizes[Int(label)] += 1 }
