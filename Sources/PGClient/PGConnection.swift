@@ -7,6 +7,10 @@ import Foundation
 /// built from constants and `quoteIdentifier`.
 public final class PGConnection {
     let handle: OpaquePointer
+    /// What this connection was opened with: another connection like it (a second reader of
+    /// the same table) is opened with the same.
+    public let conninfo: String
+    public let applicationName: String
 
     /// Connects with a libpq connection string or URI (`postgresql://...`); an empty string
     /// uses the `PG*` environment variables. Unless the string sets `application_name`, the
@@ -26,6 +30,8 @@ public final class PGConnection {
             throw PGError(kind: .connectionFailed, message: "could not connect to PostgreSQL: \(message)")
         }
         handle = conn
+        self.conninfo = conninfo
+        self.applicationName = applicationName
         // Notices (e.g. "relation already exists, skipping") are not errors; keep them off stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
     }

@@ -58,8 +58,9 @@ struct FeatureQuery {
 
     /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)`; with `skipScoredIn`, only rows that have
     /// no result yet for the version in the session setting `aepg.version`; with `range`, only
-    /// keys in that range (its bounds set on the session with `KeyRange.apply`).
-    func copySQL(skipScoredIn results: String? = nil, range: KeyRange? = nil) -> String {
+    /// keys in that range (its bounds set on the session with `KeyRange.apply`); with `blocks`,
+    /// only the rows stored in that range of pages (`BlockRange.apply`).
+    func copySQL(skipScoredIn results: String? = nil, range: KeyRange? = nil, blocks: BlockRange? = nil) -> String {
         let keyColumn = "s.\(quoteIdentifier(key.name))"
         let columns = [keyColumn] + features.map(\.column.asDouble) + categorical.map(\.asText) + (label.map { [$0.asDouble] } ?? [])
         var conditions: [String] = []
@@ -68,6 +69,7 @@ struct FeatureQuery {
                 + " AND r.\(quoteIdentifier(key.name)) = \(keyColumn))")
         }
         if let range { conditions.append(range.condition(on: keyColumn, typeName: key.typeName)) }
+        if let blocks, let rowID = source.rowIDColumn { conditions.append(blocks.condition(on: "s.\(quoteIdentifier(rowID))")) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return "COPY (SELECT \(columns.joined(separator: ", ")) FROM \(source.readName) s\(filter)) TO STDOUT (FORMAT binary)"
     }

@@ -17,6 +17,12 @@ public struct KeyColumn {
         offsets.append(bytes.count)
     }
 
+    mutating func append(contentsOf other: KeyColumn) {
+        let base = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+    }
+
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
@@ -71,8 +77,9 @@ final class FeatureReader {
 
     /// Streams the rows of `sql`; `body` gets each row's key bytes, its raw features (NULL as NaN,
     /// then the category codes; valid only during the call) and its label (nil when NULL or when
-    /// there is no label).
-    func read(_ connection: PGConnection, sql: String,
+    /// there is no label). Unless told not to (`checking`: one part of a read, checked once all
+    /// parts are in), throws for what `checkValues` refuses.
+    func read(_ connection: PGConnection, sql: String, checking: Bool = true,
               _ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, Double?) throws -> Void) throws {
         var decoder = BinaryCopyDecoder()
         let numeric = query.numericWidth
@@ -92,7 +99,20 @@ final class FeatureReader {
                 try body(key, row, label)
             }
         }
-        try checkValues()
+        if checking { try checkValues() }
+    }
+
+    /// Adds the counts of `other`, which read another part of the same query's rows (text columns
+    /// are not read in parts: their codes are numbered in the order values are first seen).
+    func absorb(_ other: FeatureReader) {
+        precondition(categoryCodes.isEmpty, "a query with text columns is read in one part")
+        nullKeys += other.nullKeys
+        for i in nullCounts.indices { nullCounts[i] += other.nullCounts[i] }
+        for c in nanCounts.indices {
+            nanCounts[c] += other.nanCounts[c]
+            infiniteCounts[c] += other.infiniteCounts[c]
+            wrongLengths[c] += other.wrongLengths[c]
+        }
     }
 
     private func readScalar(_ value: Double?, column c: Int) {

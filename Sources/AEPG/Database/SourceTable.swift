@@ -74,6 +74,8 @@ public struct SourceTable: Equatable, Sendable {
     public var qualifiedName: String
     /// The relation that was checked (see `pin`).
     public var oid: UInt32
+    /// Its kind, as `pg_class.relkind` says it (`r` a table, `v` a view, `m` a materialized view...).
+    public var kind: String
     public var columns: [SourceColumn]
 
     /// Looks `reference` up the way SQL would (`schema.table`, quoted parts allowed); a name
@@ -84,12 +86,13 @@ public struct SourceTable: Equatable, Sendable {
                 "table \"\(reference)\" does not exist (write it as SQL would: schema.table, with double quotes around names that have capitals or spaces)")
         }
         let relation = try connection.execute("""
-            SELECT c.oid::regclass::text AS name, format('%I.%I', n.nspname, c.relname) AS qualified
+            SELECT c.oid::regclass::text AS name, format('%I.%I', n.nspname, c.relname) AS qualified, c.relkind::text AS kind
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::int8::oid
             """, [String(found)]).onlyRow()
         let oid = found, name = try relation.text("name"), qualifiedName = try relation.text("qualified")
         try checkSafeToRead(name, oid: oid, on: connection)
-        return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, columns: try columns(of: oid, on: connection))
+        return SourceTable(name: name, qualifiedName: qualifiedName, oid: oid, kind: try relation.text("kind"),
+                           columns: try columns(of: oid, on: connection))
     }
 
     /// The OID of the relation `reference` names, looked up with the user's own search path (the
@@ -161,7 +164,8 @@ public struct SourceTable: Equatable, Sendable {
     /// checks that it reads that relation and no other. It holds the columns of built-in types,
     /// all that aepg reads: another type's owner could otherwise refuse this role its USAGE.
     private func bindReadName(on connection: PGConnection) throws {
-        let readable = columns.filter(\.isBuiltIn).map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let rowID = rowIDColumn.map { ["ctid AS \(quoteIdentifier($0))"] } ?? []
+        let readable = (rowID + columns.filter(\.isBuiltIn).map { quoteIdentifier($0.name) }).joined(separator: ", ")
         do {
             try connection.undoingOnError {
                 try connection.execute("DROP VIEW IF EXISTS \(readName)")
@@ -179,6 +183,17 @@ public struct SourceTable: Equatable, Sendable {
         guard reads == "{\(oid)}" else {
             throw AEPGError(.unknownTable, "\(name) was replaced by another relation while aepg was about to read it; run the command again")
         }
+    }
+
+    /// The column of `readName` that holds each row's `ctid` (where it is stored: a page number
+    /// and a place on the page), under a name none of the source's columns has; nil for a source
+    /// whose rows have no such place of their own (a view, a partitioned or a foreign table).
+    /// Several connections read a large table at once, each its own range of pages (`BlockRange`).
+    public var rowIDColumn: String? {
+        guard kind == "r" || kind == "m" else { return nil }
+        var name = "aepg_ctid"
+        while columns.contains(where: { $0.name == name }) { name += "_" }
+        return name
     }
 
     /// Looks at the catalog again once the rows are read (`checkNoPlannerCode`), and drops the

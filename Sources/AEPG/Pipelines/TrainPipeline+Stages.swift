@@ -21,7 +21,8 @@ extension TrainPipeline {
             stored = try catalog.model(model)
             source = try SourceTable.resolve(stored.source, on: connection)
         }
-        try source.pin(on: connection, for: definition == nil ? stored.definer : .thisRole)
+        let viewer = definition == nil ? stored.definer : SourceViewer.thisRole
+        try source.pin(on: connection, for: viewer)
         let merged = stored.options.overridden(by: overrides)
         let options = try merged.resolved()
         let columns = try source.featureColumns(of: stored, categorical: merged.categorical != nil)
@@ -33,7 +34,7 @@ extension TrainPipeline {
                                  label: try stored.labelColumn.map { try source.column($0, role: "label") })
         try source.checkInputNames(query.inputColumnNames)
         try checkMemory(options, inputs: query.numericWidth + query.categorical.count)
-        return TrainPlan(definition: stored, isNew: definition != nil, options: options, source: source, query: query)
+        return TrainPlan(definition: stored, isNew: definition != nil, options: options, source: source, viewer: viewer, query: query)
     }
 
     /// The most memory a network's training may ask for, checked before any row is read: a batch's
@@ -57,24 +58,34 @@ extension TrainPipeline {
         logger.info("reading \(plan.source.name): key \(plan.query.key.name), \(width) features\(plan.definition.labelColumn.map { ", label \($0)" } ?? "")")
         // Sized from the planner's estimate, so the matrix is not reallocated (and briefly held twice) while it grows.
         let expectedRows = try plan.source.estimatedRows(on: connection)
-        var table = TrainingTable(raw: Matrix(columns: width, reservingRows: expectedRows + expectedRows / 20 + 1024),
-                                  reader: FeatureReader(query: plan.query))
-        let hasLabel = plan.query.label != nil
+        let capacity = expectedRows + expectedRows / 20 + 1024
         // The rows in the table's own order: a parallel scan hands them over in the order its
         // workers happen to finish, and training depends on the order (the same seed must give
         // the same model). On 2 cores the serial read measured no slower.
         try connection.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        try table.reader.read(connection, sql: plan.query.copySQL()) { key, features, label in
-            table.keys.append(key)
-            table.raw.appendRow(UnsafeBufferPointer(start: features, count: width))
-            if hasLabel { table.labels.append(label ?? .nan) }
-        }
+        let parts = try partsToRead(plan, on: connection)
+        let table = parts.count > 1 ? try readInParts(parts, plan, capacity: capacity, on: connection)
+                                    : try Self.readRows(plan, sql: plan.query.copySQL(), capacity: capacity, on: connection)
         guard table.raw.rows > 0 else {
             throw AEPGError(.notEnoughRows, "table \(plan.source.name) has no rows to train on")
         }
         guard plan.options.clusters <= table.raw.rows else {
             throw AEPGError(.notEnoughRows, "table \(plan.source.name) has \(table.raw.rows) row(s), fewer than "
                 + "\(plan.options.name(of: \.clusters)) \(plan.options.clusters); lower it")
+        }
+        return table
+    }
+
+    /// The rows `sql` streams, in a matrix with room for `capacity` rows; `checking` as
+    /// `FeatureReader.read` takes it.
+    static func readRows(_ plan: TrainPlan, sql: String, capacity: Int, checking: Bool = true,
+                         on connection: PGConnection) throws -> TrainingTable {
+        let width = plan.featureNames.count, hasLabel = plan.query.label != nil
+        var table = TrainingTable(raw: Matrix(columns: width, reservingRows: capacity), reader: FeatureReader(query: plan.query))
+        try table.reader.read(connection, sql: sql, checking: checking) { key, features, label in
+            table.keys.append(key)
+            table.raw.appendRow(UnsafeBufferPointer(start: features, count: width))
+            if hasLabel { table.labels.append(label ?? .nan) }
         }
         return table
     }

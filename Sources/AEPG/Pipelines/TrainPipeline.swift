@@ -18,6 +18,9 @@ public struct TrainPipeline {
     /// Options given for this run; they override the stored ones and are recorded in the version.
     public var overrides: TrainOptions
     public var logger: Logger
+    /// Pages (8 KiB each) per connection at least when a table is read over several at once
+    /// (`readInParts`): below that, opening another session costs more than it saves.
+    public var pagesPerReadPart = 2_048
 
     public init(model: ModelName, definition: ModelDefinition? = nil, overrides: TrainOptions = TrainOptions(), logger: Logger) {
         self.model = model
@@ -95,6 +98,8 @@ struct TrainPlan {
     var isNew: Bool
     var options: ResolvedOptions
     var source: SourceTable
+    /// Whose view of the source's rows the read must not exceed.
+    var viewer: SourceViewer
     var query: FeatureQuery
     /// Names of the raw inputs read: numeric ones (array elements one by one), then the text columns.
     var featureNames: [String] { query.inputColumnNames }

@@ -45,6 +45,13 @@ public struct Matrix: Equatable, Sendable {
         rows += 1
     }
 
+    /// Appends every row of `other`, which has as many columns.
+    public mutating func appendRows(of other: Matrix) {
+        precondition(other.columns == columns)
+        storage.append(contentsOf: other.storage)
+        rows += other.rows
+    }
+
     /// One row as an array (a copy).
     public func row(_ index: Int) -> [Float] {
         Array(storage[(index * columns)..<((index + 1) * columns)])
