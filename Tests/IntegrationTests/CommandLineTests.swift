@@ -119,6 +119,22 @@ final class CommandLineTests: DatabaseTestCase {
         XCTAssertEqual(try connection.execute("SELECT options->>'time_limit' FROM aepg.versions WHERE model = 'alone'").string(0, 0), "60")
     }
 
+    /// `aepg extension --out` writes this version's scripts and removes an older aepg's (which
+    /// would install a schema without this version's checks), and nothing else.
+    func testExtensionFilesReplaceAnOlderAepgsScripts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aepg-extension-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["aepg--0.6.0.sql", "aepg--0.5.0--0.6.0.sql", "other--1.0.sql"] {
+            try "-- \(name)".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let written = try CommandLineRunner.run(["extension", "--out", folder.path])
+        XCTAssertEqual(written.status, 0, written.stderr)
+        XCTAssertTrue(written.stdout.contains("removed \(folder.appendingPathComponent("aepg--0.6.0.sql").path)"), written.stdout)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
+        XCTAssertEqual(left, Set(try ExtensionFiles.all().keys).union(["other--1.0.sql"]))
+    }
+
     /// OpenBLAS runs the newest kernels the CPU can (it takes some CPUs it does not know for a
     /// Pentium 4), and `OPENBLAS_CORETYPE` still chooses when set; `--version` names the kernels.
     func testOpenBLASRunsKernelsSuitedToTheCPU() throws {

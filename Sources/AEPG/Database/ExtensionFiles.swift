@@ -22,6 +22,11 @@ public enum ExtensionFiles {
         return files
     }
 
+    /// Whether a file name is that of an aepg extension script (`aepg--0.8.0.sql`, `aepg--0.7.3--0.8.0.sql`).
+    public static func isScriptName(_ name: String) -> Bool {
+        name.hasPrefix("aepg--") && name.hasSuffix(".sql")
+    }
+
     /// One script: psql's guard, the schema (with the deltas after `installed`), the option keys
     /// and the version, as `SchemaInstaller.install` runs them.
     static func script(from installed: String?) throws -> String {
