@@ -249,6 +249,19 @@ CREATE TABLE IF NOT EXISTS aepg.realtime_failures (
 );
 COMMENT ON TABLE aepg.realtime_failures IS 'rows the realtime trigger stored unscored, with the reason';
 
+-- Rows updated in serializable transactions, which the realtime trigger does not score (the
+-- predicate locks of scoring would fail unrelated writers at COMMIT): the key as the trigger's
+-- text (its settings pinned) and the table written. No index and nothing read by the trigger,
+-- so recording one takes no predicate lock. `aepg score` clears such rows' results first
+-- (aepg.take_pending), and so scores them again.
+CREATE TABLE IF NOT EXISTS aepg.realtime_pending (
+    model     text NOT NULL,
+    relid     oid NOT NULL,
+    key       text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.realtime_pending IS 'rows updated in serializable transactions, to be scored again by aepg score';
+
 -- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
 CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -764,6 +777,7 @@ BEGIN
     END LOOP;
     UPDATE aepg.jobs SET status = 'failed', finished_at = now(), error = 'the model was dropped'
      WHERE model = OLD.name AND status IN ('queued', 'running');
+    DELETE FROM aepg.realtime_pending p WHERE p.model = OLD.name;
     RETURN OLD;
 END
 $$;
@@ -1181,8 +1195,26 @@ DECLARE
 BEGIN
     -- A serializable transaction is left alone: the predicate locks of reading aepg's catalog
     -- and writing its results would tie unrelated writers together, and a conflict found there
-    -- fails the user's COMMIT, where no handler here can catch it. Its rows wait for aepg score.
+    -- fails the user's COMMIT, where no handler here can catch it. Its rows wait for aepg score:
+    -- a new row has no result, and an updated one's key is noted in aepg.realtime_pending
+    -- (appended, nothing read but PostgreSQL's own catalog, which takes no predicate lock).
+    -- The key column is the trigger's second argument (triggers made before 0.8.0 have none);
+    -- only a key of a built-in type is turned into text (no one's code runs as the owner), and
+    -- aepg.take_pending keeps only the keys of the model's own source.
     IF current_setting('transaction_isolation') = 'serializable' THEN
+        IF TG_OP = 'UPDATE' AND TG_NARGS >= 2 THEN
+            BEGIN
+                IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attname = TG_ARGV[1] AND a.attnum > 0
+                                                      AND NOT a.attisdropped AND a.atttypid < 16384) THEN
+                    EXECUTE format('SELECT ($1).%I::pg_catalog.text', TG_ARGV[1]) INTO key_text USING NEW;
+                    IF key_text IS NOT NULL THEN
+                        INSERT INTO aepg.realtime_pending (model, relid, key) VALUES (TG_ARGV[0], TG_RELID, key_text);
+                    END IF;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                NULL;  -- the user's write stands; the row keeps its old score until a training
+            END;
+        END IF;
         RETURN NULL;
     END IF;
     -- A statement_timeout that strikes in here keeps the write. It is told from other cancels
@@ -1301,8 +1333,8 @@ BEGIN
                                   m.source, m.key_column);
     END IF;
     PERFORM aepg.disable_realtime(p_model);
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L)',
-                   'aepg_realtime_' || p_model, m.source, p_model);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger(%L, %L)',
+                   'aepg_realtime_' || p_model, m.source, p_model, m.key_column);
     UPDATE aepg.models SET realtime = true WHERE name = p_model;
 END
 $$;
@@ -1319,6 +1351,38 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
+
+-- Clears the results of the rows of a model's source updated in serializable transactions
+-- (aepg.realtime_pending), so that the next read of unscored rows scores them again; returns how
+-- many results went. Run by `aepg score` before it reads. The keys are read back under the
+-- trigger's settings, and only those noted on the model's source (or its partitions) count.
+CREATE OR REPLACE FUNCTION aepg.take_pending(p_model text)
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+    SET extra_float_digits = 3 SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET TimeZone = 'UTC'
+    SET bytea_output = 'hex'
+AS $$
+DECLARE
+    m        aepg.models := aepg.model_row(p_model);
+    results  regclass := to_regclass(aepg.object_name(p_model, 'results'));
+    cleared  integer := 0;
+BEGIN
+    IF results IS NULL OR m.active_version IS NULL THEN
+        DELETE FROM aepg.realtime_pending p WHERE p.model = p_model;
+        RETURN 0;
+    END IF;
+    EXECUTE format(
+        'WITH taken AS (DELETE FROM aepg.realtime_pending p WHERE p.model = $1 RETURNING p.relid, p.key)
+         DELETE FROM %s r USING taken t
+          WHERE r.version = $2
+            AND r.%I = CASE WHEN t.relid = $3 OR t.relid IN (SELECT tree.relid FROM pg_partition_tree($3) tree)
+                            THEN t.key::%s END',
+        results, m.key_column, aepg.column_type(results, m.key_column))
+    USING p_model, m.active_version, m.source;
+    GET DIAGNOSTICS cleared = ROW_COUNT;
+    RETURN cleared;
+END
+$$;
+COMMENT ON FUNCTION aepg.take_pending(text) IS 'clears the results of rows updated in serializable transactions, for aepg score to score them again';
 
 -- ---------------------------------------------------------------------------------------------
 -- The job queue: aepg.enqueue() adds a job and wakes the workers (NOTIFY aepg_jobs); `aepg worker`
@@ -1424,6 +1488,7 @@ BEGIN
     PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs', '');
     PERFORM pg_catalog.pg_extension_config_dump('aepg.jobs_id_seq', '');
     PERFORM pg_catalog.pg_extension_config_dump('aepg.realtime_failures', '');
+    PERFORM pg_catalog.pg_extension_config_dump('aepg.realtime_pending', '');
 EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN
     NULL;
 END

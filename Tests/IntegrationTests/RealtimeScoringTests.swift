@@ -34,6 +34,42 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_results WHERE id = 7051"), 1)
     }
 
+    /// A row updated in a serializable transaction keeps its old result (the trigger does not
+    /// score there, and takes no predicate lock), its key noted; the next `aepg score` scores it
+    /// again. A key noted by the trigger on another table (put there by hand) clears nothing.
+    func testARowUpdatedInASerializableTransactionIsScoredAgainByAepgScore() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let old = try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0)!
+        let writer = try PGConnection(conninfo)
+        try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        try writer.execute("UPDATE points SET d = 4 WHERE id = 5")
+        XCTAssertEqual(try writer.execute("""
+            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE l.pid = pg_backend_pid() AND l.mode = 'SIReadLock' AND c.relnamespace = 'aepg'::regnamespace
+            """).int(0, 0), 0, "predicate locks on aepg's tables")
+        try writer.execute("COMMIT")
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0), old, "not scored in the transaction")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1)
+
+        try connection.execute("CREATE TABLE other (id bigint PRIMARY KEY, d float8)")
+        try connection.execute("INSERT INTO other VALUES (7, 1)")
+        try connection.execute("CREATE TRIGGER by_hand AFTER UPDATE ON other FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger('pts', 'id')")
+        try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        try writer.execute("UPDATE other SET d = 2 WHERE id = 7")
+        try writer.execute("COMMIT")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 2)
+        let untouched = try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 7").double(0, 0)
+
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 1)
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0)!, expected,
+                       accuracy: 1e-4 * max(expected, 1e-6), "scored again, on the updated row")
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 7").double(0, 0), untouched)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
+    }
+
     /// A source whose key has no unique index: a writer could insert a row under another row's
     /// key, and the trigger would overwrite that row's score (a flagged row made to look normal).
     /// Realtime scoring is refused; switched on by hand, it leaves such rows unscored, noted.
