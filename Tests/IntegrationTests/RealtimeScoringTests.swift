@@ -5,6 +5,14 @@ import XCTest
 
 /// Realtime scoring where the writers' transactions or the source's shape are out of the ordinary.
 final class RealtimeScoringTests: DatabaseTestCase {
+    /// The predicate locks `session`'s serializable transaction holds on aepg's tables.
+    private func predicateLocksOnAepg(_ session: PGConnection) throws -> Int? {
+        try session.execute("""
+            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE l.pid = pg_backend_pid() AND l.mode = 'SIReadLock' AND c.relnamespace = 'aepg'::regnamespace
+            """).int(0, 0)
+    }
+
     /// Two serializable writers that share no rows: each commits. Had the trigger read aepg's
     /// catalog and written results and notes in their transactions, the predicate locks it took
     /// would tie them together and fail the second COMMIT (40001), where the trigger cannot catch
@@ -18,10 +26,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         try w.execute("INSERT INTO points VALUES (7041, 0.1, 0.2, 0.3, 0.4, 0)")
         try v.execute("INSERT INTO points VALUES (7032, 'NaN', 0.2, 0.3, 0.4, 0)")
         try w.execute("INSERT INTO points VALUES (7042, 'NaN', 0.2, 0.3, 0.4, 0)")
-        XCTAssertEqual(try v.execute("""
-            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-             WHERE l.pid = pg_backend_pid() AND l.mode = 'SIReadLock' AND c.relnamespace = 'aepg'::regnamespace
-            """).int(0, 0), 0, "predicate locks on aepg's tables")
+        XCTAssertEqual(try predicateLocksOnAepg(v), 0)
         try v.execute("COMMIT")
         XCTAssertNoThrow(try w.execute("COMMIT"))
         XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id IN (7031, 7032, 7041, 7042)"), 4)
@@ -44,10 +49,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         let writer = try PGConnection(conninfo)
         try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
         try writer.execute("UPDATE points SET d = 4 WHERE id = 5")
-        XCTAssertEqual(try writer.execute("""
-            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-             WHERE l.pid = pg_backend_pid() AND l.mode = 'SIReadLock' AND c.relnamespace = 'aepg'::regnamespace
-            """).int(0, 0), 0, "predicate locks on aepg's tables")
+        XCTAssertEqual(try predicateLocksOnAepg(writer), 0)
         try writer.execute("COMMIT")
         XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0), old, "not scored in the transaction")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1)
