@@ -444,9 +444,10 @@ COMMENT ON FUNCTION aepg.prepare_results(text) IS 'creates the results table of 
 -- The partitions of a model's results table with the versions each holds.
 CREATE OR REPLACE FUNCTION aepg.results_partitions(p_results regclass)
 RETURNS TABLE (part regclass, versions integer[]) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    -- A partition's bound reads FOR VALUES IN (3) or, for a table made before 0.8.0, (2, 3).
+    -- A partition's bound reads FOR VALUES IN (3) or, for a table made before 0.8.0, (2, 3);
+    -- a negative number is quoted ('-1').
     SELECT c.oid::regclass,
-           string_to_array(substring(pg_get_expr(c.relpartbound, c.oid) FROM '\((.*)\)'), ', ')::integer[]
+           string_to_array(translate(substring(pg_get_expr(c.relpartbound, c.oid) FROM '\((.*)\)'), '''', ''), ', ')::integer[]
       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = p_results
 $$;
@@ -489,14 +490,22 @@ $$;
 CREATE OR REPLACE FUNCTION aepg.new_results(p_model text, p_version integer)
 RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    results  regclass := aepg.prepare_results(p_model);
+    results  regclass;
     part     text := aepg.object_name(p_model, 'results_' || p_version);
     stale    regclass;
+    patience text := current_setting('lock_timeout');
 BEGIN
+    IF p_version IS NULL OR p_version < 1 THEN
+        RAISE EXCEPTION 'a version of an aepg model is a number from 1' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    results := aepg.prepare_results(p_model);
+    -- Views a reader built on a stale partition could hold up the drop: it fails after 2 s instead.
+    PERFORM set_config('lock_timeout', '2s', true);
     FOR stale IN SELECT r.part FROM aepg.results_partitions(results) r WHERE p_version = ANY (r.versions) LOOP
         PERFORM aepg.drop_with_views('TABLE', stale::text, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
     END LOOP;
     PERFORM aepg.drop_with_views('TABLE', part, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
+    PERFORM set_config('lock_timeout', patience, true);
     -- The check lets ATTACH PARTITION skip scanning the rows for their version.
     EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS, CONSTRAINT loaded_version CHECK (version = %s))',
                    part, results, p_version);
@@ -523,34 +532,49 @@ END
 $$;
 COMMENT ON FUNCTION aepg.attach_results(text, integer) IS 'indexes a new version''s loaded results and attaches them to the model''s results table';
 
--- Drops the results of every version but the given ones (the active one and the one it replaced,
--- an instant roll-back). Dropping a partition takes the results table's exclusive lock: when a
--- reader holds it (an open report), the old results stay until a later training and nothing waits.
+-- Drops the results of every version but the given ones and the active one (the new version
+-- and the one it replaced: an instant roll-back; the active one read under a share lock on the
+-- model's row, so that a version activated meanwhile keeps its results). Dropping a partition
+-- takes the results table's exclusive lock, and the locks of the views built on it: each is
+-- taken only if nobody holds it (lock_timeout 1 ms), so neither this training nor any reader
+-- waits. A partition that cannot go (a report reads it, or something beyond views is built on
+-- it) is emptied if it can be (TRUNCATE takes its own lock alone, and does not mind what is
+-- built on it), and stays for a later training. Returns what stayed and why; NULL when all went.
 CREATE OR REPLACE FUNCTION aepg.drop_old_results(p_model text, p_keep integer[])
-RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    results  regclass := to_regclass(aepg.object_name(p_model, 'results'));
-    old      regclass;
-    dropped  integer := 0;
+    results   regclass := to_regclass(aepg.object_name(p_model, 'results'));
+    keep      integer[];
+    old       record;
+    stayed    text[] := '{}';
+    patience  text := current_setting('lock_timeout');
 BEGIN
-    IF results IS NULL OR NOT EXISTS (SELECT 1 FROM aepg.results_partitions(results) r WHERE NOT r.versions && p_keep) THEN
-        RETURN 0;
+    SELECT p_keep || m.active_version INTO keep FROM aepg.models m WHERE m.name = p_model FOR SHARE;
+    IF results IS NULL OR keep IS NULL THEN
+        RETURN NULL;
     END IF;
-    BEGIN
-        EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', results);
-        FOR old IN SELECT r.part FROM aepg.results_partitions(results) r WHERE NOT r.versions && p_keep LOOP
-            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT', old);
-            PERFORM aepg.drop_with_views('TABLE', old::text, format('the old results of aepg model "%s" cannot be dropped', p_model));
-            dropped := dropped + 1;
-        END LOOP;
-    EXCEPTION WHEN lock_not_available OR dependent_objects_still_exist THEN
-        RAISE NOTICE 'the results of old versions of aepg model "%" stay until a later training: %', p_model, SQLERRM;
-        RETURN 0;
+    PERFORM set_config('lock_timeout', '1ms', true);
+    FOR old IN SELECT r.part, r.versions FROM aepg.results_partitions(results) r WHERE NOT r.versions && keep ORDER BY r.versions LOOP
+        BEGIN
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', results);
+            EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', old.part);
+            PERFORM aepg.drop_with_views('TABLE', old.part::text, 'it cannot be dropped');
+        EXCEPTION WHEN lock_not_available OR dependent_objects_still_exist THEN
+            stayed := stayed || format('version %s: %s', array_to_string(old.versions, ', '), SQLERRM);
+            BEGIN
+                EXECUTE format('TRUNCATE %s', old.part);
+            EXCEPTION WHEN lock_not_available THEN
+                NULL;
+            END;
+        END;
+    END LOOP;
+    PERFORM set_config('lock_timeout', patience, true);
+    RETURN CASE WHEN stayed <> '{}' THEN
+        format('the results of older versions of aepg model "%s" stay until a later training: %s', p_model, array_to_string(stayed, '; '))
     END;
-    RETURN dropped;
 END
 $$;
-COMMENT ON FUNCTION aepg.drop_old_results(text, integer[]) IS 'drops the results of an aepg model''s versions but the given ones, when that waits for nobody';
+COMMENT ON FUNCTION aepg.drop_old_results(text, integer[]) IS 'drops the results of an aepg model''s versions but the given ones and the active one, when that waits for nobody';
 
 -- A model's views over its active version: flags, clusters (with the confidence) and cluster
 -- profile. On PostgreSQL 15 and later they run with the reader's rights (security_invoker), so

@@ -71,6 +71,24 @@ final class ReadInPartsTests: DatabaseTestCase {
         XCTAssertEqual(try overView.run(on: connection).rows, 3000)
     }
 
+    /// The training's session waits for its parts inside its transaction: a role's
+    /// idle_in_transaction_session_timeout does not end it meanwhile.
+    func testAnIdleInTransactionTimeoutDoesNotEndTheReadingSession() throws {
+        let pipeline = try self.pipeline("parts", pagesPerPart: 8)
+        try connection.execute("BEGIN")
+        let plan = try pipeline.plan(on: connection)
+        try connection.execute("SET LOCAL idle_in_transaction_session_timeout = '15ms'")
+        let table = try pipeline.readInParts(try pipeline.partsToRead(plan, on: connection), plan, capacity: 3000, on: connection)
+        XCTAssertEqual(table.raw.rows, 3000)
+        XCTAssertNoThrow(try connection.execute("COMMIT"))
+    }
+
+    /// A table with inheritance children is read whole: their rows would come in another order.
+    func testATableWithInheritanceChildrenIsReadWhole() throws {
+        try connection.execute("CREATE TABLE public.wide_child () INHERITS (public.wide)")
+        XCTAssertEqual(try parts(try pipeline("parts", pagesPerPart: 8)), 1)
+    }
+
     /// A role that may open one connection only trains all the same: the table is read whole.
     func testAnotherConnectionRefusedMeansOneRead() throws {
         XCTAssertEqual(try CommandLineRunner.run(["init", "--roles", "--db", conninfo]).status, 0)

@@ -152,6 +152,50 @@ final class TrainPipelineTests: DatabaseTestCase {
                        "one partition per version kept")
     }
 
+    /// A reader's view on an old version's partition, held in an open transaction, neither stops
+    /// a training nor makes it wait (dropping the partition would wait for the view's lock): the
+    /// partition is emptied and stays, and a later training drops it. Something beyond views built
+    /// on one old partition (a function taking its rows) keeps that one alone, emptied.
+    func testOldResultsThatCannotGoAreEmptiedAndNothingWaits() throws {
+        try train()
+        try train()
+        let reader = try PGConnection(conninfo)
+        try reader.execute("CREATE TEMPORARY VIEW held AS SELECT * FROM aepg.pts_results_1")
+        try reader.execute("BEGIN")
+        try reader.execute("COMMENT ON VIEW pg_temp.held IS 'a lock on the view alone'")
+        try connection.execute("SET lock_timeout = '2s'")
+        defer { _ = try? connection.execute("RESET lock_timeout") }
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 3)
+        XCTAssertEqual(try partitionVersions(), [[1], [2], [3]])
+        XCTAssertEqual(try versionsWithResults(), [2, 3], "version 1's partition stays, emptied")
+        try reader.execute("ROLLBACK")
+
+        try connection.execute("CREATE FUNCTION public.takes_old_rows(aepg.pts_results_2) RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 4)
+        XCTAssertEqual(try partitionVersions(), [[2], [3], [4]], "version 1 went; version 2 stays for the function")
+        XCTAssertEqual(try versionsWithResults(), [3, 4])
+    }
+
+    /// A version activated between a training's publication and its clean-up keeps its results.
+    func testTheActiveVersionKeepsItsResultsWhateverTheCleanUpIsTold() throws {
+        try train()
+        try train()
+        try connection.execute("SELECT aepg.activate('pts', 1)")
+        XCTAssertNil(try connection.execute("SELECT aepg.drop_old_results('pts', ARRAY[3, 2])").string(0, 0))
+        XCTAssertEqual(try versionsWithResults(), [1, 2])
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.new_results('pts', -1)")) { error in
+            XCTAssertEqual((error as? PGError)?.sqlState, "22023", "\(error)")
+        }
+        // A bound below zero prints quoted: ('-1').
+        try connection.execute("CREATE TABLE aepg.pts_results_below PARTITION OF aepg.pts_results FOR VALUES IN (-1)")
+        XCTAssertEqual(try partitionVersions().first, [-1])
+    }
+
+    private func partitionVersions() throws -> [[Int]] {
+        let result = try connection.execute("SELECT array_to_string(versions, ',') FROM aepg.results_partitions('aepg.pts_results') ORDER BY versions")
+        return (0..<result.rowCount).map { (result.string($0, 0) ?? "").split(separator: ",").compactMap { Int($0) } }
+    }
+
     private func versionsWithResults() throws -> [Int] {
         let result = try connection.execute("SELECT DISTINCT version FROM aepg.pts_results ORDER BY 1")
         return (0..<result.rowCount).compactMap { result.int($0, 0) }

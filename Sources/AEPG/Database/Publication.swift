@@ -61,10 +61,11 @@ struct Publication {
 
     /// Drops the results of versions older than `previous` (the new version and the one it
     /// replaced keep theirs: an instant roll-back), after the publication committed. It takes no
-    /// lock that anyone holds: old results a reader is using stay until a later training.
-    static func dropOldResults(_ model: ModelName, keeping version: Int, _ previous: Int?, on connection: PGConnection) throws {
+    /// lock that anyone holds: old results a reader is using stay until a later training, and
+    /// what stayed, and why, is returned (nil when all went).
+    static func dropOldResults(_ model: ModelName, keeping version: Int, _ previous: Int?, on connection: PGConnection) throws -> String? {
         try connection.execute("SELECT aepg.drop_old_results($1, ARRAY[$2::int, $3::int])",
-                               [model.value, String(version), previous.map(String.init)])
+                               [model.value, String(version), previous.map(String.init)]).string(0, 0)
     }
 
     private func insertVersion(_ version: Int, _ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws {

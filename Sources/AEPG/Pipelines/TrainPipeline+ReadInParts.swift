@@ -12,15 +12,21 @@ extension TrainPipeline {
 
     /// The ranges of pages to read the source in, one per connection, or one range (read whole,
     /// on `connection`) for a small table, for a source whose rows have no page of their own (a
-    /// view), for text features (whose codes are numbered in the order values are first seen),
-    /// on a server before PostgreSQL 14 (which cannot read a range of pages alone) or on one core.
+    /// view), for a table with inheritance children (their rows would come in another order than
+    /// one scan's), for text features (whose codes are numbered in the order values are first
+    /// seen), on a server before PostgreSQL 14 (which cannot read a range of pages alone) or on
+    /// one core.
     func partsToRead(_ plan: TrainPlan, on connection: PGConnection) throws -> [BlockRange] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard plan.query.categorical.isEmpty, plan.source.rowIDColumn != nil, connection.serverVersion >= 140_000, cores > 1 else {
             return [BlockRange(first: 0, end: nil)]
         }
-        let pages = try connection.execute(
-            "SELECT (pg_relation_size($1::int8::oid) / current_setting('block_size')::int8)::int8", [String(plan.source.oid)]).int(0, 0) ?? 0
+        let table = try connection.execute("""
+            SELECT (pg_relation_size(c.oid) / current_setting('block_size')::int8)::int8 AS pages, c.relhassubclass AS parent
+              FROM pg_class c WHERE c.oid = $1::int8::oid
+            """, [String(plan.source.oid)]).onlyRow()
+        guard try !table.bool("parent") else { return [BlockRange(first: 0, end: nil)] }
+        let pages = try table.optionalInt("pages") ?? 0
         return BlockRange.split(pages: pages, parts: min(cores, Self.maximumParts, pages / max(pagesPerReadPart, 1)))
     }
 
@@ -32,6 +38,9 @@ extension TrainPipeline {
     /// When a part cannot be read at once (no session to be had, the server's connection limit
     /// say, or the source's lock not to be had at once), the table is read whole on `connection`.
     func readInParts(_ ranges: [BlockRange], _ plan: TrainPlan, capacity: Int, on connection: PGConnection) throws -> TrainingTable {
+        // The parts take a while, and this session waits for them inside its transaction: a
+        // role's idle_in_transaction_session_timeout would end it meanwhile.
+        try connection.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         let snapshot = try connection.execute("SELECT pg_catalog.pg_export_snapshot()").string(0, 0) ?? ""
         let outcomes = PartOutcomes(count: ranges.count)
         let lent = Handover((plan, connection.conninfo, connection.applicationName))
@@ -73,7 +82,12 @@ extension TrainPipeline {
         }
         return try session.transaction {
             try session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try session.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+            do {
+                try session.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+            } catch let error as PGError {
+                // Another server (a connection string naming several hosts): read whole instead.
+                throw PartUnavailable(reason: error)
+            }
             // `connection` holds the source's lock while it waits for the parts. A part whose lock
             // request queued behind someone waiting for an exclusive lock (ALTER TABLE) would wait
             // for ever, for PostgreSQL does not see that `connection` waits for the part; so a

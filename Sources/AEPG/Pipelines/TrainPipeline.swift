@@ -73,7 +73,9 @@ public struct TrainPipeline {
         let (version, previous) = try clock.measure("write") {
             let published = try publication.write(rows, on: connection, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
             do {
-                try Publication.dropOldResults(model, keeping: published.0, published.1, on: connection)
+                if let stayed = try Publication.dropOldResults(model, keeping: published.0, published.1, on: connection) {
+                    logger.warning("\(stayed)")
+                }
             } catch {
                 // The new version is active; the old results stay until a later training.
                 logger.warning("the results of older versions of \(model) were not dropped: \(error)")
