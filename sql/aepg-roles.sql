@@ -28,6 +28,9 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA aepg REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT USAGE ON SCHEMA aepg TO aepg_reader, aepg_worker;
 GRANT SELECT ON ALL TABLES IN SCHEMA aepg TO aepg_reader;
 ALTER DEFAULT PRIVILEGES IN SCHEMA aepg GRANT SELECT ON TABLES TO aepg_reader;
+-- But not the realtime trigger's notes of serializable writes: a serializable transaction that
+-- read them would be tied to every serializable writer of a realtime source (aepg.sql).
+REVOKE ALL ON aepg.realtime_pending FROM aepg_reader;
 GRANT EXECUTE ON FUNCTION aepg.score(text, double precision[]), aepg.score_row(text, jsonb),
                           aepg.activate_value(text, double precision), aepg.object_name(text, text),
                           aepg.apply_layer(real[], real[], text, double precision[]), aepg.as_real(double precision[]),

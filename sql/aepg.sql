@@ -249,18 +249,29 @@ CREATE TABLE IF NOT EXISTS aepg.realtime_failures (
 );
 COMMENT ON TABLE aepg.realtime_failures IS 'rows the realtime trigger stored unscored, with the reason';
 
--- Rows updated in serializable transactions, which the realtime trigger does not score (the
--- predicate locks of scoring would fail unrelated writers at COMMIT): the key as the trigger's
--- text (its settings pinned) and the table written. No index and nothing read by the trigger,
--- so recording one takes no predicate lock. `aepg score` clears such rows' results first
--- (aepg.take_pending), and so scores them again.
+-- Rows written in serializable transactions, which the realtime trigger does not score (the
+-- predicate locks of scoring would fail unrelated writers at COMMIT): the table written, the
+-- column the trigger was told is the key, and its value as text (the trigger's settings
+-- pinned). No index and nothing read by the trigger, so noting one takes no predicate lock.
+-- `aepg score` clears such rows' results first (aepg.take_pending), and so scores them again.
+-- Only the owner and the worker read it: a serializable transaction that read it would be tied
+-- to every serializable writer of a realtime source (and could fail their COMMIT).
 CREATE TABLE IF NOT EXISTS aepg.realtime_pending (
-    model     text NOT NULL,
-    relid     oid NOT NULL,
-    key       text NOT NULL,
-    at        timestamptz NOT NULL DEFAULT now()
+    model       text NOT NULL,
+    relid       oid NOT NULL,
+    key_column  text NOT NULL,
+    key         text NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE aepg.realtime_pending IS 'rows updated in serializable transactions, to be scored again by aepg score';
+COMMENT ON TABLE aepg.realtime_pending IS 'rows written in serializable transactions, to be scored again by aepg score';
+DO $$
+BEGIN
+    -- Made after `aepg init --roles` (an upgrade), it got the reader's default SELECT.
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'aepg_reader') THEN
+        REVOKE ALL ON aepg.realtime_pending FROM aepg_reader;
+    END IF;
+END
+$$;
 
 -- Name of a model's results table, views and the like: aepg.<model>_<suffix>.
 CREATE OR REPLACE FUNCTION aepg.object_name(p_model text, p_suffix text)
@@ -549,7 +560,12 @@ DECLARE
     stayed    text[] := '{}';
     patience  text := current_setting('lock_timeout');
 BEGIN
-    SELECT p_keep || m.active_version INTO keep FROM aepg.models m WHERE m.name = p_model FOR SHARE;
+    PERFORM set_config('lock_timeout', '1s', true);
+    BEGIN
+        SELECT p_keep || m.active_version INTO keep FROM aepg.models m WHERE m.name = p_model FOR SHARE;
+    EXCEPTION WHEN lock_not_available THEN
+        RETURN format('the results of older versions of aepg model "%s" stay until a later training: its catalog row is locked', p_model);
+    END;
     IF results IS NULL OR keep IS NULL THEN
         RETURN NULL;
     END IF;
@@ -1220,23 +1236,33 @@ BEGIN
     -- A serializable transaction is left alone: the predicate locks of reading aepg's catalog
     -- and writing its results would tie unrelated writers together, and a conflict found there
     -- fails the user's COMMIT, where no handler here can catch it. Its rows wait for aepg score:
-    -- a new row has no result, and an updated one's key is noted in aepg.realtime_pending
-    -- (appended, nothing read but PostgreSQL's own catalog, which takes no predicate lock).
-    -- The key column is the trigger's second argument (triggers made before 0.8.0 have none);
-    -- only a key of a built-in type is turned into text (no one's code runs as the owner), and
-    -- aepg.take_pending keeps only the keys of the model's own source.
+    -- the key of every row written (updated, or inserted under a key that may have had a result
+    -- before) is noted in aepg.realtime_pending (appended, nothing read but PostgreSQL's own
+    -- catalog, which takes no predicate lock). The key column is the trigger's second argument
+    -- (triggers made before 0.8.0 have none); only a key of a built-in type is turned into text
+    -- (no one's code runs as the owner), and aepg.take_pending keeps only the keys noted on the
+    -- model's own source under its key column. Waits and timeouts are the scoring branch's.
     IF current_setting('transaction_isolation') = 'serializable' THEN
-        IF TG_OP = 'UPDATE' AND TG_NARGS >= 2 THEN
+        IF TG_NARGS >= 2 THEN
             BEGIN
-                IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attname = TG_ARGV[1] AND a.attnum > 0
-                                                      AND NOT a.attisdropped AND a.atttypid < 16384) THEN
-                    EXECUTE format('SELECT ($1).%I::pg_catalog.text', TG_ARGV[1]) INTO key_text USING NEW;
-                    IF key_text IS NOT NULL THEN
-                        INSERT INTO aepg.realtime_pending (model, relid, key) VALUES (TG_ARGV[0], TG_RELID, key_text);
+                PERFORM set_config('lock_timeout', '200ms', true);
+                BEGIN
+                    IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attname = TG_ARGV[1] AND a.attnum > 0
+                                                          AND NOT a.attisdropped AND a.atttypid < 16384) THEN
+                        EXECUTE format('SELECT ($1).%I::pg_catalog.text', TG_ARGV[1]) INTO key_text USING NEW;
+                        IF key_text IS NOT NULL THEN
+                            INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES (TG_ARGV[0], TG_RELID, TG_ARGV[1], key_text);
+                        END IF;
                     END IF;
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;  -- the user's write stands; the row keeps its old score until a training
+                END;
+                PERFORM set_config('lock_timeout', patience, true);
+            EXCEPTION WHEN query_canceled THEN
+                GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+                IF problem <> 'canceling statement due to statement timeout' THEN
+                    RAISE;
                 END IF;
-            EXCEPTION WHEN OTHERS THEN
-                NULL;  -- the user's write stands; the row keeps its old score until a training
             END;
         END IF;
         RETURN NULL;
@@ -1376,10 +1402,12 @@ END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
 
--- Clears the results of the rows of a model's source updated in serializable transactions
+-- Clears the results of the rows of a model's source written in serializable transactions
 -- (aepg.realtime_pending), so that the next read of unscored rows scores them again; returns how
--- many results went. Run by `aepg score` before it reads. The keys are read back under the
--- trigger's settings, and only those noted on the model's source (or its partitions) count.
+-- many results went. Run by `aepg score` before it reads. Only keys noted on the model's source
+-- (or its partitions) under its key column count; each is read back under the trigger's
+-- settings, and one that is not a key of the key's type is passed over. Notes of models that
+-- no longer exist go too.
 CREATE OR REPLACE FUNCTION aepg.take_pending(p_model text)
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
     SET extra_float_digits = 3 SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET TimeZone = 'UTC'
@@ -1388,25 +1416,37 @@ AS $$
 DECLARE
     m        aepg.models := aepg.model_row(p_model);
     results  regclass := to_regclass(aepg.object_name(p_model, 'results'));
+    ours     oid[];
+    note     record;
     cleared  integer := 0;
+    one      integer;
 BEGIN
+    IF current_setting('transaction_isolation') = 'serializable' THEN
+        RAISE EXCEPTION 'aepg.take_pending does not run in a serializable transaction: reading aepg.realtime_pending there would tie it to every serializable writer of a realtime source'
+              USING ERRCODE = 'active_sql_transaction';
+    END IF;
+    DELETE FROM aepg.realtime_pending p WHERE NOT EXISTS (SELECT FROM aepg.models o WHERE o.name = p.model);
     IF results IS NULL OR m.active_version IS NULL THEN
         DELETE FROM aepg.realtime_pending p WHERE p.model = p_model;
         RETURN 0;
     END IF;
-    EXECUTE format(
-        'WITH taken AS (DELETE FROM aepg.realtime_pending p WHERE p.model = $1 RETURNING p.relid, p.key)
-         DELETE FROM %s r USING taken t
-          WHERE r.version = $2
-            AND r.%I = CASE WHEN t.relid = $3 OR t.relid IN (SELECT tree.relid FROM pg_partition_tree($3) tree)
-                            THEN t.key::%s END',
-        results, m.key_column, aepg.column_type(results, m.key_column))
-    USING p_model, m.active_version, m.source;
-    GET DIAGNOSTICS cleared = ROW_COUNT;
+    ours := ARRAY[m.source::oid] || ARRAY(SELECT tree.relid::oid FROM pg_partition_tree(m.source) tree);
+    FOR note IN DELETE FROM aepg.realtime_pending p WHERE p.model = p_model RETURNING p.relid, p.key_column, p.key LOOP
+        CONTINUE WHEN note.key_column IS DISTINCT FROM m.key_column OR NOT note.relid = ANY (ours);
+        BEGIN
+            EXECUTE format('DELETE FROM %s r WHERE r.version = $1 AND r.%I = $2::%s',
+                           results, m.key_column, aepg.column_type(results, m.key_column))
+               USING m.active_version, note.key;
+            GET DIAGNOSTICS one = ROW_COUNT;
+            cleared := cleared + one;
+        EXCEPTION WHEN data_exception THEN
+            NULL;  -- not a value of the key's type (the source's key changed type since training)
+        END;
+    END LOOP;
     RETURN cleared;
 END
 $$;
-COMMENT ON FUNCTION aepg.take_pending(text) IS 'clears the results of rows updated in serializable transactions, for aepg score to score them again';
+COMMENT ON FUNCTION aepg.take_pending(text) IS 'clears the results of rows written in serializable transactions, for aepg score to score them again';
 
 -- ---------------------------------------------------------------------------------------------
 -- The job queue: aepg.enqueue() adds a job and wakes the workers (NOTIFY aepg_jobs); `aepg worker`

@@ -72,6 +72,41 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
 
+    /// Under SERIALIZABLE a key deleted and inserted again is noted too (its old result would
+    /// otherwise stand), a trigger put on the source by hand naming another column as the key
+    /// notes nothing that counts, a lock on the notes does not hold up the write, and the notes
+    /// are the owner's and the worker's alone.
+    func testSerializableNotesCoverReinsertedKeysAndOnlyTheModelsKey() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        try connection.execute("CREATE TRIGGER by_hand AFTER UPDATE ON points FOR EACH ROW EXECUTE FUNCTION aepg.realtime_trigger('pts', 'label')")
+        let writer = try PGConnection(conninfo)
+        try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        try writer.execute("DELETE FROM points WHERE id = 6")
+        try writer.execute("INSERT INTO points VALUES (6, 0.5, 0.5, 1, 4, 0)")
+        try writer.execute("UPDATE points SET d = 4 WHERE id = 40")  // label 1: the hand-made trigger notes key '1'
+        try writer.execute("COMMIT")
+
+        let blocker = try PGConnection(conninfo)
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE aepg.realtime_pending IN SHARE MODE")
+        try writer.execute("SET statement_timeout = '5s'")
+        try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        XCTAssertNoThrow(try writer.execute("UPDATE points SET c = c WHERE id = 7"), "the note waits 200 ms at most")
+        XCTAssertNoThrow(try writer.execute("COMMIT"))
+        try blocker.execute("ROLLBACK")
+
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 6").double(0, 0)!
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 2,
+                       "rows 6 and 40, not row 1")
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 6").double(0, 0)!, expected,
+                       accuracy: 1e-4 * max(expected, 1e-6))
+        try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        XCTAssertThrowsError(try connection.execute("SELECT aepg.take_pending('pts')"))
+        try connection.execute("ROLLBACK")
+    }
+
     /// A source whose key has no unique index: a writer could insert a row under another row's
     /// key, and the trigger would overwrite that row's score (a flagged row made to look normal).
     /// Realtime scoring is refused; switched on by hand, it leaves such rows unscored, noted.

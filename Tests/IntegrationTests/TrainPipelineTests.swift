@@ -191,6 +191,27 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertEqual(try partitionVersions().first, [-1])
     }
 
+    /// Publishing locks the model's catalog row FOR NO KEY UPDATE: a session holding it FOR KEY
+    /// SHARE (as a foreign key does) holds nothing up; one holding it FOR SHARE makes the
+    /// training fail with what to do, after the session's lock timeout, instead of waiting.
+    func testALockedCatalogRowFailsThePublicationInsteadOfHoldingIt() throws {
+        try train()
+        let other = try PGConnection(conninfo)
+        try other.execute("BEGIN")
+        _ = try other.execute("SELECT name FROM aepg.models WHERE name = 'pts' FOR KEY SHARE")
+        try connection.execute("SET lock_timeout = '2s'")
+        defer { _ = try? connection.execute("RESET lock_timeout") }
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 2)
+        try other.execute("ROLLBACK")
+        try other.execute("BEGIN")
+        _ = try other.execute("SELECT name FROM aepg.models WHERE name = 'pts' FOR SHARE")
+        XCTAssertThrowsError(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)) { error in
+            XCTAssertTrue("\(error)".contains("stayed locked by another session for 2s"), "\(error)")
+        }
+        try other.execute("ROLLBACK")
+        XCTAssertEqual(try count("SELECT active_version FROM aepg.models WHERE name = 'pts'"), 2)
+    }
+
     private func partitionVersions() throws -> [[Int]] {
         let result = try connection.execute("SELECT array_to_string(versions, ',') FROM aepg.results_partitions('aepg.pts_results') ORDER BY versions")
         return (0..<result.rowCount).map { (result.string($0, 0) ?? "").split(separator: ",").compactMap { Int($0) } }

@@ -32,8 +32,7 @@ struct Publication {
         do {
             return try connection.transaction {
                 if let definition { try Catalog(connection: connection).save(definition) }
-                let row = try connection.execute(
-                    "SELECT active_version, created_at::text AS created_at FROM aepg.models WHERE name = $1 FOR UPDATE", [model.value])
+                let row = try lockModelRow(on: connection)
                 if let read = readModelCreatedAt, row.rowCount == 0 || row.string(0, 1) != read {
                     throw AEPGError(.unknownModel, "model \"\(model)\" was dropped (or dropped and defined again) while it trained; this version is not published")
                 }
@@ -66,6 +65,28 @@ struct Publication {
     static func dropOldResults(_ model: ModelName, keeping version: Int, _ previous: Int?, on connection: PGConnection) throws -> String? {
         try connection.execute("SELECT aepg.drop_old_results($1, ARRAY[$2::int, $3::int])",
                                [model.value, String(version), previous.map(String.init)]).string(0, 0)
+    }
+
+    /// How long publishing waits for the model's catalog row when the session sets no limit of
+    /// its own: an operator may update (and so lock) it, and a lock held in an open transaction
+    /// would otherwise hold the training's publication, and the model's next trainings, for ever.
+    static let rowLockPatience = "30s"
+
+    /// The model's catalog row, locked against other changes of it until the publication
+    /// commits (FOR NO KEY UPDATE: a realtime trigger's note, whose foreign key locks the row
+    /// FOR KEY SHARE, goes on). Waits `rowLockPatience` at most, unless the session says less.
+    private func lockModelRow(on connection: PGConnection) throws -> PGResult {
+        let patience = try connection.execute("SELECT pg_catalog.current_setting('lock_timeout')").string(0, 0) ?? "0"
+        if patience == "0" { try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, true)", [Self.rowLockPatience]) }
+        do {
+            let row = try connection.execute(
+                "SELECT active_version, created_at::text AS created_at FROM aepg.models WHERE name = $1 FOR NO KEY UPDATE", [model.value])
+            try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, true)", [patience])
+            return row
+        } catch let error as PGError where error.sqlState == PGError.State.lockNotAvailable {
+            throw AEPGError(.database, "the catalog row of model \(model) (aepg.models) stayed locked by another session for \(patience == "0" ? Self.rowLockPatience : patience); "
+                + "this version is not published: find the session in pg_locks and pg_stat_activity, end its transaction and train again")
+        }
     }
 
     private func insertVersion(_ version: Int, _ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws {
