@@ -498,25 +498,23 @@ $$;
 -- A table for the results of a new version, shaped like the model's results table, for the worker
 -- to load before aepg.attach_results indexes it and makes it the version's partition. A partition
 -- left holding that version number (by a model dropped while its results stayed) goes first.
+-- Views a reader built on a stale partition could hold up its drop: it fails after 2 s instead
+-- (the function's lock_timeout, the caller's again when it returns).
 CREATE OR REPLACE FUNCTION aepg.new_results(p_model text, p_version integer)
-RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS regclass LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
     results  regclass;
     part     text := aepg.object_name(p_model, 'results_' || p_version);
     stale    regclass;
-    patience text := current_setting('lock_timeout');
 BEGIN
     IF p_version IS NULL OR p_version < 1 THEN
         RAISE EXCEPTION 'a version of an aepg model is a number from 1' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     results := aepg.prepare_results(p_model);
-    -- Views a reader built on a stale partition could hold up the drop: it fails after 2 s instead.
-    PERFORM set_config('lock_timeout', '2s', true);
     FOR stale IN SELECT r.part FROM aepg.results_partitions(results) r WHERE p_version = ANY (r.versions) LOOP
         PERFORM aepg.drop_with_views('TABLE', stale::text, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
     END LOOP;
     PERFORM aepg.drop_with_views('TABLE', part, format('version %s of aepg model "%s" cannot be written', p_version, p_model));
-    PERFORM set_config('lock_timeout', patience, true);
     -- The check lets ATTACH PARTITION skip scanning the rows for their version.
     EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS, CONSTRAINT loaded_version CHECK (version = %s))',
                    part, results, p_version);
@@ -551,16 +549,15 @@ COMMENT ON FUNCTION aepg.attach_results(text, integer) IS 'indexes a new version
 -- waits. A partition that cannot go (a report reads it, or something beyond views is built on
 -- it) is emptied if it can be (TRUNCATE takes its own lock alone, and does not mind what is
 -- built on it), and stays for a later training. Returns what stayed and why; NULL when all went.
+-- (Its lock_timeout, set here and changed below, is the caller's again when it returns.)
 CREATE OR REPLACE FUNCTION aepg.drop_old_results(p_model text, p_keep integer[])
-RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = '1s' AS $$
 DECLARE
     results   regclass := to_regclass(aepg.object_name(p_model, 'results'));
     keep      integer[];
     old       record;
     stayed    text[] := '{}';
-    patience  text := current_setting('lock_timeout');
 BEGIN
-    PERFORM set_config('lock_timeout', '1s', true);
     BEGIN
         SELECT p_keep || m.active_version INTO keep FROM aepg.models m WHERE m.name = p_model FOR SHARE;
     EXCEPTION WHEN lock_not_available THEN
@@ -584,7 +581,6 @@ BEGIN
             END;
         END;
     END LOOP;
-    PERFORM set_config('lock_timeout', patience, true);
     RETURN CASE WHEN stayed <> '{}' THEN
         format('the results of older versions of aepg model "%s" stay until a later training: %s', p_model, array_to_string(stayed, '; '))
     END;
@@ -817,7 +813,8 @@ BEGIN
     END LOOP;
     UPDATE aepg.jobs SET status = 'failed', finished_at = now(), error = 'the model was dropped'
      WHERE model = OLD.name AND status IN ('queued', 'running');
-    DELETE FROM aepg.realtime_pending p WHERE p.model = OLD.name;
+    -- Its realtime notes stay for aepg.take_pending to purge: deleting them here would read the
+    -- notes, and in a serializable transaction tie it to every serializable writer noting one.
     RETURN OLD;
 END
 $$;
@@ -1241,29 +1238,25 @@ BEGIN
     -- catalog, which takes no predicate lock). The key column is the trigger's second argument
     -- (triggers made before 0.8.0 have none); only a key of a built-in type is turned into text
     -- (no one's code runs as the owner), and aepg.take_pending keeps only the keys noted on the
-    -- model's own source under its key column. Waits and timeouts are the scoring branch's.
+    -- model's own source under its key column. The note waits 200 ms at most for a lock on
+    -- aepg.realtime_pending; a statement_timeout striking in it cancels the statement, as it
+    -- would without aepg (the note costs next to nothing; catching the timeout would leave the
+    -- rest of the statement with none).
     IF current_setting('transaction_isolation') = 'serializable' THEN
         IF TG_NARGS >= 2 THEN
+            PERFORM set_config('lock_timeout', '200ms', true);
             BEGIN
-                PERFORM set_config('lock_timeout', '200ms', true);
-                BEGIN
-                    IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attname = TG_ARGV[1] AND a.attnum > 0
-                                                          AND NOT a.attisdropped AND a.atttypid < 16384) THEN
-                        EXECUTE format('SELECT ($1).%I::pg_catalog.text', TG_ARGV[1]) INTO key_text USING NEW;
-                        IF key_text IS NOT NULL THEN
-                            INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES (TG_ARGV[0], TG_RELID, TG_ARGV[1], key_text);
-                        END IF;
+                IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attname = TG_ARGV[1] AND a.attnum > 0
+                                                      AND NOT a.attisdropped AND a.atttypid < 16384) THEN
+                    EXECUTE format('SELECT ($1).%I::pg_catalog.text', TG_ARGV[1]) INTO key_text USING NEW;
+                    IF key_text IS NOT NULL THEN
+                        INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES (TG_ARGV[0], TG_RELID, TG_ARGV[1], key_text);
                     END IF;
-                EXCEPTION WHEN OTHERS THEN
-                    NULL;  -- the user's write stands; the row keeps its old score until a training
-                END;
-                PERFORM set_config('lock_timeout', patience, true);
-            EXCEPTION WHEN query_canceled THEN
-                GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
-                IF problem <> 'canceling statement due to statement timeout' THEN
-                    RAISE;
                 END IF;
+            EXCEPTION WHEN OTHERS THEN
+                NULL;  -- the user's write stands; the row keeps its old score until a training
             END;
+            PERFORM set_config('lock_timeout', patience, true);
         END IF;
         RETURN NULL;
     END IF;
@@ -1431,6 +1424,20 @@ BEGIN
         RETURN 0;
     END IF;
     ours := ARRAY[m.source::oid] || ARRAY(SELECT tree.relid::oid FROM pg_partition_tree(m.source) tree);
+    -- All at once; one note at a time only when a key does not parse (then the statement above
+    -- is undone, and the notes are taken again below).
+    BEGIN
+        EXECUTE format(
+            'WITH taken AS (DELETE FROM aepg.realtime_pending p WHERE p.model = $1 RETURNING p.relid, p.key_column, p.key)
+             DELETE FROM %s r USING taken t
+              WHERE r.version = $2 AND r.%I = CASE WHEN t.key_column = $3 AND t.relid = ANY ($4) THEN t.key::%s END',
+            results, m.key_column, aepg.column_type(results, m.key_column))
+        USING p_model, m.active_version, m.key_column, ours;
+        GET DIAGNOSTICS cleared = ROW_COUNT;
+        RETURN cleared;
+    EXCEPTION WHEN data_exception THEN
+        NULL;
+    END;
     FOR note IN DELETE FROM aepg.realtime_pending p WHERE p.model = p_model RETURNING p.relid, p.key_column, p.key LOOP
         CONTINUE WHEN note.key_column IS DISTINCT FROM m.key_column OR NOT note.relid = ANY (ours);
         BEGIN

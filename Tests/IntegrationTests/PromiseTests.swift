@@ -43,6 +43,28 @@ final class PromiseTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_flags"), 400)
     }
 
+    /// A model redefined on another source while it trains: the version trained on the old
+    /// source is not published under the new definition (its scores would be of other rows).
+    /// The redefinition holds the model's row until it commits, so the training waits for it.
+    func testAVersionIsNotPublishedIntoAModelRedefinedWhileItTrained() throws {
+        try train()
+        try makePoints("public.points_too", rows: 300)
+        let redefine = try PGConnection(conninfo)
+        try redefine.execute("BEGIN")
+        try redefine.execute("UPDATE aepg.models SET source = 'public.points_too' WHERE name = 'pts'")
+        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
+                                                            directory: FileManager.default.temporaryDirectory)
+        try wait(60, "the publication waiting for the redefinition") {
+            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'") == 1
+        }
+        try redefine.execute("COMMIT")
+        process.waitUntilExit()
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(stderr.contains("redefined (its source, key or definer changed), while it trained"), stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.versions"), 1, "nothing published")
+    }
+
     /// 69: a database error on a working connection (here: a role with no rights in aepg).
     func testADatabaseErrorWhileConnectedExits69() throws {
         try train()

@@ -183,6 +183,16 @@ final class TrainPipelineTests: DatabaseTestCase {
         try connection.execute("SELECT aepg.activate('pts', 1)")
         XCTAssertNil(try connection.execute("SELECT aepg.drop_old_results('pts', ARRAY[3, 2])").string(0, 0))
         XCTAssertEqual(try versionsWithResults(), [1, 2])
+        // With the model's row locked it does nothing, says so, and leaves the caller's lock_timeout.
+        let holder = try PGConnection(conninfo)
+        try holder.execute("BEGIN")
+        _ = try holder.execute("SELECT 1 FROM aepg.models WHERE name = 'pts' FOR UPDATE")
+        try connection.execute("BEGIN")
+        try connection.execute("SET LOCAL lock_timeout = '5s'")
+        XCTAssertNotNil(try connection.execute("SELECT aepg.drop_old_results('pts', ARRAY[2])").string(0, 0))
+        XCTAssertEqual(try connection.execute("SHOW lock_timeout").string(0, 0), "5s")
+        try connection.execute("COMMIT")
+        try holder.execute("ROLLBACK")
         XCTAssertThrowsError(try connection.execute("SELECT aepg.new_results('pts', -1)")) { error in
             XCTAssertEqual((error as? PGError)?.sqlState, "22023", "\(error)")
         }

@@ -1,15 +1,30 @@
 import Learn
 import PGClient
 
+/// What a training read of a stored model, to be found unchanged when it publishes.
+struct ReadModel {
+    var createdAt: String?
+    var sourceOID: UInt32
+    var keyColumn: String
+    var definedBy: String?
+
+    /// Whether the catalog row `row` (created_at, source, key_column, defined_by) is still this definition.
+    func matches(_ row: PGRow) throws -> Bool {
+        try row.optionalText("created_at") == createdAt && row.int("source") == Int(sourceOID)
+            && row.text("key_column") == keyColumn && row.optionalText("defined_by") == definedBy
+    }
+}
+
 /// A trained version ready to be written: catalog rows, layers and per-row results, published
 /// in one transaction that also switches the model's active version.
 struct Publication {
     var model: ModelName
     /// A definition given for this training: saved in the same transaction as the version.
     var definition: ModelDefinition?
-    /// When the stored model that was read was created (nil for a definition given now): a model
-    /// dropped and defined again under its name meanwhile is not published into.
-    var readModelCreatedAt: String?
+    /// The stored definition the training read (nil for a definition given now): a model dropped
+    /// and defined again under its name meanwhile, or given another source, key or definer, is
+    /// not published into (its scores would be of other rows, or read as someone else).
+    var readModel: ReadModel?
     var keyColumn: String
     /// Source columns read (numeric first).
     var features: [String]
@@ -31,10 +46,16 @@ struct Publication {
     func write(_ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
         do {
             return try connection.transaction {
-                if let definition { try Catalog(connection: connection).save(definition) }
-                let row = try lockModelRow(on: connection)
-                if let read = readModelCreatedAt, row.rowCount == 0 || row.string(0, 1) != read {
-                    throw AEPGError(.unknownModel, "model \"\(model)\" was dropped (or dropped and defined again) while it trained; this version is not published")
+                let row = try withRowLockPatience(on: connection) { () throws -> PGResult in
+                    if let definition { try Catalog(connection: connection).save(definition) }
+                    return try connection.execute("""
+                        SELECT active_version, created_at::text AS created_at, source::oid::int8 AS source, key_column, defined_by::text AS defined_by
+                          FROM aepg.models WHERE name = $1 FOR NO KEY UPDATE
+                        """, [model.value])
+                }
+                if let readModel, try row.rowCount == 0 || !readModel.matches(row.row(0)) {
+                    throw AEPGError(.unknownModel, "model \"\(model)\" was dropped, or redefined (its source, key or definer changed), while it trained; "
+                        + "this version is not published: train it again")
                 }
                 let previous = row.int(0, 0)
                 let version = try connection.execute(
@@ -72,17 +93,16 @@ struct Publication {
     /// would otherwise hold the training's publication, and the model's next trainings, for ever.
     static let rowLockPatience = "30s"
 
-    /// The model's catalog row, locked against other changes of it until the publication
-    /// commits (FOR NO KEY UPDATE: a realtime trigger's note, whose foreign key locks the row
-    /// FOR KEY SHARE, goes on). Waits `rowLockPatience` at most, unless the session says less.
-    private func lockModelRow(on connection: PGConnection) throws -> PGResult {
+    /// Runs `body` (saving the definition, locking the model's catalog row FOR NO KEY UPDATE:
+    /// a realtime trigger's note, whose foreign key locks the row FOR KEY SHARE, goes on) waiting
+    /// `rowLockPatience` at most for a lock, unless the session says less.
+    private func withRowLockPatience<T>(on connection: PGConnection, _ body: () throws -> T) throws -> T {
         let patience = try connection.execute("SELECT pg_catalog.current_setting('lock_timeout')").string(0, 0) ?? "0"
         if patience == "0" { try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, true)", [Self.rowLockPatience]) }
         do {
-            let row = try connection.execute(
-                "SELECT active_version, created_at::text AS created_at FROM aepg.models WHERE name = $1 FOR NO KEY UPDATE", [model.value])
+            let value = try body()
             try connection.execute("SELECT pg_catalog.set_config('lock_timeout', $1, true)", [patience])
-            return row
+            return value
         } catch let error as PGError where error.sqlState == PGError.State.lockNotAvailable {
             throw AEPGError(.database, "the catalog row of model \(model) (aepg.models) stayed locked by another session for \(patience == "0" ? Self.rowLockPatience : patience); "
                 + "this version is not published: find the session in pg_locks and pg_stat_activity, end its transaction and train again")

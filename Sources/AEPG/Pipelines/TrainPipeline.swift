@@ -64,7 +64,9 @@ public struct TrainPipeline {
                                         clusters: clusters.result.labels)
         let publication = Publication(
             model: model, definition: plan.isNew ? plan.definition : nil,
-            readModelCreatedAt: plan.isNew ? nil : plan.definition.createdAt, keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
+            readModel: plan.isNew ? nil : ReadModel(createdAt: plan.definition.createdAt, sourceOID: plan.source.oid,
+                                                    keyColumn: plan.definition.keyColumn, definedBy: plan.definition.definedBy),
+            keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
             history: fitted.history,
             metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
