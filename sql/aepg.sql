@@ -1355,6 +1355,12 @@ BEGIN
             RAISE;
         END IF;
         PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
+        -- The timeout that struck is spent: the rest of the statement has none, and a lock wait
+        -- in it would have no end. Lock waits get the statement's timeout instead, until the
+        -- transaction ends (a later statement could not wait longer than its own timeout anyway).
+        IF patience = '0' OR patience::interval > current_setting('statement_timeout')::interval THEN
+            PERFORM set_config('lock_timeout', current_setting('statement_timeout'), true);
+        END IF;
     END;
     RETURN NULL;
 END

@@ -164,6 +164,9 @@ extension RolesTests {
     /// cancels the statement as it would without aepg (README, "Realtime scoring"); most of the
     /// statement's time is scoring, so that is rare. Up to three statements are tried: one kept
     /// write shows the guarantee; a trigger that let the timeout through would lose all three.
+    /// The timeout that struck is spent for the rest of the statement, so lock waits get its
+    /// length as their limit until the transaction ends: a row lock met later would otherwise be
+    /// waited for for ever.
     func testATimeoutWhileScoringInRealtimeKeepsTheWrite() throws {
         try connection.execute("SELECT aepg.enable_realtime('pts')")
         let writer = try PGConnection(conninfo)
@@ -172,14 +175,19 @@ extension RolesTests {
         for attempt in 0..<3 {
             first = 10_001 + attempt * 10_000
             do {
+                try writer.execute("BEGIN")
                 try writer.execute("""
                     INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series($1::int, $1::int + 1999) i
                     """, [String(first)])
+                XCTAssertEqual(try writer.execute("SHOW lock_timeout").string(0, 0), "300ms", "lock waits bounded by the spent timeout")
+                try writer.execute("COMMIT")
                 break
             } catch let error as PGError where error.sqlState == "57014" && attempt < 2 {
+                try writer.execute("ROLLBACK")
                 continue
             }
         }
+        XCTAssertEqual(try writer.execute("SHOW lock_timeout").string(0, 0), "0", "the transaction's end restores it")
         XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id >= $1", [String(first)]), 2000)
         let noted = try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'pts' AND reason LIKE 'not scored:%statement_timeout%'")
         let scored = try count("SELECT count(*) FROM aepg.pts_results WHERE id >= $1", [String(first)])
