@@ -1230,6 +1230,14 @@ DECLARE
     patience  text := current_setting('lock_timeout');
     ours      boolean := false;  -- the row is of this model's source, with realtime on: a failure is noted
 BEGIN
+    -- A statement_timeout caught in an earlier statement of the transaction limited its lock
+    -- waits (below): that statement is over, and the user's lock_timeout comes back.
+    IF coalesce(current_setting('aepg.realtime_lock_timeout', true), '') <> ''
+       AND current_setting('aepg.realtime_timed_out', true) IS DISTINCT FROM statement_timestamp()::text THEN
+        PERFORM set_config('lock_timeout', current_setting('aepg.realtime_lock_timeout'), true);
+        PERFORM set_config('aepg.realtime_lock_timeout', '', true);
+        patience := current_setting('lock_timeout');
+    END IF;
     -- A serializable transaction is left alone: the predicate locks of reading aepg's catalog
     -- and writing its results would tie unrelated writers together, and a conflict found there
     -- fails the user's COMMIT, where no handler here can catch it. Its rows wait for aepg score:
@@ -1356,9 +1364,12 @@ BEGIN
         END IF;
         PERFORM set_config('aepg.realtime_timed_out', statement_timestamp()::text, true);
         -- The timeout that struck is spent: the rest of the statement has none, and a lock wait
-        -- in it would have no end. Lock waits get the statement's timeout instead, until the
-        -- transaction ends (a later statement could not wait longer than its own timeout anyway).
-        IF patience = '0' OR patience::interval > current_setting('statement_timeout')::interval THEN
+        -- in it would have no end. Lock waits get the timeout's length instead (a statement_timeout
+        -- of 0 set meanwhile, inside a function, is none), and the user's lock_timeout comes back
+        -- when this trigger next runs in a later statement of the transaction (or it ends).
+        IF current_setting('statement_timeout') <> '0'
+           AND (patience = '0' OR patience::interval > current_setting('statement_timeout')::interval) THEN
+            PERFORM set_config('aepg.realtime_lock_timeout', patience, true);
             PERFORM set_config('lock_timeout', current_setting('statement_timeout'), true);
         END IF;
     END;

@@ -188,6 +188,22 @@ extension RolesTests {
             }
         }
         XCTAssertEqual(try writer.execute("SHOW lock_timeout").string(0, 0), "0", "the transaction's end restores it")
+        // Within the transaction, the trigger's next statement restores it.
+        for attempt in 0..<3 {
+            try writer.execute("BEGIN")
+            do {
+                try writer.execute("INSERT INTO points (id, a, b, c, d, label) SELECT i, 0.1, 0.2, 0.3, 0.4, 0 FROM generate_series($1::int, $1::int + 1999) i",
+                                   [String(-10_000 - attempt * 3_000)])
+            } catch let error as PGError where error.sqlState == "57014" && attempt < 2 {
+                try writer.execute("ROLLBACK")
+                continue
+            }
+            try writer.execute("SET LOCAL statement_timeout = 0")
+            try writer.execute("INSERT INTO points VALUES (-1, 0.1, 0.2, 0.3, 0.4, 0)")
+            XCTAssertEqual(try writer.execute("SHOW lock_timeout").string(0, 0), "0", "back once the timed-out statement is over")
+            try writer.execute("COMMIT")
+            break
+        }
         XCTAssertEqual(try count("SELECT count(*) FROM points WHERE id >= $1", [String(first)]), 2000)
         let noted = try count("SELECT count(*) FROM aepg.realtime_failures WHERE model = 'pts' AND reason LIKE 'not scored:%statement_timeout%'")
         let scored = try count("SELECT count(*) FROM aepg.pts_results WHERE id >= $1", [String(first)])
