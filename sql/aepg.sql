@@ -1426,6 +1426,7 @@ AS $$
 DECLARE
     m        aepg.models := aepg.model_row(p_model);
     results  regclass := to_regclass(aepg.object_name(p_model, 'results'));
+    key_type text := aepg.column_type(results, m.key_column);
     ours     oid[];
     note     record;
     cleared  integer := 0;
@@ -1448,7 +1449,7 @@ BEGIN
             'WITH taken AS (DELETE FROM aepg.realtime_pending p WHERE p.model = $1 RETURNING p.relid, p.key_column, p.key)
              DELETE FROM %s r USING taken t
               WHERE r.version = $2 AND r.%I = CASE WHEN t.key_column = $3 AND t.relid = ANY ($4) THEN t.key::%s END',
-            results, m.key_column, aepg.column_type(results, m.key_column))
+            results, m.key_column, key_type)
         USING p_model, m.active_version, m.key_column, ours;
         GET DIAGNOSTICS cleared = ROW_COUNT;
         RETURN cleared;
@@ -1458,8 +1459,7 @@ BEGIN
     FOR note IN DELETE FROM aepg.realtime_pending p WHERE p.model = p_model RETURNING p.relid, p.key_column, p.key LOOP
         CONTINUE WHEN note.key_column IS DISTINCT FROM m.key_column OR NOT note.relid = ANY (ours);
         BEGIN
-            EXECUTE format('DELETE FROM %s r WHERE r.version = $1 AND r.%I = $2::%s',
-                           results, m.key_column, aepg.column_type(results, m.key_column))
+            EXECUTE format('DELETE FROM %s r WHERE r.version = $1 AND r.%I = $2::%s', results, m.key_column, key_type)
                USING m.active_version, note.key;
             GET DIAGNOSTICS one = ROW_COUNT;
             cleared := cleared + one;

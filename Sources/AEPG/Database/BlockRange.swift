@@ -10,6 +10,9 @@ struct BlockRange: Equatable {
     /// the snapshot sees).
     var end: Int?
 
+    /// The whole table: one connection reads it.
+    static let whole = BlockRange(first: 0, end: nil)
+
     /// Splits `pages` pages into `parts` ranges of about the same size, the last one open-ended.
     static func split(pages: Int, parts: Int) -> [BlockRange] {
         let parts = max(1, min(parts, pages))

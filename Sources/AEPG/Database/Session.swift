@@ -22,9 +22,4 @@ public enum Session {
         try connection.execute("SET default_transaction_isolation = 'read committed'")
         return connection
     }
-
-    /// Another session like `connection`'s: the same server, role and settings.
-    public static func connect(like connection: PGConnection) throws -> PGConnection {
-        try connect(connection.conninfo, applicationName: connection.applicationName)
-    }
 }

@@ -49,11 +49,11 @@ public struct ScorePipeline {
                                  categorical: try encoding.categorical.map { try source.column($0.name, role: "feature") },
                                  label: nil)
         let results = Publication.resultsTable(model)
-        // Rows updated in serializable transactions keep their old results (the realtime trigger
+        // Rows written in serializable transactions keep their old results (the realtime trigger
         // notes them instead): those results go first, so the rows are scored again below. A
         // shard leaves them to an unsharded run, whose range covers every key.
         if range == nil, let cleared = try connection.execute("SELECT aepg.take_pending($1)", [model.value]).int(0, 0), cleared > 0 {
-            logger.info("\(cleared) row(s) of \(model) were updated in serializable transactions since they were scored; scoring them again")
+            logger.info("\(cleared) row(s) of \(model) were written in serializable transactions since they were scored; scoring them again")
         }
         let plan = ScoreStream(model: model, trained: trained, query: query, viewer: definition.definer, results: results, all: all, range: range)
         let outcome: (written: Int, unseen: Int)

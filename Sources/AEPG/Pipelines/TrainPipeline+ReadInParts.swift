@@ -19,13 +19,13 @@ extension TrainPipeline {
     func partsToRead(_ plan: TrainPlan, on connection: PGConnection) throws -> [BlockRange] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard plan.query.categorical.isEmpty, plan.source.rowIDColumn != nil, connection.serverVersion >= 140_000, cores > 1 else {
-            return [BlockRange(first: 0, end: nil)]
+            return [.whole]
         }
         let table = try connection.execute("""
             SELECT (pg_relation_size(c.oid) / current_setting('block_size')::int8)::int8 AS pages, c.relhassubclass AS parent
               FROM pg_class c WHERE c.oid = $1::int8::oid
             """, [String(plan.source.oid)]).onlyRow()
-        guard try !table.bool("parent") else { return [BlockRange(first: 0, end: nil)] }
+        guard try !table.bool("parent") else { return [.whole] }
         let pages = try table.optionalInt("pages") ?? 0
         return BlockRange.split(pages: pages, parts: min(cores, Self.maximumParts, pages / max(pagesPerReadPart, 1)))
     }
