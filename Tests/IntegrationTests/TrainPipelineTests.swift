@@ -95,7 +95,7 @@ final class TrainPipelineTests: DatabaseTestCase {
         try connection.execute("SELECT aepg.activate('pts', 1)")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.pts_cluster_profile"), 3, "views follow the active version")
 
-        _ = try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection)
+        _ = try retrain()
         XCTAssertEqual(try count("SELECT count(DISTINCT version) FROM aepg.pts_results"), 2, "older results are dropped")
     }
 
@@ -109,9 +109,8 @@ final class TrainPipelineTests: DatabaseTestCase {
         // Autovacuum visits the partitions (one per version), never the partitioned table itself.
         try vacuum.execute("LOCK TABLE aepg.pts_results_1 IN SHARE UPDATE EXCLUSIVE MODE")
         defer { _ = try? vacuum.execute("ROLLBACK") }
-        try connection.execute("SET lock_timeout = '2s'")
-        defer { _ = try? connection.execute("RESET lock_timeout") }
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 2)
+        try failLockWaitsAfterTwoSeconds()
+        XCTAssertEqual(try retrain(), 2)
     }
 
     /// Nor for a transaction that read the model's views (a long report): views that stay as they
@@ -123,11 +122,10 @@ final class TrainPipelineTests: DatabaseTestCase {
         try report.execute("BEGIN")
         for view in ["pts_flags", "pts_clusters", "pts_cluster_profile"] { _ = try report.execute("SELECT count(*) FROM aepg.\(view)") }
         defer { _ = try? report.execute("ROLLBACK") }
-        try connection.execute("SET lock_timeout = '2s'")
-        defer { _ = try? connection.execute("RESET lock_timeout") }
+        try failLockWaitsAfterTwoSeconds()
         var overrides = TrainOptions()
         overrides.contamination = 0.05
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection).version, 2)
+        XCTAssertEqual(try retrain(overrides), 2)
         XCTAssertEqual(try report.execute("SELECT count(*) FROM aepg.pts_flags WHERE flagged").int(0, 0), 20, "the new version's flags")
         try connection.execute("SELECT aepg.activate('pts', 1)")
     }
@@ -141,12 +139,11 @@ final class TrainPipelineTests: DatabaseTestCase {
         let report = try PGConnection(conninfo)
         try report.execute("BEGIN")
         _ = try report.execute("SELECT count(*) FROM aepg.pts_flags")
-        try connection.execute("SET lock_timeout = '2s'")
-        defer { _ = try? connection.execute("RESET lock_timeout") }
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 3)
+        try failLockWaitsAfterTwoSeconds()
+        XCTAssertEqual(try retrain(), 3)
         XCTAssertEqual(try versionsWithResults(), [1, 2, 3], "version 1 stays while the report is open")
         try report.execute("ROLLBACK")
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 4)
+        XCTAssertEqual(try retrain(), 4)
         XCTAssertEqual(try versionsWithResults(), [3, 4])
         XCTAssertEqual(try count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'aepg.pts_results'::regclass"), 2,
                        "one partition per version kept")
@@ -163,15 +160,14 @@ final class TrainPipelineTests: DatabaseTestCase {
         try reader.execute("CREATE TEMPORARY VIEW held AS SELECT * FROM aepg.pts_results_1")
         try reader.execute("BEGIN")
         try reader.execute("COMMENT ON VIEW pg_temp.held IS 'a lock on the view alone'")
-        try connection.execute("SET lock_timeout = '2s'")
-        defer { _ = try? connection.execute("RESET lock_timeout") }
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 3)
+        try failLockWaitsAfterTwoSeconds()
+        XCTAssertEqual(try retrain(), 3)
         XCTAssertEqual(try partitionVersions(), [[1], [2], [3]])
         XCTAssertEqual(try versionsWithResults(), [2, 3], "version 1's partition stays, emptied")
         try reader.execute("ROLLBACK")
 
         try connection.execute("CREATE FUNCTION public.takes_old_rows(aepg.pts_results_2) RETURNS int LANGUAGE sql AS 'SELECT 1'")
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 4)
+        XCTAssertEqual(try retrain(), 4)
         XCTAssertEqual(try partitionVersions(), [[2], [3], [4]], "version 1 went; version 2 stays for the function")
         XCTAssertEqual(try versionsWithResults(), [3, 4])
     }
@@ -209,9 +205,8 @@ final class TrainPipelineTests: DatabaseTestCase {
         let other = try PGConnection(conninfo)
         try other.execute("BEGIN")
         _ = try other.execute("SELECT name FROM aepg.models WHERE name = 'pts' FOR KEY SHARE")
-        try connection.execute("SET lock_timeout = '2s'")
-        defer { _ = try? connection.execute("RESET lock_timeout") }
-        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: connection).version, 2)
+        try failLockWaitsAfterTwoSeconds()
+        XCTAssertEqual(try retrain(), 2)
         try other.execute("ROLLBACK")
         try other.execute("BEGIN")
         _ = try other.execute("SELECT name FROM aepg.models WHERE name = 'pts' FOR SHARE")
@@ -225,6 +220,17 @@ final class TrainPipelineTests: DatabaseTestCase {
     private func partitionVersions() throws -> [[Int]] {
         let result = try connection.execute("SELECT array_to_string(versions, ',') FROM aepg.results_partitions('aepg.pts_results') ORDER BY versions")
         return (0..<result.rowCount).map { (result.string($0, 0) ?? "").split(separator: ",").compactMap { Int($0) } }
+    }
+
+    /// Trains the stored model `pts` again (with `overrides`) and returns the new version.
+    private func retrain(_ overrides: TrainOptions = TrainOptions()) throws -> Int {
+        try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection).version
+    }
+
+    /// The test's session gives up a lock wait after 2 s, for the rest of the test: a training
+    /// that would wait fails instead of hanging the test.
+    private func failLockWaitsAfterTwoSeconds() throws {
+        try connection.execute("SET lock_timeout = '2s'")
     }
 
     private func versionsWithResults() throws -> [Int] {
