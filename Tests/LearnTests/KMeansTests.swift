@@ -66,4 +66,25 @@ extension KMeansTests {
         }
         XCTAssertEqual(Set(mapping.values).count, 3)
     }
+    /// The eight-at-a-time search agrees bit for bit with its scalar reference, ties included
+    /// (a repeated centroid), for cluster counts below, at and past a multiple of eight.
+    func testCentroidLanesFindWhatTheScalarReferenceFinds() {
+        var random = SeededRandom(seed: 3)
+        for (k, d) in [(1, 3), (3, 1), (4, 3), (8, 3), (9, 10), (17, 2)] {
+            var centroids = (0..<(k * d)).map { _ in Float(random.nextGaussian()) }
+            if k > 2 { for t in 0..<d { centroids[2 * d + t] = centroids[t] } }
+            let points = (0..<(200 * d)).map { _ in Float(random.nextGaussian()) } + Array(centroids.prefix(d))
+            centroids.withUnsafeBufferPointer { c in
+                let lanes = CentroidLanes(c.baseAddress!, k: k, dimensions: d)
+                points.withUnsafeBufferPointer { p in
+                    for i in 0..<(points.count / d) {
+                        let fast = lanes.nearest(p.baseAddress! + i * d)
+                        let reference = KMeans.nearest(p.baseAddress! + i * d, centroids: c.baseAddress!, k: k, dimensions: d)
+                        XCTAssertEqual(fast.0, reference.0, "k \(k), d \(d), point \(i)")
+                        XCTAssertEqual(fast.1.bitPattern, reference.1.bitPattern, "k \(k), d \(d), point \(i)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -187,9 +187,10 @@ final class ChunkScorer {
             latents = workspace.latent
         }
         model.centroids.storage.withUnsafeBufferPointer { centroids in
+            let lanes = CentroidLanes(centroids.baseAddress!, k: k, dimensions: latentWidth)
             for r in 0..<count {
                 let latent = latents + r * latentWidth
-                let (cluster, distance) = KMeans.nearest(latent, centroids: centroids.baseAddress!, k: k, dimensions: latentWidth)
+                let (cluster, distance) = lanes.nearest(latent)
                 let confidence = clusterWorkspace == nil ? nil
                     : StudentTAssignment.confidence(latent, dimensions: latentWidth, centroids: centroids.baseAddress!, k: k)
                 chunk.keys.withKey(r) { key in

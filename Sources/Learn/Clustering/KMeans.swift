@@ -97,7 +97,8 @@ public struct KMeans: Sendable {
         return total / Double(max(d, 1))
     }
 
-    /// Index of the nearest centroid and the Euclidean distance to it.
+    /// Index of the nearest centroid and the Euclidean distance to it: the reference of
+    /// `CentroidLanes.nearest`, which `fit` uses.
     public static func nearest(_ point: UnsafePointer<Float>, centroids: UnsafePointer<Float>, k: Int, dimensions d: Int) -> (Int32, Float) {
         var bestIndex = 0
         var bestDistance = Float.infinity
@@ -156,10 +157,15 @@ public struct KMeans: Sendable {
             assign(points, centroids: centroids, labels: &labels, distances: &distances)
             for i in 0..<(k * d) { sums[i] = 0 }
             for c in 0..<k { counts[c] = 0 }
-            for i in 0..<n {
-                let c = Int(labels[i])
-                counts[c] += 1
-                for j in 0..<d { sums[c * d + j] += Double(points[i, j]) }
+            points.storage.withUnsafeBufferPointer { p in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for i in 0..<n {
+                        let c = Int(labels[i])
+                        counts[c] += 1
+                        let row = p.baseAddress! + i * d, sum = sums.baseAddress! + c * d
+                        for j in 0..<d { sum[j] += Double(row[j]) }
+                    }
+                }
             }
             var shift = 0.0
             for c in 0..<k where counts[c] > 0 {
@@ -180,17 +186,14 @@ public struct KMeans: Sendable {
     /// Sets each point's nearest centroid and distance, a block of points per part.
     private func assign(_ points: Matrix, centroids: Matrix, labels: inout [Int32], distances: inout [Float], parts: Int = 1) {
         let d = points.columns, k = clusters, n = points.rows
+        let lanes = centroids.storage.withUnsafeBufferPointer { CentroidLanes($0.baseAddress!, k: k, dimensions: d) }
         points.storage.withUnsafeBufferPointer { p in
-            centroids.storage.withUnsafeBufferPointer { c in
-                labels.withUnsafeMutableBufferPointer { labels in
-                    distances.withUnsafeMutableBufferPointer { distances in
-                        let labelOut = labels.baseAddress!, distanceOut = distances.baseAddress!
-                        Parallel.forEachPart(parts) { part in
-                            for i in (n * part / parts)..<(n * (part + 1) / parts) {
-                                let (label, distance) = Self.nearest(p.baseAddress! + i * d, centroids: c.baseAddress!, k: k, dimensions: d)
-                                labelOut[i] = label
-                                distanceOut[i] = distance
-                            }
+            labels.withUnsafeMutableBufferPointer { labels in
+                distances.withUnsafeMutableBufferPointer { distances in
+                    let labelOut = labels.baseAddress!, distanceOut = distances.baseAddress!
+                    Parallel.forEachPart(parts) { part in
+                        for i in (n * part / parts)..<(n * (part + 1) / parts) {
+                            (labelOut[i], distanceOut[i]) = lanes.nearest(p.baseAddress! + i * d)
                         }
                     }
                 }

@@ -8,7 +8,10 @@ public enum VectorMath {
     /// Inputs below -87.3 give 0-ish (2^-126), above 88.7 give about 3.4e38.
     @inline(__always)
     public static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        let x = pointwiseMin(pointwiseMax(input, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.7))
+        // Clamped by comparisons and blends: the standard library's pointwiseMin and pointwiseMax
+        // on SIMD8 went lane by lane through a call each. NaN stays NaN either way.
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.7)
+        let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
         // n = round(x / ln 2) by the magic-number trick: adding 1.5·2^23 leaves n in the low
         // mantissa bits. (SIMD rounding and Float→Int conversions do not vectorise here.)
         let magic = SIMD8<Float>(repeating: 12_582_912)

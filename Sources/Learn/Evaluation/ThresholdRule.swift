@@ -14,8 +14,7 @@ public enum ThresholdRule: Equatable, Sendable {
             let variance = scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)
             return mean + k * variance.squareRoot()
         case .contamination(let q):
-            var values = scores
-            return Quantile.selecting(&values, 1 - q)
+            return Quantile.of(scores, [1 - q])[0]
         }
     }
 }

@@ -29,11 +29,15 @@ public struct DenseLayer: Codable, Equatable, Sendable {
     /// `y = activation(x · W + b)` for a batch: `x` is `batch x inputs`, `y` is `batch x outputs`.
     public func forward(_ x: UnsafePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
                         into y: UnsafeMutablePointer<Float>) {
-        let bias = parameters + biasOffset
-        for r in 0..<batch { (y + r * outputs).update(from: bias, count: outputs) }
         GEMM.multiply(.none, .none, m: batch, n: outputs, k: inputs,
-                      a: x, lda: inputs, b: parameters + weightOffset, ldb: outputs,
-                      beta: 1, c: y, ldc: outputs)
+                      a: x, lda: inputs, b: parameters + weightOffset, ldb: outputs, c: y, ldc: outputs)
+        // The bias is added after the product rather than preloaded into `y` for GEMM to add
+        // to (beta 1): the same sum, rounded once, without a copy of the bias per row.
+        let bias = parameters + biasOffset
+        for r in 0..<batch {
+            let row = y + r * outputs
+            for j in 0..<outputs { row[j] += bias[j] }
+        }
         activation.apply(y, count: batch * outputs)
     }
 

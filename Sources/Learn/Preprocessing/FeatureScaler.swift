@@ -56,12 +56,12 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
         var fitted = [(center: Double, scale: Double, mean: Double, heavy: Bool)](repeating: (0, 1, 0, false), count: d)
         let parts = min(d, BLASThreads.available)
         // Each part gathers a few neighbouring columns per pass over the rows, so a row's values
-        // come from one cache line rather than one line per column; at most about 32 MiB a part.
+        // come from one cache line rather than one line per column; at most about 16 MiB a part.
         let block = max(1, min(8, (1 << 22) / max(selected.count, 1)))
         fitted.withUnsafeMutableBufferPointer { out in
             let slot = out.baseAddress!
             Parallel.forEachPart(parts) { part in
-                var columns = [[Double]](repeating: [], count: block)
+                var columns = [[Float]](repeating: [], count: block)
                 for b in columns.indices { columns[b].reserveCapacity(selected.count) }
                 var first = d * part / parts
                 let end = d * (part + 1) / parts
@@ -71,9 +71,9 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
                         for b in 0..<width { columns[b].removeAll(keepingCapacity: true) }
                         for r in selected {
                             let row = storage.baseAddress! + r * d + first
-                            for b in 0..<width where !row[b].isNaN { columns[b].append(Double(row[b])) }
+                            for b in 0..<width where !row[b].isNaN { columns[b].append(row[b]) }
                         }
-                        for b in 0..<width { slot[first + b] = fitColumn(&columns[b], method: method) }
+                        for b in 0..<width { slot[first + b] = fitColumn(columns[b], method: method) }
                         first += width
                     }
                 }
@@ -85,24 +85,25 @@ public struct FeatureScaler: Codable, Equatable, Sendable {
     }
 
     /// One column's center, scale (never 0), mean and whether it is compressed, from its
-    /// non-missing values (reordered).
-    private static func fitColumn(_ column: inout [Double], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double, heavy: Bool) {
+    /// non-missing values.
+    private static func fitColumn(_ column: [Float], method: ScalingMethod) -> (center: Double, scale: Double, mean: Double, heavy: Bool) {
         guard !column.isEmpty else { return (0, 1, 0, false) }
-        let mean = column.reduce(0, +) / Double(column.count)
-        /// Computed only where a method needs it, before the quantiles reorder the column.
-        func deviation() -> Double { (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot() }
+        let mean = column.reduce(0) { $0 + Double($1) } / Double(column.count)
+        /// Computed only where a method needs it.
+        func deviation() -> Double { (column.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(column.count)).squareRoot() }
         var center = 0.0, scale = 1.0, heavy = false
         switch method {
         case .standard:
             center = mean
             scale = deviation()
         case .minmax:
-            center = column.min()!
-            scale = column.max()! - center
+            center = Double(column.min()!)
+            scale = Double(column.max()!) - center
         case .robust, .robustAsinh:
             let spread = method == .robustAsinh ? deviation() : 0
-            center = Quantile.selecting(&column, 0.5)
-            scale = Quantile.selecting(&column, 0.75) - Quantile.selecting(&column, 0.25)
+            let quartiles = Quantile.of(column, [0.25, 0.5, 0.75])
+            center = quartiles[1]
+            scale = quartiles[2] - quartiles[0]
             heavy = method == .robustAsinh && scale > 0 && spread > heavyTail * scale
         case .none:
             break

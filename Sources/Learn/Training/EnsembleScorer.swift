@@ -32,10 +32,10 @@ public struct EnsembleMember {
 /// The median and interquartile range of the finite `scores` (the mean absolute deviation when
 /// the range is 0, then 1); nil when none is finite.
 public func robustScale(of scores: [Double]) -> (center: Double, scale: Double)? {
-    var finite = scores.filter(\.isFinite)
+    let finite = scores.filter(\.isFinite)
     guard !finite.isEmpty else { return nil }
-    let center = Quantile.selecting(&finite, 0.5)
-    let range = Quantile.selecting(&finite, 0.75) - Quantile.selecting(&finite, 0.25)
+    let quartiles = Quantile.of(finite, [0.25, 0.5, 0.75])
+    let center = quartiles[1], range = quartiles[2] - quartiles[0]
     let deviation = finite.reduce(0) { $0 + abs($1 - center) } / Double(finite.count)
     return (center, range > 0 ? range : (deviation > 0 ? deviation : 1))
 }
