@@ -1,3 +1,4 @@
+import Foundation
 import Learn
 import PGClient
 
@@ -36,14 +37,26 @@ struct Publication {
     var members: [EnsembleMember]
     var known: KnownAnomalies?
     var history: TrainingHistory
-    var metrics: LabelMetrics
     var trainingRows: Int
 
     /// Name of the model's results table.
     static func resultsTable(_ model: ModelName) -> String { "aepg." + quoteIdentifier(model.value + "_results") }
 
-    /// Writes everything and activates the new version; returns it and the version it replaced.
-    func write(_ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws -> (Int, Int?) {
+    /// What `write` published.
+    struct Published {
+        var version: Int
+        /// The version it replaced as the active one.
+        var previous: Int?
+        var scores: RowScores
+        var metrics: LabelMetrics
+        /// Seconds of the write spent scoring the rows.
+        var scoringSeconds: Double
+    }
+
+    /// Scores every row as it sends it, then writes the version (with the threshold and metrics
+    /// the scores give) and activates it. `stages` and `seconds` are the training's timings
+    /// before the write; the scoring is counted in with them.
+    func write(_ rows: PublishedRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws -> Published {
         do {
             return try connection.transaction {
                 let row = try withRowLockPatience(on: connection) { () throws -> PGResult in
@@ -60,17 +73,24 @@ struct Publication {
                 let previous = row.int(0, 0)
                 let version = try connection.execute(
                     "SELECT coalesce(max(version), 0) + 1 FROM aepg.versions WHERE model = $1", [model.value]).int(0, 0)!
-                try insertVersion(version, rows, on: connection, stages: stages, seconds: seconds)
-                try insertLayers(version, clusterEncoder: rows.clusters.encoder, on: connection)
                 // The rows go into a table of their own, indexed once they are all in (rather than
                 // row by row) and then attached as the version's partition of the results table.
                 let partition = try connection.execute("SELECT aepg.new_results($1, $2)::text", [model.value, String(version)]).string(0, 0)!
-                try copyResults(version, rows, into: partition, on: connection)
+                let (scores, scoringSeconds) = try copyResults(version, rows, into: partition, on: connection)
+                let fitScores = rows.fitRows.map { $0.map { scores[$0] } } ?? scores
+                let scored = RowScores(scores: scores, threshold: options.thresholdRule.threshold(trainingScores: fitScores))
+                let metrics = LabelMetrics(labels: rows.labels, scores: scores, threshold: scored.threshold,
+                                           clusters: rows.clusters.result.labels)
+                var stages = stages
+                stages["score", default: 0] += scoringSeconds
+                try insertVersion(version, scored, rows.clusters.result, metrics, on: connection, stages: stages,
+                                  seconds: seconds + scoringSeconds)
+                try insertLayers(version, clusterEncoder: rows.clusters.encoder, on: connection)
                 try connection.execute("SELECT aepg.attach_results($1, $2)", [model.value, String(version)])
                 // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
-                return (version, previous)
+                return Published(version: version, previous: previous, scores: scored, metrics: metrics, scoringSeconds: scoringSeconds)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {
             throw AEPGError.duplicateKeys(in: keyColumn)
@@ -109,8 +129,8 @@ struct Publication {
         }
     }
 
-    private func insertVersion(_ version: Int, _ rows: ScoredRows, on connection: PGConnection, stages: [String: Double], seconds: Double) throws {
-        let clusters = rows.clusters.result
+    private func insertVersion(_ version: Int, _ scored: RowScores, _ clusters: KMeansResult, _ metrics: LabelMetrics,
+                               on connection: PGConnection, stages: [String: Double], seconds: Double) throws {
         let losses = history.epochs.map {
             LossRecord(epoch: $0.epoch, training: $0.trainingLoss, validation: $0.validationLoss, seconds: $0.seconds)
         }
@@ -125,8 +145,8 @@ struct Publication {
                     $12, $13, $14, $15::jsonb, $16::jsonb)
             """, [model.value, String(version), try JSON.encode(options), PostgresArray.literal(features),
                   try JSON.encode(PreprocessingRecord(scaler: scaler, encoding: encoding)),
-                  String(rows.scores.threshold), options.thresholdRuleText, Self.centroidsLiteral(clusters.centroids),
-                  String(clusters.inertia), try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(rows.keys.count),
+                  String(scored.threshold), options.thresholdRuleText, Self.centroidsLiteral(clusters.centroids),
+                  String(clusters.inertia), try JSON.encode(losses), try JSON.encode(finiteMetrics), String(trainingRows), String(scored.scores.count),
                   String(seconds), try JSON.encode(stages),
                   members.isEmpty ? nil : try JSON.encode(memberRecords)])
     }
@@ -171,28 +191,39 @@ struct Publication {
         }
     }
 
-    /// Loads every row's result into `partition`, a table made in this transaction: FREEZE writes
-    /// the rows as already visible to all (no vacuum has to visit them later).
-    private func copyResults(_ version: Int, _ rows: ScoredRows, into partition: String, on connection: PGConnection) throws {
+    /// Scores every row, a chunk at a time, and loads its result into `partition`, a table made
+    /// in this transaction: while one chunk is scored, the COPY's own thread sends the one
+    /// before. FREEZE writes the rows as already visible to all (no vacuum has to visit them
+    /// later). Returns every row's score and the seconds spent scoring.
+    private func copyResults(_ version: Int, _ rows: PublishedRows, into partition: String,
+                             on connection: PGConnection) throws -> (scores: [Double], seconds: Double) {
         let writer = ResultWriter(table: partition, keyColumn: keyColumn, version: version, features: encoding.inputNames, freeze: true)
         let keys = rows.keys, latents = rows.clusters.latents, clusters = rows.clusters.result, confidence = rows.clusters.confidence
-        let scores = rows.scores.scores, tops = rows.scores.tops, topCount = rows.scores.topCount
-        let width = latents.columns
+        let scorer = rows.scorer, topCount = scorer.topFeatureCount, width = latents.columns
+        var scores = [Double](repeating: 0, count: keys.count)
+        var scoring: UInt64 = 0
         try connection.copyInBinary(writer.copySQL) { copy in
             try latents.storage.withUnsafeBufferPointer { latent in
-                try tops.withUnsafeBufferPointer { top in
-                    for row in 0..<keys.count {
+                var chunkStarted = DispatchTime.now().uptimeNanoseconds
+                // scoreAll scores a chunk, then hands it over: the time between hand-overs is scoring.
+                try scorer.scoreAll(rows.data) { first, count in
+                    scoring += DispatchTime.now().uptimeNanoseconds - chunkStarted
+                    for r in 0..<count {
+                        let row = first + r
+                        scores[row] = scorer.scores[r]
                         keys.withKey(row) { key in
                             writer.append(key: key, latent: latent.baseAddress! + row * width, latentWidth: width,
                                           cluster: clusters.labels[row], distance: clusters.distances[row],
-                                          confidence: confidence?[row], score: scores[row],
-                                          topFeatures: top.baseAddress! + row * topCount, topCount: topCount,
+                                          confidence: confidence?[row], score: scorer.scores[r],
+                                          topFeatures: scorer.topFeatures + r * topCount, topCount: topCount,
                                           into: &copy.pending)
                         }
                         try copy.flushIfNeeded()
                     }
+                    chunkStarted = DispatchTime.now().uptimeNanoseconds
                 }
             }
         }
+        return (scores, Double(scoring) / 1e9)
     }
 }

@@ -174,16 +174,18 @@ extension TrainPipeline {
         }
     }
 
-    /// Scores every row and sets the threshold from the training rows' scores. An ensemble's
-    /// members are first put on a common scale by their own scores of the training rows; with
-    /// `--label-use select`, the labelled anomalies then weigh them and join as nearness.
-    func score(_ inputs: TrainingInputs, _ fitted: inout FittedNetwork, _ plan: TrainPlan, labels: [Double]) throws -> RowScores {
+    /// Readies the last scoring pass, which the write stage runs as it sends the rows
+    /// (`Publication`): an ensemble's members are first put on a common scale by their own
+    /// scores of the training rows; with `--label-use select`, the labelled anomalies then weigh
+    /// them and join as nearness. Also gives every row's latent vector, which clustering needs
+    /// before any row is written, and which needs no score.
+    func score(_ inputs: TrainingInputs, _ fitted: inout FittedNetwork, _ plan: TrainPlan, labels: [Double]) throws -> PendingScores {
         let known = plan.options.labelUse == .select ? try labelledAnomalies(labels, plan) : []
         if !known.isEmpty && fitted.members.isEmpty {
             fitted.members = [EnsembleMember(network: fitted.network, klWeight: plan.options.scoreKLWeight)]
         }
         // The labels need every row's member scores; otherwise a large table's members are
-        // calibrated on a sample of its training rows, and every row is scored once, below.
+        // calibrated on a sample of its training rows, and every row is scored once, as it is written.
         let sample = known.isEmpty ? calibrationSample(inputs, seed: plan.options.seed) : nil
         var memberScores: [[Double]] = []
         for m in fitted.members.indices {
@@ -206,22 +208,7 @@ extension TrainPipeline {
         }
         if !known.isEmpty { guide(&fitted, by: known, memberScores: memberScores, inputs, plan) }
         let scorer = makeRowScorer(network: fitted.network, members: fitted.members, known: fitted.known, options: plan.options)
-        let rows = inputs.data.rows, latentWidth = scorer.latentWidth, topCount = scorer.topFeatureCount
-        var scores = [Double](repeating: 0, count: rows)
-        var latents = Matrix(rows: rows, columns: latentWidth)
-        var tops = [Int32](repeating: 0, count: rows * topCount)
-        latents.withUnsafeMutableStorage { latentOut in
-            scorer.scoreAll(inputs.data) { first, count in
-                for r in 0..<count { scores[first + r] = scorer.scores[r] }
-                (latentOut + first * latentWidth).update(from: scorer.latent, count: count * latentWidth)
-                tops.withUnsafeMutableBufferPointer {
-                    ($0.baseAddress! + first * topCount).update(from: scorer.topFeatures, count: count * topCount)
-                }
-            }
-        }
-        let fitScores = inputs.fitRows.map { $0.map { scores[$0] } } ?? scores
-        return RowScores(scores: scores, latents: latents, tops: tops, topCount: topCount,
-                         threshold: plan.options.thresholdRule.threshold(trainingScores: fitScores))
+        return PendingScores(scorer: scorer, latents: fitted.network.latents(of: inputs.data))
     }
 
     /// Training rows an ensemble member's scores are calibrated on, at most.

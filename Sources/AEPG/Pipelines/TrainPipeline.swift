@@ -50,32 +50,31 @@ public struct TrainPipeline {
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
         let inputs = try clock.measure("preprocess") { try preprocess(&table, plan) }
         var fitted = try clock.measure("train") { try train(inputs, plan) }
-        let scores = try clock.measure("score") { try score(inputs, &fitted, plan, labels: table.labels) }
+        let pending = try clock.measure("score") { try score(inputs, &fitted, plan, labels: table.labels) }
         var neighborhoods: NeighborTable?
         var clusters = try clock.measure("cluster") {
             neighborhoods = neighborTable(inputs, plan)
-            return try cluster(scores.latents, inputs, fitted, plan, neighborhoods: neighborhoods)
+            return try cluster(pending.latents, inputs, fitted, plan, neighborhoods: neighborhoods)
         }
         if plan.options.cluster == .dec {
             clusters = clock.measure("dec") { refine(clusters, inputs, fitted, plan, neighborhoods: neighborhoods) }
         }
-        let rows = ScoredRows(keys: table.keys, scores: scores, clusters: clusters)
-        let labelMetrics = LabelMetrics(labels: table.labels, scores: scores.scores, threshold: scores.threshold,
-                                        clusters: clusters.result.labels)
+        let rows = PublishedRows(keys: table.keys, data: inputs.data, scorer: pending.scorer, clusters: clusters,
+                                 labels: table.labels, fitRows: inputs.fitRows)
         let publication = Publication(
             model: model, definition: plan.isNew ? plan.definition : nil,
             readModel: plan.isNew ? nil : ReadModel(createdAt: plan.definition.createdAt, sourceOID: plan.source.oid,
                                                     keyColumn: plan.definition.keyColumn, definedBy: plan.definition.definedBy),
             keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
-            history: fitted.history,
-            metrics: labelMetrics, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
-        // The stored timings cover everything up to the write, which cannot time itself.
+            history: fitted.history, trainingRows: inputs.fitRows?.count ?? inputs.data.rows)
+        // The stored timings cover everything up to the write (and the scoring it runs), which
+        // cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
-        let (version, previous) = try clock.measure("write") {
+        let published = try clock.measure("write") {
             let published = try publication.write(rows, on: connection, stages: stagesBeforeWrite, seconds: secondsBeforeWrite)
             do {
-                if let stayed = try Publication.dropOldResults(model, keeping: published.0, published.1, on: connection) {
+                if let stayed = try Publication.dropOldResults(model, keeping: published.version, published.previous, on: connection) {
                     logger.warning("\(stayed)")
                 }
             } catch {
@@ -84,10 +83,12 @@ public struct TrainPipeline {
             }
             return published
         }
+        clock.move(published.scoringSeconds, from: "write", to: "score")
+        let scores = published.scores, labelMetrics = published.metrics
         var sizes = [Int](repeating: 0, count: plan.options.clusters)
         for label in clusters.result.labels { sizes[Int(label)] += 1 }
         return TrainSummary(
-            model: model, version: version, previousVersion: previous, rows: inputs.data.rows, features: plan.featureNames,
+            model: model, version: published.version, previousVersion: published.previous, rows: inputs.data.rows, features: plan.featureNames,
             options: plan.options, history: fitted.history, threshold: scores.threshold,
             flaggedRows: scores.scores.lazy.filter { $0 > scores.threshold }.count, clusterSizes: sizes,
             inertia: clusters.result.inertia, metrics: labelMetrics.binary, clustering: labelMetrics.clustering,
@@ -139,14 +140,18 @@ struct FittedNetwork {
     var known: KnownAnomalies?
 }
 
-/// Every row's score, latent vector and worst-reconstructed inputs, and the threshold.
+/// The last scoring pass, ready to run, and what clustering needs first.
+struct PendingScores {
+    /// Scores a chunk of rows at a time: the write stage runs it on each chunk just before it
+    /// sends the chunk's rows, so the server takes in one chunk while the next is scored.
+    var scorer: any RowScorer
+    /// Every row's latent vector (rows × latent width), the scorer's own.
+    var latents: Matrix
+}
+
+/// Every row's score and the threshold, as the write stage scored them.
 struct RowScores {
     var scores: [Double]
-    /// Rows × latent width.
-    var latents: Matrix
-    /// Rows × `topCount` input indices, largest error first.
-    var tops: [Int32]
-    var topCount: Int
     var threshold: Double
 }
 
@@ -161,11 +166,18 @@ struct RowClusters {
     var encoder: Network?
 }
 
-/// Everything per row that the write stage publishes.
-struct ScoredRows {
+/// Everything per row that the write stage publishes: the keys, the clusters, and the rows
+/// themselves with the scorer that scores them as they are written.
+struct PublishedRows {
     var keys: KeyColumn
-    var scores: RowScores
+    /// The network's inputs, encoded and scaled.
+    var data: Matrix
+    var scorer: any RowScorer
     var clusters: RowClusters
+    /// The label column (NaN where NULL), empty without one: for the metrics stored with the version.
+    var labels: [Double]
+    /// The training rows, whose scores set the threshold; nil for all.
+    var fitRows: [Int]?
 }
 
 /// Formats a number for progress lines.

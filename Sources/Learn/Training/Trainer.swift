@@ -83,6 +83,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
 /// Mini-batch training of an autoencoder to reconstruct its input.
 public enum Trainer {
+    /// Rows per forward pass when measuring the validation loss, at least.
+    static let validationBatchRows = 1_024
+
     /// Fits `network` to reproduce the rows `rows` of `data` (all rows when nil).
     ///
     /// The rows are split once (seeded) into training and validation parts; each epoch
@@ -110,6 +113,11 @@ public enum Trainer {
                                 batchCapacity: batchSize, threads: threads, seed: settings.seed)
         let input = FloatBuffer(count: batchSize * width)
         let corrupted = settings.noise == nil ? nil : FloatBuffer(count: batchSize * width)
+        // Validation runs the network forward only, in batches of its own: at a small training
+        // batch (32 rows) the validation rows cost more in per-call overhead than in arithmetic.
+        let validationBatch = min(validation.count, max(batchSize, validationBatchRows))
+        let validationSpace = validation.isEmpty ? nil : Workspace(network: network, capacity: validationBatch)
+        let validationInput = validation.isEmpty ? nil : FloatBuffer(count: validationBatch * width)
         let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
         let best = FloatBuffer(count: network.parameters.count)
         best.copy(from: network.parameters)
@@ -151,8 +159,9 @@ public enum Trainer {
                     }
                 }
                 let trainingLoss = lossSum / Double(start)
-                let validationLoss = validation.isEmpty ? nil
-                    : meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: step.workspace, buffer: input)
+                let validationLoss = validationSpace.map { workspace in
+                    meanLoss(network, data: data, rows: validation, loss: settings.loss, workspace: workspace, buffer: validationInput!)
+                }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 let report = EpochReport(epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss,
                                          seconds: seconds, samplesPerSecond: Double(start) / max(seconds, 1e-9))
