@@ -191,39 +191,41 @@ struct Publication {
         }
     }
 
-    /// Scores every row, a chunk at a time, and loads its result into `partition`, a table made
-    /// in this transaction: while one chunk is scored, the COPY's own thread sends the one
-    /// before. FREEZE writes the rows as already visible to all (no vacuum has to visit them
-    /// later). Returns every row's score and the seconds spent scoring.
+    /// Scores every row and loads its result into `partition`, a table made in this transaction:
+    /// rows are scored on threads of their own (`BackgroundScoring`) while this one encodes those
+    /// already scored and the COPY's own thread sends them. FREEZE writes the rows as already
+    /// visible to all (no vacuum has to visit them later). Returns every row's score and the
+    /// seconds spent scoring.
     private func copyResults(_ version: Int, _ rows: PublishedRows, into partition: String,
                              on connection: PGConnection) throws -> (scores: [Double], seconds: Double) {
         let writer = ResultWriter(table: partition, keyColumn: keyColumn, version: version, features: encoding.inputNames, freeze: true)
         let keys = rows.keys, latents = rows.clusters.latents, clusters = rows.clusters.result, confidence = rows.clusters.confidence
-        let scorer = rows.scorer, topCount = scorer.topFeatureCount, width = latents.columns
-        var scores = [Double](repeating: 0, count: keys.count)
-        var scoring: UInt64 = 0
-        try connection.copyInBinary(writer.copySQL) { copy in
-            try latents.storage.withUnsafeBufferPointer { latent in
-                var chunkStarted = DispatchTime.now().uptimeNanoseconds
-                // scoreAll scores a chunk, then hands it over: the time between hand-overs is scoring.
-                try scorer.scoreAll(rows.data) { first, count in
-                    scoring += DispatchTime.now().uptimeNanoseconds - chunkStarted
-                    for r in 0..<count {
-                        let row = first + r
-                        scores[row] = scorer.scores[r]
-                        keys.withKey(row) { key in
-                            writer.append(key: key, latent: latent.baseAddress! + row * width, latentWidth: width,
-                                          cluster: clusters.labels[row], distance: clusters.distances[row],
-                                          confidence: confidence?[row], score: scorer.scores[r],
-                                          topFeatures: scorer.topFeatures + r * topCount, topCount: topCount,
-                                          into: &copy.pending)
+        let width = latents.columns
+        let scoring = BackgroundScoring(scorer: rows.scorer, data: rows.data)
+        let topCount = scoring.topCount, scores = scoring.scores.baseAddress!, tops = scoring.tops.baseAddress!
+        var seconds = 0.0
+        do {
+            defer { seconds = scoring.finish() }
+            try connection.copyInBinary(writer.copySQL) { copy in
+                try latents.storage.withUnsafeBufferPointer { latent in
+                    var row = 0
+                    while row < keys.count {
+                        let ready = scoring.waitForRows(after: row)
+                        while row < ready {
+                            keys.withKey(row) { key in
+                                writer.append(key: key, latent: latent.baseAddress! + row * width, latentWidth: width,
+                                              cluster: clusters.labels[row], distance: clusters.distances[row],
+                                              confidence: confidence?[row], score: scores[row],
+                                              topFeatures: tops + row * topCount, topCount: topCount,
+                                              into: &copy.pending)
+                            }
+                            try copy.flushIfNeeded()
+                            row += 1
                         }
-                        try copy.flushIfNeeded()
                     }
-                    chunkStarted = DispatchTime.now().uptimeNanoseconds
                 }
             }
         }
-        return (scores, Double(scoring) / 1e9)
+        return (Array(scoring.scores), seconds)
     }
 }

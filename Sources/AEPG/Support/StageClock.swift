@@ -14,13 +14,15 @@ public struct StageClock {
         return try body()
     }
 
-    /// Counts `seconds` of the last stage named `from` as the last stage named `to` instead:
-    /// for work one stage runs on another's behalf (the write stage scores the rows it sends).
+    /// Counts `seconds` of the last stage named `from` (at most all of it) as the last stage
+    /// named `to` instead: for work one stage runs on another's behalf (the write stage scores
+    /// the rows it sends).
     public mutating func move(_ seconds: Double, from: String, to: String) {
         guard let source = stages.lastIndex(where: { $0.name == from }),
               let target = stages.lastIndex(where: { $0.name == to }) else { return }
-        stages[source].seconds -= seconds
-        stages[target].seconds += seconds
+        let moved = min(seconds, stages[source].seconds)
+        stages[source].seconds -= moved
+        stages[target].seconds += moved
     }
 
     /// Seconds since the clock was made.
