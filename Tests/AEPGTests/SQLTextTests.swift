@@ -10,6 +10,7 @@ final class SQLTextTests: XCTestCase {
         XCTAssertEqual(PostgresArray.literal(floats), "{1.5,-2.0,3e-05,1.1754944e-38,123456.79}")
         XCTAssertEqual(PostgresArray.floats(PostgresArray.literal(floats)), floats)
         XCTAssertEqual(PostgresArray.floats("{{1,2},{3,4.5}}"), [1, 2, 3, 4.5], "two dimensions flatten row by row")
+        XCTAssertEqual(PostgresArray.literal([3, -1, 0]), "{3,-1,0}")
         let names = ["plain", "with space", #"quo"te"#, #"back\slash"#, "comma,inside", ""]
         XCTAssertEqual(PostgresArray.literal(names), #"{"plain","with space","quo\"te","back\\slash","comma,inside",""}"#)
         XCTAssertEqual(PostgresArray.strings(PostgresArray.literal(names)), names)

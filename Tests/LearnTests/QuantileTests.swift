@@ -2,7 +2,8 @@ import Foundation
 import Learn
 import XCTest
 
-/// `Quantile.of(_:_:)` (radix selection) against its reference, `Quantile.of(sorted:)` on a sorted copy.
+/// `Quantile.of(_:_:)` (radix selection) against its reference, `Quantile.of(sorted:)` on a sorted
+/// copy; `RadixSort` against the standard library's sort.
 final class QuantileTests: XCTestCase {
     static let levels = [0, 0.01, 0.25, 0.5, 0.75, 0.9, 0.99, 1]
 
@@ -61,5 +62,21 @@ final class QuantileTests: XCTestCase {
         XCTAssertEqual(quantiles[0], 1.75, accuracy: 1e-12)
         XCTAssertEqual(quantiles[1], 2.5, accuracy: 1e-12)
         XCTAssertEqual(quantiles[2], 3.7, accuracy: 1e-12)
+    }
+    /// The radix sort orders as the standard library's stable sort does, ties in their first
+    /// order (the payload tells), for keys that share their high digits and keys that do not.
+    func testRadixSortMatchesAStableComparisonSort() {
+        var random = SeededRandom(seed: 8)
+        for (name, doubles) in Self.shapes() + [("empty", [])] {
+            var keys = doubles.map(\.radixKey), payload = Array(doubles.indices)
+            let expected = zip(keys, payload).enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            RadixSort.sort(&keys, carrying: &payload)
+            XCTAssertEqual(keys, expected.map(\.element.0), name)
+            XCTAssertEqual(payload, expected.map(\.element.1), "\(name): ties keep their order")
+        }
+        var small = (0..<5_000).map { _ in UInt32(random.nextIndex(below: 40)) }, order = Array(small.indices)
+        let expected = small.indices.sorted { (small[$0], $0) < (small[$1], $1) }
+        RadixSort.sort(&small, carrying: &order)
+        XCTAssertEqual(order, expected, "a few distinct 32-bit keys: most passes are skipped")
     }
 }

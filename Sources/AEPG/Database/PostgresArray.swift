@@ -6,10 +6,26 @@ enum PostgresArray {
         "{" + values.map { $0.description }.joined(separator: ",") + "}"
     }
 
+    /// `{1,2,3}`.
+    static func literal(_ values: [Int]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
+    }
+
     /// `{"a","b \"c\""}`: elements double-quoted and escaped, so any name survives.
     static func literal(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\")
-            .replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + values.map(quoted).joined(separator: ",") + "}"
+    }
+
+    /// `value` double-quoted, `"` and `\` escaped. Most values have neither, and skip the
+    /// escaping (Foundation's replacingOccurrences took 20 ms over a network's weights).
+    private static func quoted(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + value + "\"" }
+        var escaped = "\""
+        for scalar in value.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { escaped.unicodeScalars.append("\\") }
+            escaped.unicodeScalars.append(scalar)
+        }
+        return escaped + "\""
     }
 
     /// Numbers of a (possibly multi-dimensional) numeric array's text form, flattened.

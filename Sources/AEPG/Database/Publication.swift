@@ -179,16 +179,20 @@ struct Publication {
             rows += net.layers.indices.map { (net, member, $0, $0 < net.encoderDepth ? "encoder" : "decoder") }
         }
         if let clusterEncoder { rows += clusterEncoder.layers.indices.map { (clusterEncoder, 0, $0, "cluster_encoder") } }
-        for (number, row) in rows.enumerated() {
-            let layer = row.net.layers[row.index]
-            try connection.execute("""
-                INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::real[], $9::real[], $10)
-                """, [model.value, String(version), String(number), row.role,
-                      String(layer.inputs), String(layer.outputs), layer.activation.rawValue,
-                      PostgresArray.literal(row.net.weights(ofLayer: row.index)), PostgresArray.literal(row.net.bias(ofLayer: row.index)),
-                      String(row.member)])
-        }
+        let layers = rows.map { $0.net.layers[$0.index] }
+        // One statement for all of them: an ensemble has forty layers, and a round trip each
+        // cost more than the rows.
+        try connection.execute("""
+            INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
+            SELECT $1, $2, l.layer, l.role, l.inputs, l.outputs, l.activation, l.weights::real[], l.bias::real[], l.member
+              FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[])
+                   AS l(layer, role, inputs, outputs, activation, weights, bias, member)
+            """, [model.value, String(version), PostgresArray.literal(Array(rows.indices)), PostgresArray.literal(rows.map(\.role)),
+                  PostgresArray.literal(layers.map(\.inputs)), PostgresArray.literal(layers.map(\.outputs)),
+                  PostgresArray.literal(layers.map(\.activation.rawValue)),
+                  PostgresArray.literal(rows.map { PostgresArray.literal($0.net.weights(ofLayer: $0.index)) }),
+                  PostgresArray.literal(rows.map { PostgresArray.literal($0.net.bias(ofLayer: $0.index)) }),
+                  PostgresArray.literal(rows.map(\.member))])
     }
 
     /// Scores every row and loads its result into `partition`, a table made in this transaction:

@@ -19,15 +19,18 @@ public struct BinaryMetrics: Codable, Equatable, Sendable {
         precondition(scores.count == labels.count)
         let positives = labels.lazy.filter { $0 }.count
         let negatives = labels.count - positives
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        // Highest score first: the keys of the scores' complements sort ascending (RadixSort).
+        // Equal scores have equal keys (but -0 and +0), and count as one group below.
+        var keys = scores.map { ~($0 == 0 ? 0 : $0).radixKey }, ranked = labels
+        RadixSort.sort(&keys, carrying: &ranked)
         var tp = 0, fp = 0
         var previousTP = 0, previousFP = 0
         var rocArea = 0.0, averagePrecision = 0.0
         var i = 0
-        while i < order.count {
-            let value = scores[order[i]]
-            while i < order.count && scores[order[i]] == value {
-                if labels[order[i]] { tp += 1 } else { fp += 1 }
+        while i < keys.count {
+            let value = keys[i]
+            while i < keys.count && keys[i] == value {
+                if ranked[i] { tp += 1 } else { fp += 1 }
                 i += 1
             }
             rocArea += Double(fp - previousFP) * Double(tp + previousTP) / 2
