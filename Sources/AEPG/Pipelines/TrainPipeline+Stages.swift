@@ -188,17 +188,12 @@ extension TrainPipeline {
         // calibrated on a sample of its training rows, and every row is scored once, as it is written.
         let sample = known.isEmpty ? calibrationSample(inputs, seed: plan.options.seed) : nil
         var memberScores: [[Double]] = []
-        for m in fitted.members.indices {
+        if let sample {
+            calibrate(&fitted.members, on: sample, inputs, loss: plan.options.loss)
+        }
+        for m in fitted.members.indices where sample == nil {
             let memberScorer = ReconstructionScorer(network: fitted.members[m].network, loss: plan.options.loss,
                                                     klWeight: fitted.members[m].klWeight, topFeatureCount: 0)
-            if let sample {
-                var scores = [Double](repeating: 0, count: sample.count)
-                memberScorer.scoreRows(inputs.data, rows: sample) { first, count in
-                    for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
-                }
-                fitted.members[m].calibrate(on: scores)
-                continue
-            }
             var scores = [Double](repeating: 0, count: inputs.data.rows)
             memberScorer.scoreAll(inputs.data) { first, count in
                 for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
@@ -209,6 +204,32 @@ extension TrainPipeline {
         if !known.isEmpty { guide(&fitted, by: known, memberScores: memberScores, inputs, plan) }
         let scorer = makeRowScorer(network: fitted.network, members: fitted.members, known: fitted.known, options: plan.options)
         return PendingScores(scorer: scorer, latents: fitted.network.latents(of: inputs.data))
+    }
+
+    /// Calibrates each of `members` on its scores of the `sample` rows. Members whose products
+    /// suit one BLAS thread are scored side by side, one per core: a member alone takes turns
+    /// between gathering a chunk of the sample (one thread) and scoring it (every core).
+    private func calibrate(_ members: inout [EnsembleMember], on sample: [Int], _ inputs: TrainingInputs, loss: Loss) {
+        func calibrate(_ member: inout EnsembleMember, threads: Int) {
+            let scorer = ReconstructionScorer(network: member.network, loss: loss, klWeight: member.klWeight, topFeatureCount: 0,
+                                              threads: threads)
+            var scores = [Double](repeating: 0, count: sample.count)
+            scorer.scoreRows(inputs.data, rows: sample) { first, count in
+                for r in 0..<count { scores[first + r] = scorer.scores[r] }
+            }
+            member.calibrate(on: scores)
+        }
+        let narrow = members.allSatisfy {
+            BLASThreads.suited(to: $0.network, batch: ReconstructionScorer.chunkSize(forWidth: $0.network.inputWidth)) == 1
+        }
+        guard narrow, members.count > 1 else {
+            for m in members.indices { calibrate(&members[m], threads: BLASThreads.available) }
+            return
+        }
+        members.withUnsafeMutableBufferPointer { members in
+            let member = members.baseAddress!
+            BLASThreads.with(1) { Parallel.forEachPart(members.count) { m in calibrate(&member[m], threads: 1) } }
+        }
     }
 
     /// Training rows an ensemble member's scores are calibrated on, at most.
