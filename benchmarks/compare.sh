@@ -5,7 +5,7 @@
 #   benchmarks/compare.sh --quick    # smaller inputs, for a smoke test
 #   benchmarks/compare.sh --5m       # also score a 5,000,000-row table and report peak memory
 # Needs Python 3 with PyTorch, psycopg 3, scikit-learn and numpy: it creates .venv with them
-# (from PyPI) when they are missing.
+# (from PyPI) when they are missing. Every measurement also goes to benchmarks/out/compare.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick="" big5m=""
@@ -74,4 +74,6 @@ if [ -n "$big5m" ]; then
     timed aepg_score_all_5m $aepg score big --all --db "$db"
 fi
 
+mkdir -p benchmarks/out
+cp "$results" benchmarks/out/compare.jsonl  # every measurement the table's medians come from
 python3 benchmarks/report.py "$results" "$rows" "$threads"
