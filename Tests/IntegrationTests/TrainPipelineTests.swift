@@ -217,6 +217,31 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT active_version FROM aepg.models WHERE name = 'pts'"), 2)
     }
 
+    /// The results' COPY stays open while the rows are scored, which is aepg's work: a session's
+    /// statement_timeout, which every statement here passes with room (few columns to read, a
+    /// small network to store), does not end the training because scoring 30,000 rows with two
+    /// 256-wide layers outlasts it; and it is the session's again afterwards.
+    func testAStatementTimeoutDoesNotCutTheScoringShort() throws {
+        try connection.execute("""
+            CREATE TABLE many_rows AS SELECT i AS id, sin(i / 97.0) AS a, cos(i / 89.0) AS b, sin(i / 13.0) AS c, cos(i / 7.0) AS d
+              FROM generate_series(1, 30000) AS i
+            """)
+        try connection.execute("ALTER TABLE many_rows ADD PRIMARY KEY (id)")
+        var options = TrainOptions()
+        options.kind = .dense
+        options.hidden = [256, 256]
+        options.latent = 4
+        options.epochs = 1
+        options.epochRows = 256
+        options.validation = 0
+        options.clusters = 2
+        try connection.execute("SET statement_timeout = '400ms'")
+        let summary = try train("many", table: "public.many_rows", label: nil, options: options)
+        XCTAssertEqual(summary.rows, 30_000)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.many_results"), 30_000)
+        XCTAssertEqual(try connection.execute("SHOW statement_timeout").string(0, 0), "400ms")
+    }
+
     private func partitionVersions() throws -> [[Int]] {
         let result = try connection.execute("SELECT array_to_string(versions, ',') FROM aepg.results_partitions('aepg.pts_results') ORDER BY versions")
         return (0..<result.rowCount).map { (result.string($0, 0) ?? "").split(separator: ",").compactMap { Int($0) } }

@@ -131,6 +131,30 @@ final class EnsembleScorerTests: XCTestCase {
         for (a, b) in zip(split.latents, one.latents) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
     }
 
+    /// `latents(of:)` runs the encoder alone, yet gives bit for bit the latents scoring gives:
+    /// the same chunks, shares and BLAS threads. Wide inputs are the test, since OpenBLAS's sums
+    /// there depend on its thread count; the ensemble's widest member decides that, not its first.
+    func testLatentsAloneAreTheScorersBitForBit() {
+        for (width, rows) in [(6, 2_345), (300, 2_100), (2_100, 700)] {
+            let x = data(rows: rows, width: width, seed: UInt64(width))
+            let members = [
+                EnsembleMember(network: Network.autoencoder(inputs: width, hidden: [16, 8], latent: 3, activation: .sigmoid, seed: 1), klWeight: nil),
+                EnsembleMember(network: Network.autoencoder(inputs: width, hidden: [64, 32], latent: 8, activation: .relu, variational: true, seed: 2),
+                               klWeight: 1),
+            ]
+            let scorers: [any RowScorer] = [
+                EnsembleScorer(members: members, loss: .mse),
+                ReconstructionScorer(network: members[1].network, loss: .mse),
+            ]
+            for scorer in scorers {
+                var scored: [Float] = []
+                scorer.scoreAll(x) { _, count in scored += UnsafeBufferPointer(start: scorer.latent, count: count * scorer.latentWidth) }
+                let alone = scorer.latents(of: x)
+                XCTAssertEqual(alone.storage.map(\.bitPattern), scored.map(\.bitPattern), "\(type(of: scorer)), \(width) inputs")
+            }
+        }
+    }
+
     /// Scoring chosen rows (gathered a chunk at a time) gives each the score it gets in place.
     func testScoringChosenRowsMatchesScoringEveryRow() {
         let x = data(rows: 1_000, width: 6, seed: 6)

@@ -19,6 +19,17 @@ final class VectorMathTests: XCTestCase {
         XCTAssertLessThan(worst, 3e-7)
     }
 
+    /// Outside the range the input is clamped, NaN to the lower end (as the standard library's
+    /// pointwiseMax did before the clamp became blends): a diverged network's NaN reads as 0.
+    func testExpClampsOutOfRangeInputsAndNaN() {
+        let edges = VectorMath.exp(SIMD8<Float>(repeating: -87.3)), top = VectorMath.exp(SIMD8<Float>(repeating: 88.7))
+        let out = VectorMath.exp(SIMD8<Float>(.nan, -.infinity, -1_000, 1_000, .infinity, -87.3, 88.7, 0))
+        for lane in [0, 1, 2, 5] { XCTAssertEqual(out[lane].bitPattern, edges[0].bitPattern, "lane \(lane)") }
+        for lane in [3, 4, 6] { XCTAssertEqual(out[lane].bitPattern, top[0].bitPattern, "lane \(lane)") }
+        XCTAssertEqual(out[7], 1)
+        XCTAssertEqual(top[0], .infinity, "the scaling by 2^128 overflows: large inputs give infinity")
+    }
+
     func testActivationsMatchTheirDefinitions() {
         let xs: [Float] = (0..<37).map { Float($0) * 0.61 - 11 }  // 37 values: four vectors and a tail
         let reference: [Activation: (Double) -> Double] = [

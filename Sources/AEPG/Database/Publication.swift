@@ -168,6 +168,10 @@ struct Publication {
         return "{" + (0..<c.rows).map { PostgresArray.literal(c.row($0)) }.joined(separator: ",") + "}"
     }
 
+    /// Weights and biases per `INSERT` into `aepg.layers`, at most (but one layer's): about 64 MB
+    /// of text at 16 characters a value.
+    static let layerBatchValues = 4_000_000
+
     /// The autoencoder's layers (roles `encoder`, `decoder`; an ensemble's members one after the
     /// other, each with its index), then the encoder the clusters live in, if any (DEC's or the
     /// neighbour embedding's; role
@@ -179,20 +183,30 @@ struct Publication {
             rows += net.layers.indices.map { (net, member, $0, $0 < net.encoderDepth ? "encoder" : "decoder") }
         }
         if let clusterEncoder { rows += clusterEncoder.layers.indices.map { (clusterEncoder, 0, $0, "cluster_encoder") } }
-        let layers = rows.map { $0.net.layers[$0.index] }
-        // One statement for all of them: an ensemble has forty layers, and a round trip each
-        // cost more than the rows.
-        try connection.execute("""
-            INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
-            SELECT $1, $2, l.layer, l.role, l.inputs, l.outputs, l.activation, l.weights::real[], l.bias::real[], l.member
-              FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[])
-                   AS l(layer, role, inputs, outputs, activation, weights, bias, member)
-            """, [model.value, String(version), PostgresArray.literal(Array(rows.indices)), PostgresArray.literal(rows.map(\.role)),
-                  PostgresArray.literal(layers.map(\.inputs)), PostgresArray.literal(layers.map(\.outputs)),
-                  PostgresArray.literal(layers.map(\.activation.rawValue)),
-                  PostgresArray.literal(rows.map { PostgresArray.literal($0.net.weights(ofLayer: $0.index)) }),
-                  PostgresArray.literal(rows.map { PostgresArray.literal($0.net.bias(ofLayer: $0.index)) }),
-                  PostgresArray.literal(rows.map(\.member))])
+        // Several layers per statement (an ensemble has forty, and a round trip each cost more
+        // than the rows), up to about `layerBatchValues` weights: a statement's parameters must
+        // stay well under PostgreSQL's 1 GB message limit.
+        var first = 0
+        while first < rows.count {
+            var end = first + 1, values = rows[first].net.layers[rows[first].index].parameterCount
+            while end < rows.count, values + rows[end].net.layers[rows[end].index].parameterCount <= Self.layerBatchValues {
+                values += rows[end].net.layers[rows[end].index].parameterCount
+                end += 1
+            }
+            let batch = rows[first..<end], layers = batch.map { $0.net.layers[$0.index] }
+            try connection.execute("""
+                INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
+                SELECT $1, $2, l.layer, l.role, l.inputs, l.outputs, l.activation, l.weights::real[], l.bias::real[], l.member
+                  FROM unnest($3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[])
+                       AS l(layer, role, inputs, outputs, activation, weights, bias, member)
+                """, [model.value, String(version), PostgresArray.literal(Array(first..<end)), PostgresArray.literal(batch.map(\.role)),
+                      PostgresArray.literal(layers.map(\.inputs)), PostgresArray.literal(layers.map(\.outputs)),
+                      PostgresArray.literal(layers.map(\.activation.rawValue)),
+                      PostgresArray.literal(batch.map { PostgresArray.literal($0.net.weights(ofLayer: $0.index)) }),
+                      PostgresArray.literal(batch.map { PostgresArray.literal($0.net.bias(ofLayer: $0.index)) }),
+                      PostgresArray.literal(batch.map(\.member))])
+            first = end
+        }
     }
 
     /// Scores every row and loads its result into `partition`, a table made in this transaction:
@@ -205,6 +219,12 @@ struct Publication {
         let writer = ResultWriter(table: partition, keyColumn: keyColumn, version: version, features: encoding.inputNames, freeze: true)
         let keys = rows.keys, latents = rows.clusters.latents, clusters = rows.clusters.result, confidence = rows.clusters.confidence
         let width = latents.columns
+        precondition(rows.data.rows == keys.count, "a key per row to score")
+        // The COPY stays open while the rows are scored, which is aepg's work rather than the
+        // server's: a role's statement_timeout, meant for statements, would otherwise end a long
+        // training at its last step. The setting is the session's again once the rows are in.
+        let timeout = try connection.execute("SELECT pg_catalog.current_setting('statement_timeout')").string(0, 0) ?? "0"
+        try connection.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")
         let scoring = BackgroundScoring(scorer: rows.scorer, data: rows.data)
         let topCount = scoring.topCount, scores = scoring.scores.baseAddress!, tops = scoring.tops.baseAddress!
         var seconds = 0.0
@@ -230,6 +250,7 @@ struct Publication {
                 }
             }
         }
+        try connection.execute("SELECT pg_catalog.set_config('statement_timeout', $1, true)", [timeout])
         return (Array(scoring.scores), seconds)
     }
 }

@@ -203,7 +203,7 @@ extension TrainPipeline {
         }
         if !known.isEmpty { guide(&fitted, by: known, memberScores: memberScores, inputs, plan) }
         let scorer = makeRowScorer(network: fitted.network, members: fitted.members, known: fitted.known, options: plan.options)
-        return PendingScores(scorer: scorer, latents: fitted.network.latents(of: inputs.data))
+        return PendingScores(scorer: scorer, latents: scorer.latents(of: inputs.data))
     }
 
     /// Calibrates each of `members` on its scores of the `sample` rows. Members whose products

@@ -8,8 +8,10 @@ import PGClient
 ///
 /// The work is a sequence of stages, each a method in `TrainPipeline+Stages.swift` named as the
 /// stage clock names it (read, preprocess, train, score, cluster, write), each handing one value
-/// to the next. Until the write commits, the previous version stays active and its results stay
-/// visible; a failure or a kill at any point leaves nothing half-written.
+/// to the next. The score stage readies the last scoring pass, and the write stage runs it as it
+/// sends the rows (`Publication`), so the server takes rows in while later ones are scored. Until
+/// the write commits, the previous version stays active and its results stay visible; a failure
+/// or a kill at any point leaves nothing half-written.
 public struct TrainPipeline {
     /// A new or changed definition (`aepg train --table ...`); nil retrains the stored one.
     public var definition: ModelDefinition?

@@ -5,13 +5,15 @@
 /// functions (`VectorMathTests`): relative error under 3e-7 for `exp`.
 public enum VectorMath {
     /// e^x (Cephes `expf`: x = n·ln 2 + r, a degree-6 polynomial in r, scaled by 2^n).
-    /// Inputs below -87.3 give 0-ish (2^-126), above 88.7 give about 3.4e38.
+    /// Inputs below -87.3 (and NaN) give 0-ish (2^-126); from 88.7 up, infinity (the last scaling
+    /// step overflows), which a sigmoid turns into 1 and 0 as it should.
     @inline(__always)
     public static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
         // Clamped by comparisons and blends: the standard library's pointwiseMin and pointwiseMax
-        // on SIMD8 went lane by lane through a call each. NaN stays NaN either way.
+        // on SIMD8 went lane by lane through a call each. As with them (IEEE maxNum), NaN becomes
+        // the lower bound: it fails `>=`.
         let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.7)
-        let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
+        let x = input.replacing(with: low, where: .!(input .>= low)).replacing(with: high, where: input .> high)
         // n = round(x / ln 2) by the magic-number trick: adding 1.5·2^23 leaves n in the low
         // mantissa bits. (SIMD rounding and Float→Int conversions do not vectorise here.)
         let magic = SIMD8<Float>(repeating: 12_582_912)

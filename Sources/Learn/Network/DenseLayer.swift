@@ -31,8 +31,11 @@ public struct DenseLayer: Codable, Equatable, Sendable {
                         into y: UnsafeMutablePointer<Float>) {
         GEMM.multiply(.none, .none, m: batch, n: outputs, k: inputs,
                       a: x, lda: inputs, b: parameters + weightOffset, ldb: outputs, c: y, ldc: outputs)
-        // The bias is added after the product rather than preloaded into `y` for GEMM to add
-        // to (beta 1): the same sum, rounded once, without a copy of the bias per row.
+        // The bias is added after the product rather than preloaded into `y` for GEMM to add to
+        // (beta 1), which cost a copy of the bias per row. Up to 128 inputs (one of OpenBLAS's
+        // blocks of the inner dimension) the sum is the same, bit for bit; a wider layer now adds
+        // the bias last rather than to its first block's partial sum, which can differ in the
+        // last bit.
         let bias = parameters + biasOffset
         for r in 0..<batch {
             let row = y + r * outputs

@@ -74,6 +74,8 @@ public final class EnsembleScorer: RowScorer {
     /// The member with the most parameters: it decides how many threads BLAS gets for a chunk
     /// left on one thread.
     private let widest: Network
+    /// The member whose latent space is written and clustered.
+    private let first: Network
 
     /// A scorer for `members` (at least one), each scored with `loss`, combined by `combination`,
     /// and the labelled anomalies if any.
@@ -86,6 +88,7 @@ public final class EnsembleScorer: RowScorer {
         topFeatureCount = min(maximumTopFeatures, width)
         latentWidth = members[0].network.latentWidth
         widest = members.map(\.network).max { $0.parameters.count < $1.parameters.count }!
+        first = members[0].network
         let split = ChunkSplit(chunkSize: chunkSize, threads: threads)
         self.split = split
         shards = (0..<split.parts).map { [topFeatureCount] _ in
@@ -101,6 +104,11 @@ public final class EnsembleScorer: RowScorer {
         scores.deallocate()
         topFeatures.deallocate()
         latent.deallocate()
+    }
+
+    /// The first member's latent vectors, in this scorer's shards and with its BLAS threads.
+    public func latents(of data: Matrix) -> Matrix {
+        first.latents(of: data, chunkSize: chunkSize, split: split, blasNetwork: widest)
     }
 
     public func scoreChunk(_ input: UnsafePointer<Float>, count: Int) {

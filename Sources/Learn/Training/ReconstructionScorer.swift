@@ -77,6 +77,10 @@ public final class ReconstructionScorer: RowScorer {
         }
     }
 
+    public func latents(of data: Matrix) -> Matrix {
+        network.latents(of: data, chunkSize: chunkSize, split: split, blasNetwork: network)
+    }
+
     /// Scores `count <= chunkSize` rows on the calling thread, leaving BLAS's threads as they
     /// are: for a caller that already splits the work across threads (`EnsembleScorer`).
     func scoreOnThisThread(_ input: UnsafePointer<Float>, count: Int) {

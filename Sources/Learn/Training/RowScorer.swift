@@ -17,6 +17,9 @@ public protocol RowScorer: AnyObject {
     var latent: UnsafeMutablePointer<Float> { get }
     /// Scores `count <= chunkSize` preprocessed rows at `input`.
     func scoreChunk(_ input: UnsafePointer<Float>, count: Int)
+    /// Every row's latent vector, bit for bit what `scoreChunk` gives, by the encoder alone:
+    /// for clustering before the rows are scored.
+    func latents(of data: Matrix) -> Matrix
 }
 
 extension RowScorer {

@@ -115,7 +115,11 @@ public enum Trainer {
         let corrupted = settings.noise == nil ? nil : FloatBuffer(count: batchSize * width)
         // Validation runs the network forward only, in batches of its own: at a small training
         // batch (32 rows) the validation rows cost more in per-call overhead than in arithmetic.
-        let validationBatch = min(validation.count, max(batchSize, validationBatchRows))
+        // Up to `validationBatchRows`, and 4M values of layer outputs: a wide network's extra
+        // workspace stays small beside its training's. (The mean loss then adds up per larger
+        // batch, which can differ from the 32-row sums in the last bits.)
+        let rowValues = network.layers.reduce(width) { $0 + $1.outputs }
+        let validationBatch = min(validation.count, max(batchSize, min(validationBatchRows, (1 << 22) / rowValues)))
         let validationSpace = validation.isEmpty ? nil : Workspace(network: network, capacity: validationBatch)
         let validationInput = validation.isEmpty ? nil : FloatBuffer(count: validationBatch * width)
         let optimizer = Optimizer(settings: settings.optimizer, parameterCount: network.parameters.count)
