@@ -104,10 +104,8 @@ final class TrainPipelineTests: DatabaseTestCase {
     /// a vacuum holds; retraining under a 2 s lock timeout passes.
     func testRetrainingDoesNotWaitForAVacuumOfTheResultsTable() throws {
         try train()
-        let vacuum = try PGConnection(conninfo)
-        try vacuum.execute("BEGIN")
         // Autovacuum visits the partitions (one per version), never the partitioned table itself.
-        try vacuum.execute("LOCK TABLE aepg.pts_results_1 IN SHARE UPDATE EXCLUSIVE MODE")
+        let vacuum = try openTransaction("LOCK TABLE aepg.pts_results_1 IN SHARE UPDATE EXCLUSIVE MODE")
         defer { _ = try? vacuum.execute("ROLLBACK") }
         try failLockWaitsAfterTwoSeconds()
         XCTAssertEqual(try retrain(), 2)
@@ -118,9 +116,8 @@ final class TrainPipelineTests: DatabaseTestCase {
     /// reader after it. The report's next statement sees the new version.
     func testRetrainingDoesNotWaitForReadersOfTheViews() throws {
         try train()
-        let report = try PGConnection(conninfo)
-        try report.execute("BEGIN")
-        for view in ["pts_flags", "pts_clusters", "pts_cluster_profile"] { _ = try report.execute("SELECT count(*) FROM aepg.\(view)") }
+        let report = try openTransaction("SELECT count(*) FROM aepg.pts_flags", "SELECT count(*) FROM aepg.pts_clusters",
+                                         "SELECT count(*) FROM aepg.pts_cluster_profile")
         defer { _ = try? report.execute("ROLLBACK") }
         try failLockWaitsAfterTwoSeconds()
         var overrides = TrainOptions()
@@ -136,9 +133,7 @@ final class TrainPipelineTests: DatabaseTestCase {
     func testOldResultsGoWithALaterTrainingWhenAReportHoldsThem() throws {
         try train()
         try train()
-        let report = try PGConnection(conninfo)
-        try report.execute("BEGIN")
-        _ = try report.execute("SELECT count(*) FROM aepg.pts_flags")
+        let report = try openTransaction("SELECT count(*) FROM aepg.pts_flags")
         try failLockWaitsAfterTwoSeconds()
         XCTAssertEqual(try retrain(), 3)
         XCTAssertEqual(try versionsWithResults(), [1, 2, 3], "version 1 stays while the report is open")
@@ -180,9 +175,7 @@ final class TrainPipelineTests: DatabaseTestCase {
         XCTAssertNil(try connection.execute("SELECT aepg.drop_old_results('pts', ARRAY[3, 2])").string(0, 0))
         XCTAssertEqual(try versionsWithResults(), [1, 2])
         // With the model's row locked it does nothing, says so, and leaves the caller's lock_timeout.
-        let holder = try PGConnection(conninfo)
-        try holder.execute("BEGIN")
-        _ = try holder.execute("SELECT 1 FROM aepg.models WHERE name = 'pts' FOR UPDATE")
+        let holder = try openTransaction("SELECT 1 FROM aepg.models WHERE name = 'pts' FOR UPDATE")
         try connection.execute("BEGIN")
         try connection.execute("SET LOCAL lock_timeout = '5s'")
         XCTAssertNotNil(try connection.execute("SELECT aepg.drop_old_results('pts', ARRAY[2])").string(0, 0))
@@ -202,9 +195,7 @@ final class TrainPipelineTests: DatabaseTestCase {
     /// training fail with what to do, after the session's lock timeout, instead of waiting.
     func testALockedCatalogRowFailsThePublicationInsteadOfHoldingIt() throws {
         try train()
-        let other = try PGConnection(conninfo)
-        try other.execute("BEGIN")
-        _ = try other.execute("SELECT name FROM aepg.models WHERE name = 'pts' FOR KEY SHARE")
+        let other = try openTransaction("SELECT name FROM aepg.models WHERE name = 'pts' FOR KEY SHARE")
         try failLockWaitsAfterTwoSeconds()
         XCTAssertEqual(try retrain(), 2)
         try other.execute("ROLLBACK")
@@ -250,6 +241,15 @@ final class TrainPipelineTests: DatabaseTestCase {
     /// Trains the stored model `pts` again (with `overrides`) and returns the new version.
     private func retrain(_ overrides: TrainOptions = TrainOptions()) throws -> Int {
         try TrainPipeline(model: ModelName("pts"), overrides: overrides, logger: quiet).run(on: connection).version
+    }
+
+    /// Another session, with a transaction open in which `statements` ran: it holds what they
+    /// locked until it ends.
+    private func openTransaction(_ statements: String...) throws -> PGConnection {
+        let session = try PGConnection(conninfo)
+        try session.execute("BEGIN")
+        for statement in statements { _ = try session.execute(statement) }
+        return session
     }
 
     /// The test's session gives up a lock wait after 2 s, for the rest of the test: a training

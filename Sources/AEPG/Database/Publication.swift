@@ -186,14 +186,15 @@ struct Publication {
         // Several layers per statement (an ensemble has forty, and a round trip each cost more
         // than the rows), up to about `layerBatchValues` weights: a statement's parameters must
         // stay well under PostgreSQL's 1 GB message limit.
+        let allLayers = rows.map { $0.net.layers[$0.index] }
         var first = 0
         while first < rows.count {
-            var end = first + 1, values = rows[first].net.layers[rows[first].index].parameterCount
-            while end < rows.count, values + rows[end].net.layers[rows[end].index].parameterCount <= Self.layerBatchValues {
-                values += rows[end].net.layers[rows[end].index].parameterCount
+            var end = first + 1, values = allLayers[first].parameterCount
+            while end < rows.count, values + allLayers[end].parameterCount <= Self.layerBatchValues {
+                values += allLayers[end].parameterCount
                 end += 1
             }
-            let batch = rows[first..<end], layers = batch.map { $0.net.layers[$0.index] }
+            let batch = rows[first..<end], layers = allLayers[first..<end]
             try connection.execute("""
                 INSERT INTO aepg.layers (model, version, layer, role, inputs, outputs, activation, weights, bias, member)
                 SELECT $1, $2, l.layer, l.role, l.inputs, l.outputs, l.activation, l.weights::real[], l.bias::real[], l.member

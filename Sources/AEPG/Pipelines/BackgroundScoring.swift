@@ -14,7 +14,6 @@ final class BackgroundScoring: @unchecked Sendable {
     /// Every row's `topCount` worst-reconstructed inputs, largest error first.
     let tops: UnsafeMutableBufferPointer<Int32>
     let topCount: Int
-    let rows: Int
     private let condition = NSCondition()
     private var ready = 0
     private var finished = false
@@ -23,10 +22,9 @@ final class BackgroundScoring: @unchecked Sendable {
 
     /// Starts scoring the rows of `data` with `scorer`, which this object uses alone from now on.
     init(scorer: any RowScorer, data: Matrix) {
-        rows = data.rows
         topCount = scorer.topFeatureCount
-        scores = .allocate(capacity: rows)
-        tops = .allocate(capacity: max(rows * topCount, 1))
+        scores = .allocate(capacity: data.rows)
+        tops = .allocate(capacity: max(data.rows * topCount, 1))
         let lent = Handover((scorer, data))
         Thread { [self] in score(lent.value.0, lent.value.1) }.start()
     }

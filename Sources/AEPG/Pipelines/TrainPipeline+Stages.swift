@@ -192,12 +192,7 @@ extension TrainPipeline {
             calibrate(&fitted.members, on: sample, inputs, loss: plan.options.loss)
         }
         for m in fitted.members.indices where sample == nil {
-            let memberScorer = ReconstructionScorer(network: fitted.members[m].network, loss: plan.options.loss,
-                                                    klWeight: fitted.members[m].klWeight, topFeatureCount: 0)
-            var scores = [Double](repeating: 0, count: inputs.data.rows)
-            memberScorer.scoreAll(inputs.data) { first, count in
-                for r in 0..<count { scores[first + r] = memberScorer.scores[r] }
-            }
+            let scores = rowScores(by: fitted.members[m], of: nil, inputs, loss: plan.options.loss)
             fitted.members[m].calibrate(on: inputs.fitRows.map { $0.map { scores[$0] } } ?? scores)
             memberScores.append(scores)
         }
@@ -210,26 +205,33 @@ extension TrainPipeline {
     /// suit one BLAS thread are scored side by side, one per core: a member alone takes turns
     /// between gathering a chunk of the sample (one thread) and scoring it (every core).
     private func calibrate(_ members: inout [EnsembleMember], on sample: [Int], _ inputs: TrainingInputs, loss: Loss) {
-        func calibrate(_ member: inout EnsembleMember, threads: Int) {
-            let scorer = ReconstructionScorer(network: member.network, loss: loss, klWeight: member.klWeight, topFeatureCount: 0,
-                                              threads: threads)
-            var scores = [Double](repeating: 0, count: sample.count)
-            scorer.scoreRows(inputs.data, rows: sample) { first, count in
-                for r in 0..<count { scores[first + r] = scorer.scores[r] }
-            }
-            member.calibrate(on: scores)
-        }
         let narrow = members.allSatisfy {
             BLASThreads.suited(to: $0.network, batch: ReconstructionScorer.chunkSize(forWidth: $0.network.inputWidth)) == 1
         }
         guard narrow, members.count > 1 else {
-            for m in members.indices { calibrate(&members[m], threads: BLASThreads.available) }
+            for m in members.indices { members[m].calibrate(on: rowScores(by: members[m], of: sample, inputs, loss: loss)) }
             return
         }
         members.withUnsafeMutableBufferPointer { members in
             let member = members.baseAddress!
-            BLASThreads.with(1) { Parallel.forEachPart(members.count) { m in calibrate(&member[m], threads: 1) } }
+            BLASThreads.with(1) {
+                Parallel.forEachPart(members.count) { m in
+                    member[m].calibrate(on: rowScores(by: member[m], of: sample, inputs, loss: loss, threads: 1))
+                }
+            }
         }
+    }
+
+    /// `member`'s own score of each of `rows` of the inputs (every row when nil), in that order,
+    /// split across `threads` threads.
+    private func rowScores(by member: EnsembleMember, of rows: [Int]?, _ inputs: TrainingInputs, loss: Loss,
+                           threads: Int = BLASThreads.available) -> [Double] {
+        let scorer = ReconstructionScorer(network: member.network, loss: loss, klWeight: member.klWeight, topFeatureCount: 0,
+                                          threads: threads)
+        var scores = [Double](repeating: 0, count: rows?.count ?? inputs.data.rows)
+        func keep(_ first: Int, _ count: Int) { for r in 0..<count { scores[first + r] = scorer.scores[r] } }
+        if let rows { scorer.scoreRows(inputs.data, rows: rows, body: keep) } else { scorer.scoreAll(inputs.data, body: keep) }
+        return scores
     }
 
     /// Training rows an ensemble member's scores are calibrated on, at most.

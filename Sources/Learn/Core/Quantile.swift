@@ -15,20 +15,15 @@ public enum Quantile {
     /// passes over the values whatever their order, where sorting hundreds of thousands of rows
     /// per column (robust scaling) or per member (calibration) cost more than the rest of
     /// preprocessing.
-    public static func of<Value: RadixOrdered>(_ values: UnsafeBufferPointer<Value>, _ qs: [Double]) -> [Double] {
+    public static func of<Value: RadixOrdered>(_ values: [Value], _ qs: [Double]) -> [Double] {
         precondition(!values.isEmpty, "a quantile of no values")
         let positions = qs.map { $0 * Double(values.count - 1) }
         let lows = positions.map { Int($0.rounded(.down)) }
         let ranks = lows + lows.map { min($0 + 1, values.count - 1) }
-        let statistics = RadixSelection.orderStatistics(of: values, ranks: ranks).map { Double($0) }
+        let statistics = values.withUnsafeBufferPointer { RadixSelection.orderStatistics(of: $0, ranks: ranks) }.map { Double($0) }
         return positions.indices.map { i in
             let low = statistics[i], high = statistics[i + qs.count]
             return low + (high - low) * (positions[i] - Double(lows[i]))
         }
-    }
-
-    /// The `qs`-quantiles of `values` (not empty, no NaN).
-    public static func of<Value: RadixOrdered>(_ values: [Value], _ qs: [Double]) -> [Double] {
-        values.withUnsafeBufferPointer { of($0, qs) }
     }
 }

@@ -83,7 +83,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
 /// Mini-batch training of an autoencoder to reconstruct its input.
 public enum Trainer {
-    /// Rows per forward pass when measuring the validation loss, at least.
+    /// Rows per forward pass when measuring the validation loss, at most (but a training batch's
+    /// when that is more).
     static let validationBatchRows = 1_024
 
     /// Fits `network` to reproduce the rows `rows` of `data` (all rows when nil).
