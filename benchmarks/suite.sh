@@ -23,8 +23,8 @@ cd "$(dirname "$0")/.."
 source scripts/pg-throwaway.sh
 data=../shared/data
 [ -d "$data/adbench" ] || { echo "error: the suite needs ../shared/data and ../shared/data/adbench beside the checkout" >&2; exit 66; }
-swift build -c release --product aepg >/dev/null
-aepg=$PWD/.build/release/aepg
+# AEPG_BIN=PATH runs another build (say, a copy of the binary before a change) instead of this one's.
+if [ -n "${AEPG_BIN:-}" ]; then aepg=$AEPG_BIN; else swift build -c release --product aepg >/dev/null; aepg=$PWD/.build/release/aepg; fi
 mkdir -p benchmarks/out
 out=${AEPG_SUITE_OUT:-benchmarks/out/suite.tsv}
 

@@ -70,6 +70,29 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(history.epochs.last!.validationLoss!, history.epochs.first!.trainingLoss / 5, "and still learns")
     }
 
+    func testASampledEpochMeasuresItsValidationLossOnAsManyHeldOutRows() throws {
+        // 10,000 rows with 90 % held out: 9,000 held-out rows, more than the 8,192 a sampled epoch
+        // measures at least.
+        var random = SeededRandom(seed: 5)
+        let data = Matrix(rows: 10_000, columns: 4, values: (0..<40_000).map { _ in Float(random.nextGaussian()) })
+        func measured(rowsPerEpoch: Int?) throws -> (measured: Double, held: Int, expected: (Int) -> Double) {
+            let network = Network.autoencoder(inputs: 4, hidden: [3], latent: 2, activation: .tanh, seed: 1)
+            var s = settings(epochs: 1, validation: 0.9)
+            s.rowsPerEpoch = rowsPerEpoch
+            let history = try Trainer.fit(network, data: data, settings: s)
+            return (history.epochs[0].validationLoss!, history.validationRows,
+                    { trainerValidationLoss(network, data: data, settings: s, rows: $0) })
+        }
+        let floor = try measured(rowsPerEpoch: 100)
+        XCTAssertEqual(floor.held, 9_000, "the held-out rows are as before")
+        XCTAssertEqual(floor.measured, floor.expected(8_192), accuracy: 1e-9 * floor.measured)
+        XCTAssertNotEqual(floor.measured, floor.expected(9_000), accuracy: 1e-9 * floor.measured)
+        let epochSized = try measured(rowsPerEpoch: 8_500)
+        XCTAssertEqual(epochSized.measured, epochSized.expected(8_500), accuracy: 1e-9 * epochSized.measured)
+        let every = try measured(rowsPerEpoch: nil)
+        XCTAssertEqual(every.measured, every.expected(9_000), accuracy: 1e-9 * every.measured)
+    }
+
     func testBatchLargerThanTheDataIsCapped() throws {
         let data = Matrix(rows: 3, columns: 2, values: [1, 2, 3, 4, 5, 6])
         func weights(batch: Int) throws -> [Float] {

@@ -23,7 +23,8 @@ public struct TrainingSettings: Equatable, Sendable {
     /// networks trained one after another (an ensemble's members) share one window this way.
     public var deadline: DispatchTime?
     /// Training rows per epoch at most: each epoch trains on the first this-many of that epoch's
-    /// shuffle, a fresh random sample; nil trains on every training row.
+    /// shuffle, a fresh random sample; nil trains on every training row. The validation loss is
+    /// then measured on as many of the held-out rows (at least 8,192), the same ones every epoch.
     public var rowsPerEpoch: Int?
     public var seed: UInt64
 
@@ -57,6 +58,7 @@ public struct TrainingHistory: Codable, Equatable, Sendable {
     /// Training ran out of its time limit (the last epoch may be partial).
     public var stoppedAtTimeLimit: Bool = false
     public var trainingRows: Int
+    /// Rows held out from training (a sampled epoch measures its loss on some of them).
     public var validationRows: Int
 }
 
@@ -86,6 +88,8 @@ public enum Trainer {
     /// Rows per forward pass when measuring the validation loss, at most (but a training batch's
     /// when that is more).
     static let validationBatchRows = 1_024
+    /// Held-out rows a sampled epoch (`rowsPerEpoch`) measures its validation loss on, at least.
+    static let validationSampleFloor = 8_192
 
     /// Fits `network` to reproduce the rows `rows` of `data` (all rows when nil).
     ///
@@ -104,8 +108,13 @@ public enum Trainer {
         order.shuffle(using: &random)
         var validationCount = Int((Double(order.count) * settings.validationFraction).rounded())
         if validationCount >= order.count { validationCount = 0 }
-        let validation = Array(order[0..<validationCount])
         var training = Array(order[validationCount...])
+        // A sampled epoch is measured on a sample of the held-out rows as large as the epoch, and
+        // never smaller than `validationSampleFloor`: on a large table a member training on 8,192
+        // rows an epoch spent more on its validation loss than on its training. The held-out
+        // rows come shuffled, so their first ones are a random sample, the same every epoch.
+        let measured = settings.rowsPerEpoch.map { min(validationCount, max($0, validationSampleFloor)) } ?? validationCount
+        let validation = Array(order[0..<measured])
 
         let width = data.columns
         let batchSize = max(1, min(settings.batchSize, training.count))
@@ -195,7 +204,7 @@ public enum Trainer {
             network.parameters.copy(from: best)
             return TrainingHistory(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
                                    stoppedAtTimeLimit: stoppedAtTimeLimit,
-                                   trainingRows: training.count, validationRows: validation.count)
+                                   trainingRows: training.count, validationRows: validationCount)
         }
     }
 
