@@ -261,9 +261,15 @@ CREATE TABLE IF NOT EXISTS aepg.realtime_pending (
     relid       oid NOT NULL,
     key_column  text NOT NULL,
     key         text NOT NULL,
-    at          timestamptz NOT NULL DEFAULT now()
+    at          timestamptz NOT NULL DEFAULT now(),
+    -- The writer's transaction (its top level: the note is made in a subtransaction, whose own id
+    -- a snapshot does not list), for aepg.settle_pending.
+    noted_in    xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id()
 );
 COMMENT ON TABLE aepg.realtime_pending IS 'rows written in serializable transactions, to be scored again by aepg score';
+-- Schema 0.8.1: a training settles the notes its read saw (notes made before count as seen by the
+-- next training: they were committed when the column was added).
+ALTER TABLE aepg.realtime_pending ADD COLUMN IF NOT EXISTS noted_in xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id();
 DO $$
 BEGIN
     -- Made after `aepg init --roles` (an upgrade), it got the reader's default SELECT.
@@ -1412,6 +1418,33 @@ END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
 
+-- Settles the notes a training's read saw: a row noted by a transaction that had committed when
+-- the training took `p_read` (pg_current_snapshot(), before it read the source) was read as
+-- written, so the version it publishes scores it as written and the note goes; notes made later
+-- stay for aepg score. Run in the transaction that activates the new version. The notes wait
+-- 200 ms at most for a lock (someone may hold one), and are then left for aepg score rather
+-- than fail the publication. Does nothing in a serializable transaction, where reading the notes
+-- would tie it to every serializable writer of a realtime source.
+CREATE OR REPLACE FUNCTION aepg.settle_pending(p_model text, p_read pg_snapshot)
+RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '200ms'
+AS $$
+DECLARE
+    settled integer := 0;
+BEGIN
+    IF current_setting('transaction_isolation') = 'serializable' THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        DELETE FROM aepg.realtime_pending p WHERE p.model = p_model AND pg_visible_in_snapshot(p.noted_in, p_read);
+        GET DIAGNOSTICS settled = ROW_COUNT;
+    EXCEPTION WHEN lock_not_available THEN
+        NULL;
+    END;
+    RETURN settled;
+END
+$$;
+COMMENT ON FUNCTION aepg.settle_pending(text, pg_snapshot) IS 'drops the realtime notes of rows a training read as written (run as it publishes)';
+
 -- Clears the results of the rows of a model's source written in serializable transactions
 -- (aepg.realtime_pending), so that the next read of unscored rows scores them again; returns how
 -- many results went. Run by `aepg score` before it reads. Only keys noted on the model's source
@@ -1583,13 +1616,20 @@ END
 $$;
 
 -- The worker role creates nothing in aepg: per-model tables and views are made by the functions
--- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.) Operators
+-- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.) Where
+-- `aepg init --roles` ran in this database (aepg.score is no longer PUBLIC's), a function an
+-- upgrade added is not PUBLIC's either (a schema's default privileges cannot take that away) and
+-- the worker may call it, as aepg-roles.sql has it. Operators
 -- queue jobs with their own rights since 0.7.0 (aepg.enqueue): an upgrade gives them what
 -- aepg-roles.sql does, so that they need not run `aepg init --roles` again.
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
         REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
+        IF NOT has_function_privilege('public', 'aepg.score(text, double precision[])', 'EXECUTE') THEN
+            REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aepg FROM PUBLIC;
+            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aepg TO aepg_worker;
+        END IF;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_operator') THEN
         REVOKE EXECUTE ON FUNCTION aepg.refresh_views(text) FROM aepg_operator;  -- a trigger rebuilds views since 0.7.0

@@ -100,6 +100,18 @@ final class RolesTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.jobs WHERE status = 'done'"), 2)
         XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'ops'"), 1)
     }
+
+    /// A function an upgrade adds after `aepg init --roles` is not PUBLIC's (a schema's default
+    /// privileges cannot take that away), and the worker may call it: it trains and publishes.
+    func testAFunctionAnUpgradeAddsIsTheWorkersNotPublics() throws {
+        try connection.execute("DROP FUNCTION aepg.settle_pending(text, pg_snapshot)")
+        try connection.execute("UPDATE aepg.meta SET value = '0.8.0' WHERE key = 'schema_version'")
+        try SchemaInstaller.install(on: connection)
+        let signature = "'aepg.settle_pending(text, pg_snapshot)'"
+        XCTAssertEqual(try connection.execute("SELECT has_function_privilege('public', \(signature), 'EXECUTE')").bool(0, 0), false)
+        XCTAssertEqual(try connection.execute("SELECT has_function_privilege('aepg_reader', \(signature), 'EXECUTE')").bool(0, 0), false)
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: try connect(as: "t_worker")).version, 2)
+    }
 }
 
 /// What an independent review found after the first fixes: ways to run one's code as the worker

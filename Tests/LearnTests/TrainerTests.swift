@@ -50,7 +50,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThan(best.validationLoss!, history.epochs.last!.validationLoss!)
         // The network holds the best epoch's weights, not the last epoch's.
         let restored = trainerValidationLoss(network, data: data, settings: s, rows: history.validationRows)
-        XCTAssertEqual(restored, best.validationLoss!, accuracy: 1e-9 * best.validationLoss!)
+        XCTAssertEqual(restored, best.validationLoss!, accuracy: 1e-7 * best.validationLoss!)
     }
 
     func testAnEpochCanTrainOnASampleOfTheRows() throws {
@@ -85,12 +85,12 @@ final class TrainerTests: XCTestCase {
         }
         let floor = try measured(rowsPerEpoch: 100)
         XCTAssertEqual(floor.held, 9_000, "the held-out rows are as before")
-        XCTAssertEqual(floor.measured, floor.expected(8_192), accuracy: 1e-9 * floor.measured)
-        XCTAssertNotEqual(floor.measured, floor.expected(9_000), accuracy: 1e-9 * floor.measured)
+        XCTAssertEqual(floor.measured, floor.expected(8_192), accuracy: 1e-7 * floor.measured)
+        XCTAssertNotEqual(floor.measured, floor.expected(9_000), accuracy: 1e-7 * floor.measured)
         let epochSized = try measured(rowsPerEpoch: 8_500)
-        XCTAssertEqual(epochSized.measured, epochSized.expected(8_500), accuracy: 1e-9 * epochSized.measured)
+        XCTAssertEqual(epochSized.measured, epochSized.expected(8_500), accuracy: 1e-7 * epochSized.measured)
         let every = try measured(rowsPerEpoch: nil)
-        XCTAssertEqual(every.measured, every.expected(9_000), accuracy: 1e-9 * every.measured)
+        XCTAssertEqual(every.measured, every.expected(9_000), accuracy: 1e-7 * every.measured)
     }
 
     func testBatchLargerThanTheDataIsCapped() throws {
@@ -170,8 +170,10 @@ final class TrainerTimeLimitTests: XCTestCase {
         let best = history.epochs[history.bestEpoch - 1].validationLoss!
         XCTAssertEqual(best, history.epochs.compactMap(\.validationLoss).min()!, "the kept epoch is the best one")
         // The network holds the kept epoch's weights: on the validation rows they give the best loss recorded.
+        // (Summed over other batch sizes: OpenBLAS may round a product's rows differently by where
+        // they sit in it, a few units in the ninth digit; another epoch's weights differ by far more.)
         let loss = trainerValidationLoss(network, data: data, settings: settings, rows: history.validationRows)
-        XCTAssertEqual(loss, best, accuracy: 1e-9 * best)
+        XCTAssertEqual(loss, best, accuracy: 1e-7 * best)
         XCTAssertLessThan(best, history.epochs[0].validationLoss! + 1e-12)
     }
 

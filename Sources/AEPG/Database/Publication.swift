@@ -38,6 +38,10 @@ struct Publication {
     var known: KnownAnomalies?
     var history: TrainingHistory
     var trainingRows: Int
+    /// The server's snapshot taken before the source was read (`pg_current_snapshot()`): the
+    /// realtime notes of rows written in serializable transactions it shows as committed were
+    /// read as written, and are settled when the version is published (`aepg.settle_pending`).
+    var readSnapshot: String
 
     /// Name of the model's results table.
     static func resultsTable(_ model: ModelName) -> String { "aepg." + quoteIdentifier(model.value + "_results") }
@@ -90,6 +94,7 @@ struct Publication {
                 // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
+                try connection.execute("SELECT aepg.settle_pending($1, $2::pg_snapshot)", [model.value, readSnapshot])
                 return Published(version: version, previous: previous, scores: scored, metrics: metrics, scoringSeconds: scoringSeconds)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {

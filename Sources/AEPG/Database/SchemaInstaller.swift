@@ -8,7 +8,7 @@ import PGClient
 public enum SchemaInstaller {
     /// Every released schema version, oldest first. `sql/upgrades/<a>--<b>.sql` holds what changed
     /// between neighbours beyond what `aepg.sql` says idempotently; it is absent when nothing did.
-    public static let history = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.7.1", "0.7.2", "0.7.3", "0.8.0"]
+    public static let history = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.7.1", "0.7.2", "0.7.3", "0.8.0", "0.8.1"]
 
     /// The schema version this binary writes.
     public static var version: String { history[history.count - 1] }
