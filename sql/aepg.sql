@@ -268,8 +268,16 @@ CREATE TABLE IF NOT EXISTS aepg.realtime_pending (
 );
 COMMENT ON TABLE aepg.realtime_pending IS 'rows written in serializable transactions, to be scored again by aepg score';
 -- Schema 0.8.1: a training settles the notes its read saw (notes made before count as seen by the
--- next training: they were committed when the column was added).
-ALTER TABLE aepg.realtime_pending ADD COLUMN IF NOT EXISTS noted_in xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id();
+-- next training: they were committed when the column was added). Looked up first: ALTER TABLE
+-- locks the notes out before it finds the column there, and the trigger's notes wait 200 ms at most.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'aepg.realtime_pending'::pg_catalog.regclass
+                                                         AND a.attname = 'noted_in' AND NOT a.attisdropped) THEN
+        ALTER TABLE aepg.realtime_pending ADD COLUMN noted_in xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id();
+    END IF;
+END
+$$;
 DO $$
 BEGIN
     -- Made after `aepg init --roles` (an upgrade), it got the reader's default SELECT.
@@ -1421,10 +1429,11 @@ COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring
 -- Settles the notes a training's read saw: a row noted by a transaction that had committed when
 -- the training took `p_read` (pg_current_snapshot(), before it read the source) was read as
 -- written, so the version it publishes scores it as written and the note goes; notes made later
--- stay for aepg score. Run in the transaction that activates the new version. The notes wait
--- 200 ms at most for a lock (someone may hold one), and are then left for aepg score rather
--- than fail the publication. Does nothing in a serializable transaction, where reading the notes
--- would tie it to every serializable writer of a realtime source.
+-- stay for aepg score. Run in the transaction that activates the new version, which it never
+-- fails: the notes wait 200 ms at most for a lock (someone may hold one), and on that or any other
+-- error (a training role without DELETE on the notes, a deadlock) they are left for aepg score,
+-- with a warning. Does nothing in a serializable transaction, where reading the notes would tie
+-- it to every serializable writer of a realtime source.
 CREATE OR REPLACE FUNCTION aepg.settle_pending(p_model text, p_read pg_snapshot)
 RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '200ms'
 AS $$
@@ -1437,8 +1446,8 @@ BEGIN
     BEGIN
         DELETE FROM aepg.realtime_pending p WHERE p.model = p_model AND pg_visible_in_snapshot(p.noted_in, p_read);
         GET DIAGNOSTICS settled = ROW_COUNT;
-    EXCEPTION WHEN lock_not_available THEN
-        NULL;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'the realtime notes of model % were left for aepg score: %', p_model, SQLERRM;
     END;
     RETURN settled;
 END
@@ -1617,9 +1626,10 @@ $$;
 
 -- The worker role creates nothing in aepg: per-model tables and views are made by the functions
 -- above, as the schema's owner. (Installations from before 0.3.0 granted it CREATE.) Where
--- `aepg init --roles` ran in this database (aepg.score is no longer PUBLIC's), a function an
--- upgrade added is not PUBLIC's either (a schema's default privileges cannot take that away) and
--- the worker may call it, as aepg-roles.sql has it. Operators
+-- `aepg init --roles` ran in this database (aepg.score is no longer PUBLIC's), the functions the
+-- worker calls that an upgrade added since (0.8.0, 0.8.1) are the worker's, not PUBLIC's, as
+-- aepg-roles.sql has it (a schema's default privileges cannot take PUBLIC's EXECUTE away; other
+-- functions are left as they are: readers and operators may hold them through PUBLIC). Operators
 -- queue jobs with their own rights since 0.7.0 (aepg.enqueue): an upgrade gives them what
 -- aepg-roles.sql does, so that they need not run `aepg init --roles` again.
 DO $$
@@ -1627,8 +1637,8 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
         REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
         IF NOT has_function_privilege('public', 'aepg.score(text, double precision[])', 'EXECUTE') THEN
-            REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aepg FROM PUBLIC;
-            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aepg TO aepg_worker;
+            REVOKE ALL ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot) TO aepg_worker;
         END IF;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_operator') THEN

@@ -113,6 +113,20 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try connection.execute("SELECT string_agg(key, ',' ORDER BY key) FROM aepg.realtime_pending").string(0, 0), "6,7,9")
     }
 
+    /// `aepg init` on an installed schema does not wait for a serializable writer noting a row
+    /// (a lock on the notes that would hold up every other writer's note behind it).
+    func testInitDoesNotWaitForAWriterNotingARow() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let writer = try PGConnection(conninfo)
+        try writeSerializably("UPDATE points SET d = 4 WHERE id = 5", on: writer, commit: false)
+        try connection.execute("SET lock_timeout = '500ms'")
+        XCTAssertNoThrow(try SchemaInstaller.install(on: connection))
+        try connection.execute("RESET lock_timeout")
+        try writer.execute("COMMIT")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1)
+    }
+
     /// Under SERIALIZABLE a key deleted and inserted again is noted too (its old result would
     /// otherwise stand), a trigger put on the source by hand naming another column as the key
     /// notes nothing that counts, a lock on the notes does not hold up the write, and the notes

@@ -103,14 +103,29 @@ final class RolesTests: DatabaseTestCase {
 
     /// A function an upgrade adds after `aepg init --roles` is not PUBLIC's (a schema's default
     /// privileges cannot take that away), and the worker may call it: it trains and publishes.
+    /// Functions others hold through PUBLIC (added by an earlier upgrade) stay theirs.
     func testAFunctionAnUpgradeAddsIsTheWorkersNotPublics() throws {
         try connection.execute("DROP FUNCTION aepg.settle_pending(text, pg_snapshot)")
+        try connection.execute("REVOKE EXECUTE ON FUNCTION aepg.has_unique_key(regclass, text) FROM aepg_operator")
+        try connection.execute("GRANT EXECUTE ON FUNCTION aepg.has_unique_key(regclass, text) TO PUBLIC")
         try connection.execute("UPDATE aepg.meta SET value = '0.8.0' WHERE key = 'schema_version'")
         try SchemaInstaller.install(on: connection)
-        let signature = "'aepg.settle_pending(text, pg_snapshot)'"
-        XCTAssertEqual(try connection.execute("SELECT has_function_privilege('public', \(signature), 'EXECUTE')").bool(0, 0), false)
-        XCTAssertEqual(try connection.execute("SELECT has_function_privilege('aepg_reader', \(signature), 'EXECUTE')").bool(0, 0), false)
+        func may(_ role: String, _ function: String) throws -> Bool? {
+            try connection.execute("SELECT has_function_privilege($1, $2, 'EXECUTE')", [role, function]).bool(0, 0)
+        }
+        XCTAssertEqual(try may("public", "aepg.settle_pending(text, pg_snapshot)"), false)
+        XCTAssertEqual(try may("aepg_reader", "aepg.settle_pending(text, pg_snapshot)"), false)
+        XCTAssertEqual(try may("aepg_operator", "aepg.has_unique_key(regclass, text)"), true, "through PUBLIC, as before")
         XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: try connect(as: "t_worker")).version, 2)
+    }
+
+    /// Settling the realtime notes never fails a publication: a worker that may not delete them
+    /// publishes its version and leaves them for `aepg score`.
+    func testAWorkerThatMayNotDeleteNotesStillPublishes() throws {
+        try connection.execute("REVOKE DELETE ON aepg.realtime_pending FROM aepg_worker")
+        try connection.execute("INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES ('pts', 'points'::regclass, 'id', '5')")
+        XCTAssertEqual(try TrainPipeline(model: ModelName("pts"), logger: quiet).run(on: try connect(as: "t_worker")).version, 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 1)
     }
 }
 

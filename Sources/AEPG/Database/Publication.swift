@@ -94,6 +94,9 @@ struct Publication {
                 // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
+                // The last statement before COMMIT: a role's statement_timeout, meant for its own
+                // statements, must not end a training here (the notes are scanned whole).
+                try connection.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")
                 try connection.execute("SELECT aepg.settle_pending($1, $2::pg_snapshot)", [model.value, readSnapshot])
                 return Published(version: version, previous: previous, scores: scored, metrics: metrics, scoringSeconds: scoringSeconds)
             }

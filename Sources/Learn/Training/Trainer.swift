@@ -109,10 +109,11 @@ public enum Trainer {
         var validationCount = Int((Double(order.count) * settings.validationFraction).rounded())
         if validationCount >= order.count { validationCount = 0 }
         var training = Array(order[validationCount...])
-        // A sampled epoch is measured on a sample of the held-out rows as large as the epoch, and
-        // never smaller than `validationSampleFloor`: on a large table a member training on 8,192
-        // rows an epoch spent more on its validation loss than on its training. The held-out
-        // rows come shuffled, so their first ones are a random sample, the same every epoch.
+        // With `rowsPerEpoch` set, the validation loss is measured on as many held-out rows as an
+        // epoch trains on, and never fewer than `validationSampleFloor`: on a large table a member
+        // training on 8,192 rows an epoch spent more on its validation loss than on its training.
+        // The held-out rows come shuffled, so their first ones are a random sample, the same every
+        // epoch. (The history's `validationRows` counts every held-out row.)
         let measured = settings.rowsPerEpoch.map { min(validationCount, max($0, validationSampleFloor)) } ?? validationCount
         let validation = Array(order[0..<measured])
 
