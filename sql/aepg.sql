@@ -267,6 +267,18 @@ CREATE TABLE IF NOT EXISTS aepg.realtime_pending (
     noted_in    xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id()
 );
 COMMENT ON TABLE aepg.realtime_pending IS 'rows written in serializable transactions, to be scored again by aepg score';
+-- Models with a training between its read and its publication: `aepg train` registers before it
+-- reads and clears the row in the transaction that activates its version (or when it fails). The
+-- realtime trigger notes the rows it scores meanwhile in aepg.realtime_pending, for the new
+-- version has them as the training read them; those the read saw are settled as it publishes
+-- (aepg.settle_pending), the rest are scored again by aepg score. A training killed outright
+-- leaves its row: rows are noted until the model's next training publishes.
+CREATE TABLE IF NOT EXISTS aepg.trainings (
+    model  text PRIMARY KEY,
+    since  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE aepg.trainings IS 'models being trained: the realtime trigger notes the rows it scores meanwhile';
+
 -- Schema 0.8.1: a training settles the notes its read saw (notes made before count as seen by the
 -- next training: they were committed when the column was added). Looked up first: ALTER TABLE
 -- locks the notes out before it finds the column there, and the trigger's notes wait 200 ms at most.
@@ -1359,6 +1371,18 @@ BEGIN
             WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
         END;
+        -- While the model trains, the row is noted too, scored or not: the new version has it as
+        -- the training read it (aepg.trainings). A note that cannot be written leaves the row as
+        -- it was before 0.8.1: with an older score in the new version until aepg score --all.
+        IF ours AND key_text IS NOT NULL THEN
+            BEGIN
+                IF EXISTS (SELECT FROM aepg.trainings t WHERE t.model = m.name) THEN
+                    INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES (m.name, TG_RELID, m.key_column, key_text);
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                NULL;
+            END;
+        END IF;
         -- Only for the model's own source: a trigger someone put on another table must not write
         -- notes against the model (a row whose trigger could not even read the catalog is not
         -- noted; aepg score still scores it).
@@ -1425,6 +1449,41 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
+
+-- Waits, p_patience at most, until the transactions that were writing when it was called have
+-- ended, for a model with realtime scoring on; called by `aepg train` once it has registered in
+-- aepg.trainings and before it reads. A writer's realtime trigger that ran before the
+-- registration noted nothing; once it has ended, its rows are in the training's read. Returns
+-- false when the time ran out (a transaction left open: its rows may keep an older score in the
+-- new version until aepg score --all).
+CREATE OR REPLACE FUNCTION aepg.wait_for_writers(p_model text, p_patience interval)
+RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    self     xid8;
+    writing  pg_snapshot;
+    deadline timestamptz := clock_timestamp() + p_patience;
+BEGIN
+    IF NOT coalesce((SELECT m.realtime FROM aepg.models m WHERE m.name = p_model), false) THEN
+        RETURN true;
+    END IF;
+    -- Every writer so far has a lower id than this transaction's own. A snapshot lists those
+    -- in progress below its xmax; from its xmax up, none had ended when it was taken.
+    self := pg_current_xact_id();
+    writing := pg_current_snapshot();
+    WHILE EXISTS (SELECT FROM (SELECT x FROM pg_snapshot_xip(writing) x
+                               UNION ALL
+                               SELECT g::text::xid8 FROM generate_series(pg_snapshot_xmax(writing)::text::int8, self::text::int8 - 1) g) w(x)
+                   WHERE pg_xact_status(w.x) = 'in progress') LOOP
+        IF clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION aepg.wait_for_writers(text, interval) IS 'waits for the writers open before a training registered (run by aepg train)';
 
 -- Settles the notes a training's read saw: a row noted by a transaction that had committed when
 -- the training took `p_read` (pg_current_snapshot(), before it read the source) was read as
@@ -1637,8 +1696,10 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_worker') THEN
         REVOKE CREATE ON SCHEMA aepg FROM aepg_worker;
         IF NOT has_function_privilege('public', 'aepg.score(text, double precision[])', 'EXECUTE') THEN
-            REVOKE ALL ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot) FROM PUBLIC;
-            GRANT EXECUTE ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot) TO aepg_worker;
+            REVOKE ALL ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot),
+                                   aepg.wait_for_writers(text, interval) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION aepg.take_pending(text), aepg.settle_pending(text, pg_snapshot),
+                                      aepg.wait_for_writers(text, interval) TO aepg_worker;
         END IF;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aepg_operator') THEN

@@ -113,6 +113,67 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try connection.execute("SELECT string_agg(key, ',' ORDER BY key) FROM aepg.realtime_pending").string(0, 0), "6,7,9")
     }
 
+    /// A row written (read committed) while the model trains, after its read: the trigger scores
+    /// it into the version then active and notes it, the new version keeps the note (its read did
+    /// not see the write), and the next `aepg score` scores the row again under the new version.
+    func testARowWrittenWhileTheModelTrainsIsScoredAgainUnderTheNewVersion() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let blocker = try PGConnection(conninfo)
+        try blocker.execute("BEGIN")
+        try blocker.execute("SELECT 1 FROM aepg.models WHERE name = 'pts' FOR UPDATE")
+        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
+                                                            directory: FileManager.default.temporaryDirectory)
+        try wait(60, "the publication waiting for the model's row") {
+            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'") == 1
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.trainings WHERE model = 'pts'"), 1, "registered while it trains")
+        try connection.execute("UPDATE points SET d = 4 WHERE id = 5")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1, "noted while the model trains")
+        try blocker.execute("COMMIT")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.trainings"), 0, "closed as version 2 was activated")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1, "the read did not see the write")
+
+        XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 1)
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5 AND version = 2").double(0, 0)!,
+                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "scored again, as updated, by version 2")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
+    }
+
+    /// A training waits for the transactions writing when it registered (their triggers noted
+    /// nothing), for a model with realtime scoring on, and for them alone, at most its patience.
+    func testATrainingWaitsForTheWritersOpenWhenItRegistered() throws {
+        try train()
+        func waited(_ patience: String) throws -> Bool? {
+            try connection.execute("SELECT aepg.wait_for_writers('pts', $1::interval)", [patience]).bool(0, 0)
+        }
+        let writer = try PGConnection(conninfo)
+        try writer.execute("BEGIN")
+        try writer.execute("UPDATE points SET d = d WHERE id = 5")
+        XCTAssertEqual(try waited("0.1s"), true, "realtime scoring is off: nothing to wait for")
+        try writer.execute("COMMIT")
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        try writer.execute("BEGIN")
+        try writer.execute("UPDATE points SET d = d WHERE id = 5")
+        XCTAssertEqual(try waited("0.1s"), false, "the writer is still open")
+        let late = try PGConnection(conninfo)
+        try writer.execute("COMMIT")
+        XCTAssertEqual(try waited("0.1s"), true, "and now it is not")
+        try late.execute("BEGIN")
+        try late.execute("UPDATE points SET d = d WHERE id = 6")
+        let (process, _, _) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "1"],
+                                                          directory: FileManager.default.temporaryDirectory)
+        try wait(60, "the training registered and waiting") { try count("SELECT count(*) FROM aepg.trainings") == 1 }
+        try late.execute("COMMIT")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'pts'"), 2)
+    }
+
     /// `aepg init` on an installed schema does not wait for a serializable writer noting a row
     /// (a lock on the notes that would hold up every other writer's note behind it).
     func testInitDoesNotWaitForAWriterNotingARow() throws {

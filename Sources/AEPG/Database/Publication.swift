@@ -42,6 +42,8 @@ struct Publication {
     /// realtime notes of rows written in serializable transactions it shows as committed were
     /// read as written, and are settled when the version is published (`aepg.settle_pending`).
     var readSnapshot: String
+    /// The training's realtime window, closed as the version is activated.
+    var window: RealtimeWindow
 
     /// Name of the model's results table.
     static func resultsTable(_ model: ModelName) -> String { "aepg." + quoteIdentifier(model.value + "_results") }
@@ -94,6 +96,7 @@ struct Publication {
                 // Its views follow the active version (a trigger on aepg.models).
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
+                try window.close(on: connection)
                 // The last statement before COMMIT: a role's statement_timeout, meant for its own
                 // statements, must not end a training here (the notes are scanned whole).
                 try connection.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")

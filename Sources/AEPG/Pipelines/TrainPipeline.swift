@@ -37,6 +37,17 @@ public struct TrainPipeline {
         try Catalog(connection: connection).checkMayWriteResults("train", model: model)
         let lock = try ModelLock.acquire("train", model: model, on: connection)
         defer { lock.release() }
+        let window = try RealtimeWindow.open(model, on: connection, logger: logger)
+        do {
+            return try trainAndPublish(on: connection, window: window)
+        } catch {
+            window.abandon(on: connection)
+            throw error
+        }
+    }
+
+    /// Reads, trains, scores, clusters and publishes, the realtime trigger noting what it scores meanwhile.
+    private func trainAndPublish(on connection: PGConnection, window: RealtimeWindow) throws -> TrainSummary {
         var clock = StageClock()
         // One transaction from looking the source up to the end of the read, with the source
         // locked (`SourceTable.pin`): the rows read are those of the relation that was checked.
@@ -71,7 +82,8 @@ public struct TrainPipeline {
                                                     keyColumn: plan.definition.keyColumn, definedBy: plan.definition.definedBy),
             keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
-            history: fitted.history, trainingRows: inputs.fitRows?.count ?? inputs.data.rows, readSnapshot: readSnapshot)
+            history: fitted.history, trainingRows: inputs.fitRows?.count ?? inputs.data.rows, readSnapshot: readSnapshot,
+            window: window)
         // The stored timings cover everything up to the write (and the scoring it runs), which
         // cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed

@@ -1,0 +1,52 @@
+import Logging
+import PGClient
+
+/// The window between a training's read and its publication, as the realtime trigger sees it
+/// (`aepg.trainings`): while it is open, the trigger notes every row it scores in
+/// `aepg.realtime_pending`, for the new version has the row as the training read it. The
+/// publication settles the notes of writes its read saw (`aepg.settle_pending`); `aepg score`
+/// scores the others again.
+struct RealtimeWindow {
+    let model: ModelName
+    /// Whether the training is registered: a role without rights on `aepg.trainings` (one set up
+    /// by hand, not by `aepg init --roles`) trains as before 0.8.1, with a warning.
+    let isOpen: Bool
+
+    /// How long a training waits at most for the transactions writing when it registered.
+    static let writerPatience = "10s"
+
+    /// Registers the training (committed at once, so that writers see it), then waits for the
+    /// transactions that were writing at that moment (`aepg.wait_for_writers`): a writer whose
+    /// trigger ran before it noted nothing, and must be in the read. Call outside a transaction.
+    static func open(_ model: ModelName, on connection: PGConnection, logger: Logger) throws -> RealtimeWindow {
+        do {
+            try connection.execute("INSERT INTO aepg.trainings (model) VALUES ($1) ON CONFLICT (model) DO UPDATE SET since = now()",
+                                   [model.value])
+        } catch let error as PGError where error.sqlState == PGError.State.insufficientPrivilege {
+            logger.warning("""
+                this role may not register in aepg.trainings (\(error.message)); rows written to the source while \(model) trains \
+                may keep an older score in the new version until aepg score \(model) --all
+                """)
+            return RealtimeWindow(model: model, isOpen: false)
+        }
+        if try connection.execute("SELECT aepg.wait_for_writers($1, $2::interval)", [model.value, writerPatience]).bool(0, 0) == false {
+            logger.warning("""
+                transactions writing when \(model) began training stayed open for \(writerPatience); rows they wrote \
+                may keep an older score in the new version until aepg score \(model) --all
+                """)
+        }
+        return RealtimeWindow(model: model, isOpen: true)
+    }
+
+    /// Closes the window: in the transaction that activates the new version.
+    func close(on connection: PGConnection) throws {
+        guard isOpen else { return }
+        try connection.execute("DELETE FROM aepg.trainings WHERE model = $1", [model.value])
+    }
+
+    /// Closes the window after a training that publishes nothing; a failure to (a lost
+    /// connection) leaves it open until the model's next training publishes.
+    func abandon(on connection: PGConnection) {
+        try? close(on: connection)
+    }
+}
