@@ -1304,7 +1304,12 @@ BEGIN
         -- Someone holding a lock on aepg's tables delays the user's write by this much at most.
         PERFORM set_config('lock_timeout', '200ms', true);
         BEGIN
-            SELECT name, source, key_column, active_version, realtime INTO m FROM aepg.models WHERE name = TG_ARGV[0];
+            -- Whether the model trains, in the same statement as its active version: the
+            -- publication changes both in one commit, so the row is noted unless it goes into
+            -- the new version.
+            SELECT o.name, o.source, o.key_column, o.active_version, o.realtime,
+                   EXISTS (SELECT FROM aepg.trainings t WHERE t.model = o.name) AS training
+              INTO m FROM aepg.models o WHERE o.name = TG_ARGV[0];
             -- The source itself, or one of its partitions (a trigger on a partitioned table runs
             -- as a clone on each partition, which only the source's owner can attach).
             IF NOT FOUND OR NOT m.realtime OR m.active_version IS NULL
@@ -1372,11 +1377,14 @@ BEGIN
                 GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
         END;
         -- While the model trains, the row is noted too, scored or not: the new version has it as
-        -- the training read it (aepg.trainings). A note that cannot be written leaves the row as
-        -- it was before 0.8.1: with an older score in the new version until aepg score --all.
+        -- the training read it (aepg.trainings). So is every row a REPEATABLE READ transaction
+        -- writes: its snapshot may predate a training's registration, and so show neither it nor
+        -- the version it publishes. A note that cannot be written leaves the row as before 0.8.1,
+        -- with an older score in the new version until aepg score --all.
+        -- (`m` is read only once `ours` says it was: an unassigned record raises.)
         IF ours AND key_text IS NOT NULL THEN
             BEGIN
-                IF EXISTS (SELECT FROM aepg.trainings t WHERE t.model = m.name) THEN
+                IF m.training OR current_setting('transaction_isolation') = 'repeatable read' THEN
                     INSERT INTO aepg.realtime_pending (model, relid, key_column, key) VALUES (m.name, TG_RELID, m.key_column, key_text);
                 END IF;
             EXCEPTION WHEN OTHERS THEN
@@ -1450,31 +1458,34 @@ END
 $$;
 COMMENT ON FUNCTION aepg.disable_realtime(text) IS 'removes the realtime scoring trigger of an aepg model';
 
--- Waits, p_patience at most, until the transactions that were writing when it was called have
--- ended, for a model with realtime scoring on; called by `aepg train` once it has registered in
--- aepg.trainings and before it reads. A writer's realtime trigger that ran before the
--- registration noted nothing; once it has ended, its rows are in the training's read. Returns
--- false when the time ran out (a transaction left open: its rows may keep an older score in the
--- new version until aepg score --all).
+-- Waits, p_patience at most, until the transactions writing to a model's source (or its
+-- partitions) when it was called have ended, for a model with realtime scoring on; called by
+-- `aepg train` once it has registered in aepg.trainings and before it reads. A writer's realtime
+-- trigger that ran before the registration noted nothing; once the writer has ended, its rows
+-- are in the training's read. Whoever writes a table holds a ROW EXCLUSIVE lock on it until its
+-- transaction ends (a prepared one too), so those are the transactions waited for, and nobody
+-- else's. Returns false when the time ran out: the rows of a writer left open may keep an older
+-- score in the new version until aepg score --all.
 CREATE OR REPLACE FUNCTION aepg.wait_for_writers(p_model text, p_patience interval)
 RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    self     xid8;
-    writing  pg_snapshot;
+    source   regclass := (SELECT m.source FROM aepg.models m WHERE m.name = p_model AND m.realtime);
+    here     oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+    ours     oid[];
+    writers  text[];
     deadline timestamptz := clock_timestamp() + p_patience;
 BEGIN
-    IF NOT coalesce((SELECT m.realtime FROM aepg.models m WHERE m.name = p_model), false) THEN
+    IF source IS NULL THEN
         RETURN true;
     END IF;
-    -- Every writer so far has a lower id than this transaction's own. A snapshot lists those
-    -- in progress below its xmax; from its xmax up, none had ended when it was taken.
-    self := pg_current_xact_id();
-    writing := pg_current_snapshot();
-    WHILE EXISTS (SELECT FROM (SELECT x FROM pg_snapshot_xip(writing) x
-                               UNION ALL
-                               SELECT g::text::xid8 FROM generate_series(pg_snapshot_xmax(writing)::text::int8, self::text::int8 - 1) g) w(x)
-                   WHERE pg_xact_status(w.x) = 'in progress') LOOP
+    ours := ARRAY[source::oid] || ARRAY(SELECT tree.relid::oid FROM pg_partition_tree(source) tree);
+    writers := ARRAY(SELECT DISTINCT l.virtualtransaction FROM pg_locks l
+                      WHERE l.locktype = 'relation' AND l.database = here AND l.relation = ANY (ours)
+                        AND l.mode = 'RowExclusiveLock' AND l.granted);
+    WHILE EXISTS (SELECT FROM pg_locks l
+                   WHERE l.locktype = 'relation' AND l.database = here AND l.relation = ANY (ours)
+                     AND l.mode = 'RowExclusiveLock' AND l.virtualtransaction = ANY (writers)) LOOP
         IF clock_timestamp() >= deadline THEN
             RETURN false;
         END IF;

@@ -144,34 +144,64 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
 
-    /// A training waits for the transactions writing when it registered (their triggers noted
-    /// nothing), for a model with realtime scoring on, and for them alone, at most its patience.
-    func testATrainingWaitsForTheWritersOpenWhenItRegistered() throws {
+    /// A training waits for the transactions writing to the source when it registered (their
+    /// triggers noted nothing), for a model with realtime scoring on, and for them alone: the
+    /// new version has the row as such a writer left it.
+    func testATrainingWaitsForTheSourcesWritersOpenWhenItRegistered() throws {
         try train()
         func waited(_ patience: String) throws -> Bool? {
             try connection.execute("SELECT aepg.wait_for_writers('pts', $1::interval)", [patience]).bool(0, 0)
         }
         let writer = try PGConnection(conninfo)
         try writer.execute("BEGIN")
-        try writer.execute("UPDATE points SET d = d WHERE id = 5")
+        try writer.execute("UPDATE points SET d = 7 WHERE id = 6")
         XCTAssertEqual(try waited("0.1s"), true, "realtime scoring is off: nothing to wait for")
-        try writer.execute("COMMIT")
+        try writer.execute("ROLLBACK")
         try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let elsewhere = try PGConnection(conninfo)
+        try elsewhere.execute("BEGIN")
+        try elsewhere.execute("CREATE TABLE unrelated (x int)")
+        XCTAssertEqual(try waited("0.1s"), true, "a transaction that does not write the source is not waited for")
         try writer.execute("BEGIN")
-        try writer.execute("UPDATE points SET d = d WHERE id = 5")
-        XCTAssertEqual(try waited("0.1s"), false, "the writer is still open")
-        let late = try PGConnection(conninfo)
+        try writer.execute("UPDATE points SET d = 7 WHERE id = 6")
+        XCTAssertEqual(try waited("0.1s"), false, "the source's writer is still open")
+
+        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "1"],
+                                                            directory: FileManager.default.temporaryDirectory)
+        try wait(60, "the training waiting for the writer") {
+            try count("""
+                SELECT count(*) FROM pg_stat_activity
+                 WHERE state = 'active' AND query LIKE '%aepg.wait_for_writers%' AND pid <> pg_backend_pid()
+                """) == 1
+        }
         try writer.execute("COMMIT")
-        XCTAssertEqual(try waited("0.1s"), true, "and now it is not")
-        try late.execute("BEGIN")
-        try late.execute("UPDATE points SET d = d WHERE id = 6")
-        let (process, _, _) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "1"],
-                                                          directory: FileManager.default.temporaryDirectory)
-        try wait(60, "the training registered and waiting") { try count("SELECT count(*) FROM aepg.trainings") == 1 }
-        try late.execute("COMMIT")
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
-        XCTAssertEqual(try count("SELECT max(version) FROM aepg.versions WHERE model = 'pts'"), 2)
+        XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        try elsewhere.execute("ROLLBACK")
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 6").double(0, 0)!
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 6 AND version = 2").double(0, 0)!,
+                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "read as the writer left it")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
+    }
+
+    /// A REPEATABLE READ writer's rows are scored and noted (its snapshot may predate a
+    /// training's registration, and so show neither it nor the version it publishes); a training
+    /// that read them settles the notes.
+    func testRepeatableReadWritersAreNotedAndSettledByATraining() throws {
+        try train()
+        try connection.execute("SELECT aepg.enable_realtime('pts')")
+        let writer = try PGConnection(conninfo)
+        try writer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try writer.execute("UPDATE points SET d = 4 WHERE id = 5")
+        try writer.execute("COMMIT")
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts' AND key = '5'"), 1)
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
+        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0)!,
+                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "scored at once as well")
+        try train()
+        XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
 
     /// `aepg init` on an installed schema does not wait for a serializable writer noting a row

@@ -29,9 +29,16 @@ struct RealtimeWindow {
                 """)
             return RealtimeWindow(model: model, isOpen: false)
         }
-        if try connection.execute("SELECT aepg.wait_for_writers($1, $2::interval)", [model.value, writerPatience]).bool(0, 0) == false {
+        // Registered: from here on nothing fails the training, which would leave the registration.
+        var waited = false, reason = "stayed open for \(writerPatience)"
+        do {
+            waited = try connection.execute("SELECT aepg.wait_for_writers($1, $2::interval)", [model.value, writerPatience]).bool(0, 0) ?? false
+        } catch let error as PGError {
+            reason = "could not be waited for (\(error.message))"
+        }
+        if !waited {
             logger.warning("""
-                transactions writing when \(model) began training stayed open for \(writerPatience); rows they wrote \
+                transactions writing to the source of \(model) when it began training \(reason); rows they wrote \
                 may keep an older score in the new version until aepg score \(model) --all
                 """)
         }
