@@ -13,6 +13,17 @@ final class RealtimeScoringTests: DatabaseTestCase {
             """).int(0, 0)
     }
 
+    /// Asserts that row `id`'s result (of `version`, or its only one) is the score `aepg.score`
+    /// gives the row as it is now.
+    private func assertScoredAsItIs(_ id: Int, version: Int? = nil, _ message: String,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        let expected = try connection.execute(
+            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = $1", [String(id)]).double(0, 0)!
+        let stored = try connection.execute("SELECT score FROM aepg.pts_results WHERE id = $1 AND version = coalesce($2::int, version)",
+                                            [String(id), version.map(String.init)]).double(0, 0)!
+        XCTAssertEqual(stored, expected, accuracy: 1e-4 * max(abs(expected), 1e-6), message, file: file, line: line)
+    }
+
     /// Runs `sql` in a serializable transaction of `writer`'s, committed unless told not to.
     private func writeSerializably(_ sql: String, on writer: PGConnection, commit: Bool = true) throws {
         try writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
@@ -88,11 +99,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1)
         let summary = try train()
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 0, "settled by the new version")
-        let expected = try connection.execute(
-            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
-        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5 AND version = $1",
-                                              [String(summary.version)]).double(0, 0)!,
-                       expected, accuracy: 1e-4 * max(expected, 1e-6), "the new version scored the row as updated")
+        try assertScoredAsItIs(5, version: summary.version, "the new version scored the row as updated")
     }
 
     /// Only the notes of transactions committed when the training's read began are settled: one
@@ -137,10 +144,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1, "the read did not see the write")
 
         XCTAssertEqual(try ScorePipeline(model: ModelName("pts"), logger: quiet).run(on: connection, conninfo: conninfo), 1)
-        let expected = try connection.execute(
-            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
-        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5 AND version = 2").double(0, 0)!,
-                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "scored again, as updated, by version 2")
+        try assertScoredAsItIs(5, version: 2, "scored again, as updated, by version 2")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
 
@@ -178,10 +182,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
         try elsewhere.execute("ROLLBACK")
-        let expected = try connection.execute(
-            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 6").double(0, 0)!
-        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 6 AND version = 2").double(0, 0)!,
-                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "read as the writer left it")
+        try assertScoredAsItIs(6, version: 2, "read as the writer left it")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
 
@@ -196,10 +197,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         try writer.execute("UPDATE points SET d = 4 WHERE id = 5")
         try writer.execute("COMMIT")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts' AND key = '5'"), 1)
-        let expected = try connection.execute(
-            "SELECT s.score FROM points p, aepg.score('pts', ARRAY[p.a, p.b, p.c, p.d]) s WHERE p.id = 5").double(0, 0)!
-        XCTAssertEqual(try connection.execute("SELECT score FROM aepg.pts_results WHERE id = 5").double(0, 0)!,
-                       expected, accuracy: 1e-4 * max(abs(expected), 1e-6), "scored at once as well")
+        try assertScoredAsItIs(5, "scored at once as well")
         try train()
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending"), 0)
     }
