@@ -38,11 +38,8 @@ struct Publication {
     var known: KnownAnomalies?
     var history: TrainingHistory
     var trainingRows: Int
-    /// The server's snapshot taken before the source was read (`pg_current_snapshot()`): the
-    /// realtime notes of rows written in serializable transactions it shows as committed were
-    /// read as written, and are settled when the version is published (`aepg.settle_pending`).
-    var readSnapshot: String
-    /// The training's realtime window, closed as the version is activated.
+    /// The training's realtime window, closed as the version is activated (settling the notes
+    /// of writes its read saw).
     var window: RealtimeWindow
 
     /// Name of the model's results table.
@@ -97,10 +94,6 @@ struct Publication {
                 try connection.execute("UPDATE aepg.models SET active_version = $2, updated_at = now() WHERE name = $1",
                                        [model.value, String(version)])
                 try window.close(on: connection)
-                // The last statement before COMMIT: a role's statement_timeout, meant for its own
-                // statements, must not end a training here (the notes are scanned whole).
-                try connection.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")
-                try connection.execute("SELECT aepg.settle_pending($1, $2::pg_snapshot)", [model.value, readSnapshot])
                 return Published(version: version, previous: previous, scores: scored, metrics: metrics, scoringSeconds: scoringSeconds)
             }
         } catch let error as PGError where error.sqlState == PGError.State.uniqueViolation {

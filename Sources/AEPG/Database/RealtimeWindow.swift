@@ -3,14 +3,17 @@ import PGClient
 
 /// The window between a training's read and its publication, as the realtime trigger sees it
 /// (`aepg.trainings`): while it is open, the trigger notes every row it scores in
-/// `aepg.realtime_pending`, for the new version has the row as the training read it. The
-/// publication settles the notes of writes its read saw (`aepg.settle_pending`); `aepg score`
-/// scores the others again.
+/// `aepg.realtime_pending`, for the new version has the row as the training read it. Closing it
+/// as the version is published settles the notes of writes the read saw (`aepg.settle_pending`,
+/// serializable writers' too); `aepg score` scores the others again.
 struct RealtimeWindow {
     let model: ModelName
     /// Whether the training is registered: a role without rights on `aepg.trainings` (one set up
     /// by hand, not by `aepg init --roles`) trains as before 0.8.1, with a warning.
     let isOpen: Bool
+    /// The server's snapshot taken before the source was read (`takeReadSnapshot`): the notes of
+    /// writers it shows as committed were read as written. Nil settles nothing.
+    private(set) var readSnapshot: String?
 
     /// How long a training waits at most for the transactions writing when it registered.
     static let writerPatience = "10s"
@@ -27,7 +30,7 @@ struct RealtimeWindow {
                 this role may not register in aepg.trainings (\(error.message)); rows written to the source while \(model) trains \
                 may keep an older score in the new version until aepg score \(model) --all
                 """)
-            return RealtimeWindow(model: model, isOpen: false)
+            return RealtimeWindow(model: model, isOpen: false, readSnapshot: nil)
         }
         // Registered: from here on nothing fails the training, which would leave the registration.
         var waited = false, reason = "stayed open for \(writerPatience)"
@@ -42,18 +45,34 @@ struct RealtimeWindow {
                 may keep an older score in the new version until aepg score \(model) --all
                 """)
         }
-        return RealtimeWindow(model: model, isOpen: true)
+        return RealtimeWindow(model: model, isOpen: true, readSnapshot: nil)
     }
 
-    /// Closes the window: in the transaction that activates the new version.
+    /// Takes the snapshot the notes are settled by: in the read's transaction, before the rows
+    /// are read, so that every transaction committed by then is in the read.
+    mutating func takeReadSnapshot(on connection: PGConnection) throws {
+        readSnapshot = try connection.execute("SELECT pg_catalog.pg_current_snapshot()::text").string(0, 0)
+    }
+
+    /// Closes the window and settles the notes the read saw: the last statements of the
+    /// transaction that activates the new version.
     func close(on connection: PGConnection) throws {
-        guard isOpen else { return }
-        try connection.execute("DELETE FROM aepg.trainings WHERE model = $1", [model.value])
+        try unregister(on: connection)
+        guard let readSnapshot else { return }
+        // A role's statement_timeout, meant for its own statements, must not end a training here
+        // (the notes are scanned whole); the transaction ends right after.
+        try connection.execute("SELECT pg_catalog.set_config('statement_timeout', '0', true)")
+        try connection.execute("SELECT aepg.settle_pending($1, $2::pg_snapshot)", [model.value, readSnapshot])
     }
 
     /// Closes the window after a training that publishes nothing; a failure to (a lost
     /// connection) leaves it open until the model's next training publishes.
     func abandon(on connection: PGConnection) {
-        try? close(on: connection)
+        try? unregister(on: connection)
+    }
+
+    private func unregister(on connection: PGConnection) throws {
+        guard isOpen else { return }
+        try connection.execute("DELETE FROM aepg.trainings WHERE model = $1", [model.value])
     }
 }

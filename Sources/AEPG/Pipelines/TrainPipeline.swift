@@ -51,15 +51,15 @@ public struct TrainPipeline {
         var clock = StageClock()
         // One transaction from looking the source up to the end of the read, with the source
         // locked (`SourceTable.pin`): the rows read are those of the relation that was checked.
-        let (plan, read, readSnapshot) = try connection.transaction { () throws -> (TrainPlan, TrainingTable, String) in
+        var window = window
+        let (plan, read) = try connection.transaction { () throws -> (TrainPlan, TrainingTable) in
             let plan = try self.plan(on: connection)
             // Planning reads the source's array lengths; the catalog is looked at again right before the rows.
             try SourceTable.checkNoPlannerCode(plan.source.name, oid: plan.source.oid, on: connection)
-            // Taken before the rows are read: every transaction committed by then is in the read.
-            let readSnapshot = try connection.execute("SELECT pg_catalog.pg_current_snapshot()::text").string(0, 0) ?? ""
+            try window.takeReadSnapshot(on: connection)
             let read = try clock.measure("read") { try self.read(plan, on: connection) }
             try plan.source.finishReading(on: connection)
-            return (plan, read, readSnapshot)
+            return (plan, read)
         }
         var table = read
         logger.info("read \(table.raw.rows) rows in \(format(clock.stages.last!.seconds)) s")
@@ -82,8 +82,7 @@ public struct TrainPipeline {
                                                     keyColumn: plan.definition.keyColumn, definedBy: plan.definition.definedBy),
             keyColumn: plan.query.key.name, features: plan.featureNames, encoding: inputs.encoding,
             options: plan.options, scaler: inputs.scaler, network: fitted.network, members: fitted.members, known: fitted.known,
-            history: fitted.history, trainingRows: inputs.fitRows?.count ?? inputs.data.rows, readSnapshot: readSnapshot,
-            window: window)
+            history: fitted.history, trainingRows: inputs.fitRows?.count ?? inputs.data.rows, window: window)
         // The stored timings cover everything up to the write (and the scoring it runs), which
         // cannot time itself.
         let stagesBeforeWrite = clock.dictionary, secondsBeforeWrite = clock.elapsed
