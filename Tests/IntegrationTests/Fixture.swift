@@ -80,6 +80,23 @@ class DatabaseTestCase: XCTestCase {
         }
     }
 
+    /// Starts `aepg train pts` in a process of its own and returns once one of its sessions runs
+    /// a statement containing `statement`, waiting for a lock there (or only running it, when not
+    /// `waitingForLock`): the test then acts while the training is held at that point.
+    func startTraining(epochs: Int, heldAt statement: String, waitingForLock: Bool = true,
+                       _ what: String) throws -> (process: Process, stderr: URL) {
+        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", String(epochs)],
+                                                            directory: FileManager.default.temporaryDirectory)
+        try wait(60, what) {
+            try count("""
+                SELECT count(*) FROM pg_stat_activity
+                 WHERE query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()
+                   AND CASE WHEN $2::boolean THEN wait_event_type = 'Lock' ELSE state = 'active' END
+                """, [statement, String(waitingForLock)]) == 1
+        }
+        return (process, err)
+    }
+
     /// Asserts that `body` throws an AEPGError with `code` whose message contains `fragment`.
     func assertFails<T>(_ code: AEPGError.Code, containing fragment: String, file: StaticString = #filePath, line: UInt = #line,
                         _ body: () throws -> T) {

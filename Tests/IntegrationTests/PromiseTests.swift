@@ -21,11 +21,7 @@ final class PromiseTests: DatabaseTestCase {
         // A lock that keeps writers out of the results table (readers of it take none such) stops
         // the publication inside its transaction, attaching the results, after writing the version row.
         try reader.execute("LOCK TABLE aepg.pts_results IN SHARE MODE")
-        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
-                                                            directory: FileManager.default.temporaryDirectory)
-        try wait(60, "the publication waiting for the reader") {
-            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%aepg.attach_results%'") == 1
-        }
+        let (process, err) = try startTraining(epochs: 2, heldAt: "aepg.attach_results", "the publication waiting for the reader")
         XCTAssertEqual(try count("SELECT count(DISTINCT pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.query LIKE '%aepg.attach_results%' AND l.locktype = 'transactionid'"), 1,
                        "the training is inside its publishing transaction")
         kill(process.processIdentifier, SIGKILL)
@@ -52,11 +48,7 @@ final class PromiseTests: DatabaseTestCase {
         let redefine = try PGConnection(conninfo)
         try redefine.execute("BEGIN")
         try redefine.execute("UPDATE aepg.models SET source = 'public.points_too' WHERE name = 'pts'")
-        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
-                                                            directory: FileManager.default.temporaryDirectory)
-        try wait(60, "the publication waiting for the redefinition") {
-            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'") == 1
-        }
+        let (process, err) = try startTraining(epochs: 2, heldAt: "FOR NO KEY UPDATE", "the publication waiting for the redefinition")
         try redefine.execute("COMMIT")
         process.waitUntilExit()
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""

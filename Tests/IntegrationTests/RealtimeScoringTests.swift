@@ -129,11 +129,7 @@ final class RealtimeScoringTests: DatabaseTestCase {
         let blocker = try PGConnection(conninfo)
         try blocker.execute("BEGIN")
         try blocker.execute("SELECT 1 FROM aepg.models WHERE name = 'pts' FOR UPDATE")
-        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "2"],
-                                                            directory: FileManager.default.temporaryDirectory)
-        try wait(60, "the publication waiting for the model's row") {
-            try count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'") == 1
-        }
+        let (process, err) = try startTraining(epochs: 2, heldAt: "FOR NO KEY UPDATE", "the publication waiting for the model's row")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.trainings WHERE model = 'pts'"), 1, "registered while it trains")
         try connection.execute("UPDATE points SET d = 4 WHERE id = 5")
         XCTAssertEqual(try count("SELECT count(*) FROM aepg.realtime_pending WHERE model = 'pts'"), 1, "noted while the model trains")
@@ -170,14 +166,8 @@ final class RealtimeScoringTests: DatabaseTestCase {
         try writer.execute("UPDATE points SET d = 7 WHERE id = 6")
         XCTAssertEqual(try waited("0.1s"), false, "the source's writer is still open")
 
-        let (process, _, err) = try CommandLineRunner.start(["train", "pts", "--db", conninfo, "--epochs", "1"],
-                                                            directory: FileManager.default.temporaryDirectory)
-        try wait(60, "the training waiting for the writer") {
-            try count("""
-                SELECT count(*) FROM pg_stat_activity
-                 WHERE state = 'active' AND query LIKE '%aepg.wait_for_writers%' AND pid <> pg_backend_pid()
-                """) == 1
-        }
+        let (process, err) = try startTraining(epochs: 1, heldAt: "aepg.wait_for_writers", waitingForLock: false,
+                                               "the training waiting for the writer")
         try writer.execute("COMMIT")
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
